@@ -1,0 +1,20 @@
+/*
+ * cvg-xml.h: libxml2 ownership helpers
+ */
+#pragma once
+
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathContext, xmlXPathFreeContext)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlXPathObject, xmlXPathFreeObject)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlBuffer, xmlBufferFree)
+
+/* The attribute @name of @node as a g_malloc'd string, or NULL. */
+char *cvg_xml_prop(xmlNodePtr node, const char *name);
+
+/* The text content of @node as a g_malloc'd string (never NULL). */
+char *cvg_xml_content(xmlNodePtr node);
