@@ -93,3 +93,15 @@ void cvg_error_reset(void);
 
 /* The prefix format libvirt uses for @code, e.g. "invalid argument: %s". */
 const char *cvg_error_prefix(int code);
+
+/* Refuse flags outside @supported as libvirt does (INVALID_ARG). */
+#define cvg_check_flags(flags, supported, retval)                             \
+    do {                                                                      \
+        unsigned long long unknown_ = (flags) & ~(unsigned long long)(supported); \
+        if (unknown_) {                                                       \
+            cvg_error_report(CVG_ERR_INVALID_ARG,                             \
+                             _("unsupported flags (0x%llx) in function %s"),  \
+                             unknown_, __func__);                             \
+            return retval;                                                    \
+        }                                                                     \
+    } while (0)

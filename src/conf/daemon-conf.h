@@ -1,0 +1,45 @@
+/*
+ * daemon-conf.h: convergd configuration (qemu.conf-like "key = value")
+ *
+ * Every key is documented in docs/daemon.rst.  Command-line options override
+ * the file.
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct {
+    char *socket_path;            /* socket */
+    char *readonly_socket_path;   /* readonly_socket, NULL = none */
+    unsigned int socket_mode;     /* socket_mode (octal), default 0600 */
+    char *state_dir;              /* state_dir */
+    char *qemu_binary;            /* qemu_binary: default emulator */
+    char *accel;                  /* accel: "auto", "kvm" or "tcg" */
+    unsigned int max_workers;     /* max_workers */
+    unsigned int max_clients;     /* max_clients */
+    char *log_level;              /* log_level: debug, info, warning, error */
+    char *migration_address;      /* migration_address */
+    char *migration_host;         /* migration_host: advertised in URIs */
+    unsigned int migration_port_min;
+    unsigned int migration_port_max;
+    unsigned int keepalive_interval;  /* seconds, 0 = off */
+    unsigned int keepalive_count;
+    unsigned int shutdown_timeout;    /* seconds a guest gets to power off */
+} CvgDaemonConfig;
+
+/* Defaults for everything. */
+CvgDaemonConfig *cvg_daemon_config_new(void);
+void cvg_daemon_config_free(CvgDaemonConfig *cfg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDaemonConfig, cvg_daemon_config_free)
+
+/*
+ * Parse @text (the contents of @filename, used in messages) into @cfg.
+ * Unknown keys, wrong types and out-of-range values are CONF_SYNTAX errors
+ * naming the line and key.
+ */
+int cvg_daemon_config_parse(CvgDaemonConfig *cfg, const char *filename,
+                            const char *text);
+
+/* Read and parse @filename. */
+int cvg_daemon_config_load(CvgDaemonConfig *cfg, const char *filename);

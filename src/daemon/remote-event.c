@@ -1,0 +1,171 @@
+/*
+ * remote-event.c: per-connection state and domain event callbacks
+ */
+#include "daemon.h"
+#include "cvg-protocol.h"
+#include "cvg-i18n.h"
+
+#include <string.h>
+
+/* virDomainEventID values 0..26 exist in libvirt 9.0.  Clients such as
+ * `virsh event --all` register every one of them; we accept them all and
+ * deliver the ones convergd produces. */
+#define EVENT_ID_LAST 27
+#define EVENT_ID_LIFECYCLE 0
+/* Bound on registrations per connection: 27 ids x a few filters. */
+#define MAX_CALLBACKS 1024
+
+typedef struct {
+    int callback_id;
+    int event_id;
+    bool filtered;
+    unsigned char uuid[16];
+} CvgEventCallback;
+
+static gint next_callback_id = 1;
+
+void *
+cvg_connection_new(CvgRpcClient *client, void *opaque)
+{
+    CvgConnection *conn = g_new0(CvgConnection, 1);
+
+    g_mutex_init(&conn->lock);
+    conn->callbacks = g_array_new(FALSE, FALSE, sizeof(CvgEventCallback));
+    return conn;
+}
+
+void
+cvg_connection_free(CvgRpcClient *client, void *priv, void *opaque)
+{
+    CvgConnection *conn = priv;
+
+    if (!conn)
+        return;
+    g_array_unref(conn->callbacks);
+    g_free(conn->uri);
+    g_mutex_clear(&conn->lock);
+    g_free(conn);
+}
+
+static int
+register_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+{
+    CvgRemoteConnectDomainEventCallbackRegisterAnyArgs *args = a;
+    CvgRemoteConnectDomainEventCallbackRegisterAnyRet *ret = r;
+    CvgConnection *conn = cvg_rpc_client_priv(client);
+    CvgEventCallback cb = { 0 };
+
+    if (args->eventID < 0 || args->eventID >= EVENT_ID_LAST) {
+        cvg_error_report(CVG_ERR_INVALID_ARG, _("unsupported event ID %d"),
+                         args->eventID);
+        return -1;
+    }
+    if (args->dom) {
+        g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(args->dom);
+
+        if (!dom)
+            return -1;
+        cb.filtered = true;
+        memcpy(cb.uuid, args->dom->uuid, 16);
+    }
+    cb.event_id = args->eventID;
+    cb.callback_id = g_atomic_int_add(&next_callback_id, 1);
+    g_mutex_lock(&conn->lock);
+    if (conn->callbacks->len >= MAX_CALLBACKS) {
+        g_mutex_unlock(&conn->lock);
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("too many event callbacks on this connection"));
+        return -1;
+    }
+    g_array_append_val(conn->callbacks, cb);
+    g_mutex_unlock(&conn->lock);
+    ret->callbackID = cb.callback_id;
+    return 0;
+}
+
+static int
+deregister_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
+               void *r)
+{
+    CvgRemoteConnectDomainEventCallbackDeregisterAnyArgs *args = a;
+    CvgConnection *conn = cvg_rpc_client_priv(client);
+
+    g_mutex_lock(&conn->lock);
+    for (guint i = 0; i < conn->callbacks->len; i++) {
+        if (g_array_index(conn->callbacks, CvgEventCallback, i).callback_id ==
+            args->callbackID) {
+            g_array_remove_index(conn->callbacks, i);
+            g_mutex_unlock(&conn->lock);
+            return 0;
+        }
+    }
+    g_mutex_unlock(&conn->lock);
+    cvg_error_report(CVG_ERR_INVALID_ARG,
+                     _("domain event callback %d not registered"),
+                     args->callbackID);
+    return -1;
+}
+
+typedef struct {
+    const char *name;
+    const unsigned char *uuid;
+    int id;
+    int event;
+    int detail;
+} CvgLifecycleData;
+
+static void
+send_lifecycle(CvgRpcClient *client, void *priv, void *data)
+{
+    CvgConnection *conn = priv;
+    CvgLifecycleData *ev = data;
+    g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(int));
+
+    if (!conn)
+        return;
+    g_mutex_lock(&conn->lock);
+    for (guint i = 0; i < conn->callbacks->len; i++) {
+        CvgEventCallback *cb = &g_array_index(conn->callbacks,
+                                              CvgEventCallback, i);
+
+        if (cb->event_id == EVENT_ID_LIFECYCLE &&
+            (!cb->filtered || memcmp(cb->uuid, ev->uuid, 16) == 0))
+            g_array_append_val(ids, cb->callback_id);
+    }
+    g_mutex_unlock(&conn->lock);
+    for (guint i = 0; i < ids->len; i++) {
+        CvgRemoteDomainEventCallbackLifecycleMsg msg = {
+            .callbackID = g_array_index(ids, int, i),
+            .dom = { .name = (char *)ev->name, .id = ev->id },
+            .event = ev->event,
+            .detail = ev->detail,
+        };
+
+        memcpy(msg.dom.uuid, ev->uuid, 16);
+        cvg_rpc_client_send_event(client,
+                                  CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                                  (xdrproc_t)xdr_cvg_remote_domain_event_callback_lifecycle_msg,
+                                  &msg);
+    }
+}
+
+void
+cvg_daemon_emit_lifecycle(const char *name, const unsigned char *uuid, int id,
+                          int event, int detail, void *opaque)
+{
+    CvgDaemon *d = opaque;
+    CvgLifecycleData ev = { name, uuid, id, event, detail };
+
+    if (d->srv)
+        cvg_rpc_server_foreach_client(d->srv, send_lifecycle, &ev);
+}
+
+const CvgRpcProcedure cvg_event_procs[] = {
+    CVG_PROC_AR(CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
+                register_any, ConnectDomainEventCallbackRegisterAny,
+                connect_domain_event_callback_register_any, RO_OK),
+    CVG_PROC_A(CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
+               deregister_any, ConnectDomainEventCallbackDeregisterAny,
+               connect_domain_event_callback_deregister_any, RO_OK),
+};
+const size_t cvg_event_nprocs = G_N_ELEMENTS(cvg_event_procs);

@@ -1,0 +1,587 @@
+/*
+ * cvg-server.c: libvirt-protocol RPC server over UNIX sockets
+ */
+#include "cvg-server.h"
+#include "cvg-i18n.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* A client with this many calls in flight gets errors for further calls:
+ * real clients keep at most a handful outstanding. */
+#define CLIENT_MAX_INFLIGHT 64
+/* A peer that takes this long to accept a reply is dropped. */
+#define CLIENT_SEND_TIMEOUT_MS 30000
+
+typedef struct {
+    int fd;
+    guint watch;
+    bool readonly;
+    char *path;
+} CvgRpcListener;
+
+struct _CvgRpcServer {
+    GMutex lock;
+    GPtrArray *listeners;     /* CvgRpcListener* */
+    GPtrArray *clients;       /* CvgRpcClient*, one ref each */
+    GHashTable *procs;        /* proc number -> const CvgRpcProcedure* */
+    GThreadPool *pool;
+    CvgRpcServerCallbacks cb;
+    void *opaque;
+};
+
+struct _CvgRpcClient {
+    gint refs;
+    CvgRpcServer *srv;
+    int fd;
+    guint watch;
+    bool from_readonly_socket;
+    bool readonly;
+    bool opened;
+    bool closed;              /* EOF seen or write failed */
+    gint inflight;
+    GMutex wlock;             /* serialises whole frames on the socket */
+    GByteArray *rbuf;
+    size_t rneed;             /* bytes of the current frame, 0 = unknown */
+    char *desc;
+    void *priv;
+};
+
+typedef struct {
+    CvgRpcClient *client;
+    CvgRpcHeader hdr;
+    const CvgRpcProcedure *proc;
+    GByteArray *frame;        /* whole frame incl. length word */
+} CvgRpcJob;
+
+void
+cvg_rpc_client_ref(CvgRpcClient *client)
+{
+    g_atomic_int_inc(&client->refs);
+}
+
+void
+cvg_rpc_client_unref(CvgRpcClient *client)
+{
+    if (!client || !g_atomic_int_dec_and_test(&client->refs))
+        return;
+    if (client->srv->cb.client_closed)
+        client->srv->cb.client_closed(client, client->priv,
+                                      client->srv->opaque);
+    if (client->fd >= 0)
+        close(client->fd);
+    g_mutex_clear(&client->wlock);
+    g_byte_array_unref(client->rbuf);
+    g_free(client->desc);
+    g_free(client);
+}
+
+void *
+cvg_rpc_client_priv(CvgRpcClient *client)
+{
+    return client->priv;
+}
+
+bool
+cvg_rpc_client_is_readonly(CvgRpcClient *client)
+{
+    return client->readonly;
+}
+
+const char *
+cvg_rpc_client_describe(CvgRpcClient *client)
+{
+    return client->desc;
+}
+
+void
+cvg_rpc_client_set_opened(CvgRpcClient *client, bool readonly)
+{
+    client->readonly = readonly || client->from_readonly_socket;
+    client->opened = true;
+}
+
+bool
+cvg_rpc_client_is_opened(CvgRpcClient *client)
+{
+    return client->opened;
+}
+
+/* Write a whole frame; on failure the client is shut down so that the main
+ * loop sees EOF and drops it. */
+static int
+client_send(CvgRpcClient *client, const GByteArray *frame)
+{
+    size_t off = 0;
+    int ret = 0;
+
+    g_mutex_lock(&client->wlock);
+    if (client->closed) {
+        ret = -1;
+        goto out;
+    }
+    while (off < frame->len) {
+        ssize_t n = send(client->fd, frame->data + off, frame->len - off,
+                         MSG_NOSIGNAL);
+        if (n > 0) {
+            off += n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            struct pollfd pfd = { .fd = client->fd, .events = POLLOUT };
+            if (poll(&pfd, 1, CLIENT_SEND_TIMEOUT_MS) > 0)
+                continue;
+        }
+        g_debug("client %s: send failed, dropping it", client->desc);
+        client->closed = true;
+        shutdown(client->fd, SHUT_RDWR);
+        ret = -1;
+        break;
+    }
+ out:
+    g_mutex_unlock(&client->wlock);
+    return ret;
+}
+
+static void
+send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
+           xdrproc_t proc, void *body)
+{
+    CvgRpcHeader hdr = *call;
+    g_autoptr(GByteArray) frame = NULL;
+
+    hdr.type = CVG_RPC_REPLY;
+    hdr.status = status;
+    if (!(frame = cvg_rpc_message_encode(&hdr, proc, body))) {
+        /* The reply does not fit a frame: say so instead. */
+        g_autoptr(CvgError) err = cvg_error_copy_last();
+        CvgWireError werr;
+
+        cvg_wire_error_from(err, &werr);
+        hdr.status = CVG_RPC_ERROR;
+        frame = cvg_rpc_message_encode(&hdr, (xdrproc_t)xdr_cvg_wire_error,
+                                       &werr);
+        xdr_free((xdrproc_t)xdr_cvg_wire_error, (char *)&werr);
+        if (!frame)
+            return;
+    }
+    client_send(client, frame);
+}
+
+static void
+send_error(CvgRpcClient *client, const CvgRpcHeader *call)
+{
+    g_autoptr(CvgError) err = cvg_error_copy_last();
+    CvgWireError werr;
+
+    cvg_wire_error_from(err, &werr);
+    send_reply(client, call, CVG_RPC_ERROR, (xdrproc_t)xdr_cvg_wire_error,
+               &werr);
+    xdr_free((xdrproc_t)xdr_cvg_wire_error, (char *)&werr);
+}
+
+int
+cvg_rpc_client_send_event(CvgRpcClient *client, int proc, xdrproc_t body_proc,
+                          void *body)
+{
+    CvgRpcHeader hdr = {
+        .prog = CVG_RPC_PROGRAM_REMOTE,
+        .vers = CVG_RPC_PROTOCOL_VERSION,
+        .proc = proc,
+        .type = CVG_RPC_MESSAGE,
+        .serial = 0,
+        .status = CVG_RPC_OK,
+    };
+    g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&hdr, body_proc,
+                                                         body);
+
+    if (!frame)
+        return -1;
+    return client_send(client, frame);
+}
+
+static void
+job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
+{
+    CvgRpcJob *job = data;
+    CvgRpcClient *client = job->client;
+    const CvgRpcProcedure *p = job->proc;
+    g_autofree void *args = g_malloc0(p->args_size ? p->args_size : 1);
+    g_autofree void *ret = g_malloc0(p->ret_size ? p->ret_size : 1);
+    const guint8 *payload = job->frame->data + CVG_RPC_MESSAGE_MIN;
+    size_t plen = job->frame->len - CVG_RPC_MESSAGE_MIN;
+
+    cvg_error_reset();
+    if (cvg_rpc_payload_decode(payload, plen, p->args_proc, args) < 0) {
+        send_error(client, &job->hdr);
+    } else {
+        if (p->handler(client, &job->hdr, args, ret) < 0)
+            send_error(client, &job->hdr);
+        else
+            send_reply(client, &job->hdr, CVG_RPC_OK, p->ret_proc, ret);
+        cvg_rpc_payload_free(p->ret_proc, ret);
+        cvg_rpc_payload_free(p->args_proc, args);
+    }
+    cvg_error_reset();
+    g_atomic_int_dec_and_test(&client->inflight);
+    g_byte_array_unref(job->frame);
+    cvg_rpc_client_unref(client);
+    g_free(job);
+}
+
+static void
+client_remove(CvgRpcClient *client)
+{
+    CvgRpcServer *srv = client->srv;
+
+    if (client->watch) {
+        g_source_remove(client->watch);
+        client->watch = 0;
+    }
+    g_mutex_lock(&client->wlock);
+    client->closed = true;
+    shutdown(client->fd, SHUT_RDWR);
+    g_mutex_unlock(&client->wlock);
+    g_debug("client %s: disconnected", client->desc);
+    g_mutex_lock(&srv->lock);
+    if (g_ptr_array_remove(srv->clients, client)) {
+        g_mutex_unlock(&srv->lock);
+        cvg_rpc_client_unref(client);
+        return;
+    }
+    g_mutex_unlock(&srv->lock);
+}
+
+static bool
+header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
+{
+    if (hdr->prog != CVG_RPC_PROGRAM_KEEPALIVE)
+        return false;
+    if (hdr->type == CVG_RPC_MESSAGE && hdr->proc == CVG_RPC_KEEPALIVE_PING) {
+        CvgRpcHeader pong = *hdr;
+        g_autoptr(GByteArray) frame = NULL;
+
+        pong.proc = CVG_RPC_KEEPALIVE_PONG;
+        pong.serial = 0;
+        pong.status = CVG_RPC_OK;
+        frame = cvg_rpc_message_encode(&pong, (xdrproc_t)xdr_cvg_void, NULL);
+        if (frame)
+            client_send(client, frame);
+    }
+    /* PONGs (we send no PINGs yet) and anything else are dropped. */
+    return true;
+}
+
+/* Handle one complete frame; false means drop the client. */
+static bool
+client_dispatch(CvgRpcClient *client, GByteArray *frame)
+{
+    CvgRpcServer *srv = client->srv;
+    CvgRpcHeader hdr;
+    const CvgRpcProcedure *p;
+    CvgRpcJob *job;
+
+    cvg_error_reset();
+    if (cvg_rpc_header_decode(frame->data + CVG_RPC_LEN_WORD,
+                              frame->len - CVG_RPC_LEN_WORD, &hdr) < 0)
+        return false;
+    if (header_is_keepalive(client, &hdr))
+        return true;
+    if (hdr.type != CVG_RPC_CALL || hdr.status != CVG_RPC_OK) {
+        /* Streams and fd passing are not offered; a reply or event from a
+         * client is a protocol violation, but harmless: ignore it.  A
+         * CALL_WITH_FDS would leave the fds unread; answer it with an error. */
+        if (hdr.type == CVG_RPC_CALL_WITH_FDS) {
+            cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                                  _("file descriptor passing is not supported"));
+            hdr.type = CVG_RPC_CALL;
+            send_error(client, &hdr);
+        }
+        return true;
+    }
+    if (hdr.prog != CVG_RPC_PROGRAM_REMOTE ||
+        hdr.vers != CVG_RPC_PROTOCOL_VERSION) {
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                              _("no such program 0x%x version %u"),
+                              hdr.prog, hdr.vers);
+        send_error(client, &hdr);
+        return true;
+    }
+    p = g_hash_table_lookup(srv->procs, GINT_TO_POINTER(hdr.proc));
+    if (!p) {
+        cvg_error_report(CVG_ERR_NO_SUPPORT, _("procedure %d"), hdr.proc);
+        send_error(client, &hdr);
+        return true;
+    }
+    if ((p->flags & CVG_RPC_PROC_NEEDS_OPEN) && !client->opened) {
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                              _("connection not open"));
+        send_error(client, &hdr);
+        return true;
+    }
+    if (client->readonly && !(p->flags & CVG_RPC_PROC_READONLY_OK)) {
+        cvg_error_report(CVG_ERR_OPERATION_DENIED,
+                         _("read only access prevents procedure %d"),
+                         hdr.proc);
+        send_error(client, &hdr);
+        return true;
+    }
+    if (g_atomic_int_add(&client->inflight, 1) >= CLIENT_MAX_INFLIGHT) {
+        g_atomic_int_dec_and_test(&client->inflight);
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                              _("too many outstanding calls on this connection"));
+        send_error(client, &hdr);
+        return true;
+    }
+    job = g_new0(CvgRpcJob, 1);
+    job->client = client;
+    job->hdr = hdr;
+    job->proc = p;
+    job->frame = g_byte_array_ref(frame);
+    cvg_rpc_client_ref(client);
+    g_thread_pool_push(srv->pool, job, NULL);
+    return true;
+}
+
+static gboolean
+client_readable(int fd, GIOCondition cond, gpointer data)
+{
+    CvgRpcClient *client = data;
+    guint8 buf[65536];
+    ssize_t n;
+
+    n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return G_SOURCE_CONTINUE;
+    if (n <= 0)
+        goto drop;
+
+    for (ssize_t off = 0; off < n;) {
+        size_t want = client->rneed ? client->rneed : CVG_RPC_LEN_WORD;
+        size_t take = MIN(want - client->rbuf->len, (size_t)(n - off));
+
+        g_byte_array_append(client->rbuf, buf + off, take);
+        off += take;
+        if (client->rbuf->len < want)
+            break;
+        if (!client->rneed) {
+            guint32 len = ((guint32)client->rbuf->data[0] << 24) |
+                          ((guint32)client->rbuf->data[1] << 16) |
+                          ((guint32)client->rbuf->data[2] << 8) |
+                          client->rbuf->data[3];
+            /* The length word counts itself; the header must fit. */
+            if (len < CVG_RPC_MESSAGE_MIN ||
+                len > CVG_RPC_MESSAGE_MAX + CVG_RPC_LEN_WORD) {
+                g_debug("client %s: bad frame length %u", client->desc, len);
+                goto drop;
+            }
+            client->rneed = len;
+            continue;
+        }
+        {
+            g_autoptr(GByteArray) frame = client->rbuf;
+
+            client->rbuf = g_byte_array_new();
+            client->rneed = 0;
+            if (!client_dispatch(client, frame))
+                goto drop;
+        }
+    }
+    (void)cond;
+    return G_SOURCE_CONTINUE;
+
+ drop:
+    client->watch = 0;
+    client_remove(client);
+    return G_SOURCE_REMOVE;
+}
+
+static char *
+peer_describe(int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+        return g_strdup_printf("fd=%d pid=%d uid=%u", fd, (int)cred.pid,
+                               (unsigned)cred.uid);
+    return g_strdup_printf("fd=%d", fd);
+}
+
+static gboolean
+listener_readable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
+{
+    CvgRpcServer *srv = ((void **)data)[0];
+    CvgRpcListener *l = ((void **)data)[1];
+    CvgRpcClient *client;
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+    if (cfd < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            g_warning("accept on %s: %s", l->path, g_strerror(errno));
+        return G_SOURCE_CONTINUE;
+    }
+    client = g_new0(CvgRpcClient, 1);
+    client->refs = 1;
+    client->srv = srv;
+    client->fd = cfd;
+    client->from_readonly_socket = l->readonly;
+    client->readonly = l->readonly;
+    client->rbuf = g_byte_array_new();
+    client->desc = peer_describe(cfd);
+    g_mutex_init(&client->wlock);
+    if (srv->cb.client_new)
+        client->priv = srv->cb.client_new(client, srv->opaque);
+    g_mutex_lock(&srv->lock);
+    g_ptr_array_add(srv->clients, client);
+    g_mutex_unlock(&srv->lock);
+    client->watch = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                  client_readable, client);
+    g_debug("client %s: connected on %s", client->desc, l->path);
+    return G_SOURCE_CONTINUE;
+}
+
+CvgRpcServer *
+cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
+                   unsigned int max_workers, const CvgRpcServerCallbacks *cb,
+                   void *opaque)
+{
+    CvgRpcServer *srv = g_new0(CvgRpcServer, 1);
+
+    g_mutex_init(&srv->lock);
+    srv->listeners = g_ptr_array_new();
+    srv->clients = g_ptr_array_new();
+    srv->procs = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (size_t i = 0; i < nprocs; i++)
+        g_hash_table_insert(srv->procs, GINT_TO_POINTER(procs[i].proc),
+                            (gpointer)&procs[i]);
+    srv->pool = g_thread_pool_new(job_run, srv, max_workers, FALSE, NULL);
+    if (cb)
+        srv->cb = *cb;
+    srv->opaque = opaque;
+    return srv;
+}
+
+int
+cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
+                        unsigned int mode, bool readonly)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    CvgRpcListener *l;
+    void **pair;
+    int fd;
+
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        cvg_error_report(CVG_ERR_INVALID_ARG, _("socket path '%s' too long"),
+                         path);
+        return -1;
+    }
+    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                     0)) < 0) {
+        cvg_error_report_system(errno, _("cannot create socket"));
+        return -1;
+    }
+    /* Never expose the socket with a wider mode, even for an instant. */
+    {
+        mode_t old = umask(0777 & ~mode);
+        int rc;
+
+        unlink(path);
+        rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
+        umask(old);
+        if (rc < 0) {
+            cvg_error_report_system(errno, _("cannot bind socket '%s'"), path);
+            close(fd);
+            return -1;
+        }
+    }
+    if (chmod(path, mode) < 0 || listen(fd, 64) < 0) {
+        cvg_error_report_system(errno, _("cannot listen on socket '%s'"),
+                                path);
+        close(fd);
+        unlink(path);
+        return -1;
+    }
+    l = g_new0(CvgRpcListener, 1);
+    l->fd = fd;
+    l->readonly = readonly;
+    l->path = g_strdup(path);
+    pair = g_new0(void *, 2);
+    pair[0] = srv;
+    pair[1] = l;
+    l->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, G_IO_IN,
+                                  listener_readable, pair, g_free);
+    g_mutex_lock(&srv->lock);
+    g_ptr_array_add(srv->listeners, l);
+    g_mutex_unlock(&srv->lock);
+    return 0;
+}
+
+unsigned int
+cvg_rpc_server_nclients(CvgRpcServer *srv)
+{
+    unsigned int n;
+
+    g_mutex_lock(&srv->lock);
+    n = srv->clients->len;
+    g_mutex_unlock(&srv->lock);
+    return n;
+}
+
+void
+cvg_rpc_server_foreach_client(CvgRpcServer *srv,
+                              void (*fn)(CvgRpcClient *c, void *priv,
+                                         void *data),
+                              void *data)
+{
+    g_autoptr(GPtrArray) copy = g_ptr_array_new();
+
+    g_mutex_lock(&srv->lock);
+    for (guint i = 0; i < srv->clients->len; i++) {
+        CvgRpcClient *c = g_ptr_array_index(srv->clients, i);
+
+        cvg_rpc_client_ref(c);
+        g_ptr_array_add(copy, c);
+    }
+    g_mutex_unlock(&srv->lock);
+    for (guint i = 0; i < copy->len; i++) {
+        CvgRpcClient *c = g_ptr_array_index(copy, i);
+
+        fn(c, c->priv, data);
+        cvg_rpc_client_unref(c);
+    }
+}
+
+void
+cvg_rpc_server_free(CvgRpcServer *srv)
+{
+    if (!srv)
+        return;
+    for (guint i = 0; i < srv->listeners->len; i++) {
+        CvgRpcListener *l = g_ptr_array_index(srv->listeners, i);
+
+        g_source_remove(l->watch);
+        close(l->fd);
+        unlink(l->path);
+        g_free(l->path);
+        g_free(l);
+    }
+    while (srv->clients->len > 0)
+        client_remove(g_ptr_array_index(srv->clients, 0));
+    g_thread_pool_free(srv->pool, FALSE, TRUE);
+    g_ptr_array_unref(srv->listeners);
+    g_ptr_array_unref(srv->clients);
+    g_hash_table_unref(srv->procs);
+    g_mutex_clear(&srv->lock);
+    g_free(srv);
+}
