@@ -958,7 +958,8 @@ load_running(CvgDriver *drv)
         st_path = run_file(drv, name, ".status");
         if (!g_key_file_load_from_file(kf, st_path, 0, NULL) ||
             !g_file_get_contents(xml_path, &xml, NULL, NULL) ||
-            !(def = cvg_domain_def_parse_string(xml, 0))) {
+            !(def = cvg_domain_def_parse_string(xml,
+                                                CVG_DOMAIN_DEF_PARSE_STATUS))) {
             g_warning("discarding unreadable status of '%s'", name);
             unlink(st_path);
             unlink(xml_path);

@@ -82,8 +82,12 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     cvg_uuid_format(def->uuid, uuid);
     g_ptr_array_add(argv, g_strdup(emulator));
     g_ptr_array_add(argv, g_strdup("-name"));
-    g_ptr_array_add(argv, g_strdup_printf("guest=%s,debug-threads=on",
-                                          def->name));
+    {
+        g_autofree char *name = escape_commas(def->name);
+
+        g_ptr_array_add(argv, g_strdup_printf("guest=%s,debug-threads=on",
+                                              name));
+    }
     g_ptr_array_add(argv, g_strdup("-S"));
     g_ptr_array_add(argv, g_strdup("-no-user-config"));
     g_ptr_array_add(argv, g_strdup("-nodefaults"));
@@ -322,12 +326,6 @@ query_ptys(CvgDriver *drv, CvgDomainObj *dom)
             continue;
         g_free(chrs[idx]->path);
         chrs[idx]->path = g_strdup(file + 4);
-        /* The console is the same device as serial 0. */
-        if (idx == 0 && dom->def->nserials && dom->def->nconsoles &&
-            dom->def->consoles[0]->type == CVG_CHR_TYPE_PTY) {
-            g_free(dom->def->consoles[0]->path);
-            dom->def->consoles[0]->path = g_strdup(file + 4);
-        }
     }
 }
 
