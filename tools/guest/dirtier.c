@@ -209,6 +209,26 @@ static void parse_cmdline(struct params *p)
     }
 }
 
+/* MemAvailable from /proc/meminfo in bytes, or 0 if unknown. */
+static uint64_t mem_available(void)
+{
+    char buf[4096];
+    ssize_t n = 0;
+    int fd = open("/proc/meminfo", O_RDONLY);
+
+    if (fd >= 0) {
+        n = read(fd, buf, sizeof(buf) - 1);
+        close(fd);
+    }
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    const char *p = strstr(buf, "MemAvailable:");
+    if (!p)
+        return 0;
+    return strtoull(p + 13, NULL, 10) * 1024u;
+}
+
 /* ------------------------------------------------------------------ */
 /* time                                                                */
 
@@ -285,7 +305,9 @@ static inline int check_page(const volatile uint64_t *pg, uint64_t idx,
 /* ------------------------------------------------------------------ */
 /* busy work                                                           */
 
-static inline void spin_units(uint64_t units)
+/* Not inlined: every caller runs the very same code, so a calibration of it
+ * applies to the main loop too. */
+static __attribute__((noinline, aligned(64))) void spin_units(uint64_t units)
 {
     uint64_t x = spin_sink;
 
@@ -346,18 +368,6 @@ static inline void dirty_one(struct dirtier *d)
         d->next = 0;
 }
 
-/* Time `n` page writes with `spin_per_page` spin units between them. */
-static double time_pages(struct dirtier *d, uint64_t n, uint64_t spin_per_page)
-{
-    uint64_t t0 = now_ns();
-
-    for (uint64_t i = 0; i < n; i++) {
-        dirty_one(d);
-        spin_units(spin_per_page);
-    }
-    return (double)(now_ns() - t0) / (double)n;
-}
-
 /* ns per spin unit: run batches for ~`ms` milliseconds. */
 static double time_spin(unsigned ms)
 {
@@ -387,6 +397,26 @@ static double time_writes(struct dirtier *d, unsigned ms)
     return (double)(t - t0) / (double)n;
 }
 
+/* Pacing controller.
+ *
+ * The busy loop is calibrated at start, but under TCG the speed of the same
+ * guest code can differ by 2-3x from run to run (and change mid-run when
+ * code is retranslated), so the spin count per page is corrected from
+ * measurements.  Each window is `check_every` page writes (about 1 ms of
+ * *running* time); an epoch is EPOCH_WINDOWS windows.  The correction uses
+ * a robust per-page time over an epoch (trimmed around the 25th
+ * percentile).  A CPU throttle (or a host preemption) stops the vCPU for
+ * whole milliseconds between ~10 ms run slices, so it inflates only a
+ * minority of windows and those are left out: the throttle really does slow
+ * the dirtier down, it is not compensated. */
+#define EPOCH_WINDOWS 32
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(void)
 {
     struct params p = { .mib = 64, .rate = 32, .verify = 0, .seed = 0 };
@@ -394,16 +424,27 @@ int main(void)
 
     setup_mounts();
     setup_console();
+    /* End whatever the firmware left on the current console line (with
+     * "quiet", SeaBIOS escapes precede us), so every line starts "dirtier: ". */
+    out("\n");
     parse_cmdline(&p);
     g_seed = mix64(p.seed ^ UINT64_C(0x5eed5eed5eed5eed));
 
-    if (p.mib > (UINT64_MAX / 1048576u))
+    if (p.mib > (UINT64_MAX / 1048576u) || p.mib > SIZE_MAX / 1048576u)
         fatal("dirty.mib=%llu too large", (unsigned long long)p.mib);
 
     memset(&d, 0, sizeof(d));
     d.verify = p.verify;
     d.npages = p.mib * PAGES_PER_MIB;
     size_t bytes = (size_t)p.mib * 1048576u;
+
+    /* Refuse a working set that would not fit: the OOM killer taking PID 1
+     * would panic the guest instead of telling why. */
+    uint64_t avail = mem_available();
+    uint64_t need = (uint64_t)bytes + d.npages * sizeof(*d.gen) + (8u << 20);
+    if (avail && need > avail)
+        fatal("dirty.mib=%llu does not fit: MemAvailable=%llu MiB (give the guest more -m)",
+              (unsigned long long)p.mib, (unsigned long long)(avail >> 20));
 
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -422,31 +463,37 @@ int main(void)
         d.gen[i] = 1;
     }
 
-    /* Calibrate.  Warm up (TCG translation, caches), then measure the
-     * cost of one spin unit and of one page write (incl. verify). */
+    /* Calibrate: warm up (TCG translation), then measure one spin unit and
+     * one page write (incl. verify); keep the fastest of a few tries. */
     spin_units(2000);
-    (void)time_writes(&d, 30);
-    double unit_ns = time_spin(150);
-    double write_ns = time_writes(&d, 150);
-    if (unit_ns <= 0)
+    (void)time_writes(&d, 20);
+    double unit_ns = 0, write_ns = 0;
+    for (int i = 0; i < 3; i++) {
+        double u = time_spin(40), w = time_writes(&d, 40);
+        if (i == 0 || u < unit_ns)
+            unit_ns = u;
+        if (i == 0 || w < write_ns)
+            write_ns = w;
+    }
+    if (unit_ns < 1)
         unit_ns = 1;
-    if (write_ns <= 0)
+    if (write_ns < 1)
         write_ns = 1;
 
-    /* Spin units per page write (fractional; accumulated below). */
+    const int paced = p.rate > 0;
+    const double target_pps = (double)p.rate * PAGES_PER_MIB;
+    const double budget = paced ? 1e9 / target_pps : 0;   /* ns per page */
     double spin_per_page = 0;
-    double target_pps = (double)p.rate * PAGES_PER_MIB;
     double est_pps = 1e9 / write_ns;    /* flat-out estimate */
-    if (p.rate > 0) {
-        double budget = 1e9 / target_pps;
+    if (paced) {
         if (budget > write_ns)
             spin_per_page = (budget - write_ns) / unit_ns;
         else
             out("dirtier: warning: target %llu MiB/s above flat-out estimate %.1f MiB/s\n",
                 (unsigned long long)p.rate, est_pps / PAGES_PER_MIB);
-        est_pps = target_pps;
+        est_pps = target_pps < est_pps ? target_pps : est_pps;
     }
-    /* Read the clock roughly every millisecond of dirtying. */
+    /* Read the clock about every millisecond of dirtying. */
     uint64_t check_every = (uint64_t)(est_pps / 1000.0);
     if (check_every < 1)
         check_every = 1;
@@ -455,16 +502,20 @@ int main(void)
 
     out("dirtier: start set=%llu MiB target=%llu MiB/s calib=%.0f\n",
         (unsigned long long)p.mib, (unsigned long long)p.rate, unit_ns);
-    out("dirtier: info write_ns=%.0f spin_per_page=%.2f verify=%d pages=%llu\n",
+    out("dirtier: info write_ns=%.0f spin_per_page=%.1f verify=%d pages=%llu\n",
         write_ns, spin_per_page, d.verify, (unsigned long long)d.npages);
 
-    /* Fixed-point spin accumulator (1/65536 units): open-loop pacing, so a
-     * throttled vCPU really dirties fewer pages per second. */
-    const uint64_t spin_fp = (uint64_t)(spin_per_page * 65536.0 + 0.5);
+    /* Spin units per page in 1/65536 units, accumulated so fractional
+     * counts average out. */
+    uint64_t spin_fp = (uint64_t)(spin_per_page * 65536.0 + 0.5);
     uint64_t spin_acc = 0;
+    double win[EPOCH_WINDOWS], sorted[EPOCH_WINDOWS];
+    unsigned nwin = 0;
+
+    d.writes = 0;               /* pages= counts writes since the start line */
     const uint64_t t_start = now_ns();
-    uint64_t t_last = t_start;
-    uint64_t w_last = d.writes;
+    uint64_t t_last = t_start, t_check = t_start;
+    uint64_t w_last = 0;
     uint64_t next_report = t_start + 1000000000u;
     uint64_t countdown = check_every;
 
@@ -483,6 +534,46 @@ int main(void)
         countdown = check_every;
 
         uint64_t t = now_ns();
+
+        if (paced) {
+            win[nwin++] = (double)(t - t_check) / (double)check_every;
+            if (nwin == EPOCH_WINDOWS) {
+                nwin = 0;
+                memcpy(sorted, win, sizeof(win));
+                qsort(sorted, EPOCH_WINDOWS, sizeof(double), cmp_double);
+                /* Mean of the windows within 25% of the 25th percentile:
+                 * includes guest timer ticks (a few % of a window), but
+                 * not throttle sleeps (>= 2.5 ms per 10 ms slice at the
+                 * default 20% initial throttle) or host preemptions. */
+                double ref = sorted[EPOCH_WINDOWS / 4], sum = 0;
+                unsigned cnt = 0;
+                for (unsigned i = 0; i < EPOCH_WINDOWS; i++) {
+                    if (sorted[i] > ref * 1.25)
+                        break;
+                    sum += sorted[i];
+                    cnt++;
+                }
+                double q = sum / cnt;
+                if (budget <= write_ns) {
+                    spin_per_page = 0;
+                } else if (spin_per_page < 1.0) {
+                    spin_per_page = (budget - write_ns) / unit_ns;
+                    if (q > budget)
+                        spin_per_page = 0;
+                } else {
+                    double ratio = q > write_ns ?
+                        (budget - write_ns) / (q - write_ns) : 2.0;
+                    if (ratio > 2.0)
+                        ratio = 2.0;
+                    if (ratio < 0.5)
+                        ratio = 0.5;
+                    spin_per_page *= 0.5 + 0.5 * ratio;     /* damped */
+                }
+                spin_fp = (uint64_t)(spin_per_page * 65536.0 + 0.5);
+            }
+        }
+        t_check = t;
+
         if (t < next_report)
             continue;
         double dt = (double)(t - t_last) / 1e9;
@@ -491,7 +582,8 @@ int main(void)
             (unsigned long long)((t - t_start + 500000000u) / 1000000000u), rate,
             (unsigned long long)d.writes, (unsigned long long)p.mib,
             (unsigned long long)p.rate, (unsigned long long)d.verify_errors);
-        t_last = t;
+        t_last = t = now_ns();
+        t_check = t;            /* don't count the printing in a window */
         w_last = d.writes;
         next_report += 1000000000u;
         if (next_report <= t)   /* fell behind (e.g. heavy throttle) */

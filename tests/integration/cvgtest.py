@@ -1,0 +1,345 @@
+"""Shared harness for convergd integration tests.
+
+Runs real convergd daemons, real virsh and real python3-libvirt against them.
+Run with Debian's /usr/bin/python3 (the only Python that has the libvirt
+module).  Environment: CVG_BUILD_DIR (meson build dir), CVG_GUEST_DIR (kernel
+and initrd from tools/guest/build-guest.sh).
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("CVG_BUILD_DIR", os.path.join(TOP, "build"))
+GUEST = os.environ.get("CVG_GUEST_DIR", os.path.join(BUILD, "guest"))
+CONVERGD = os.path.join(BUILD, "src", "daemon", "convergd")
+VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
+
+
+class Daemon:
+    """One convergd with its own socket and state directory."""
+
+    def __init__(self, name="d", config="", readonly_socket=False,
+                 netns=None, workdir=None):
+        self.name = name
+        self.dir = workdir or tempfile.mkdtemp(prefix=f"cvg-{name}-")
+        self.socket = os.path.join(self.dir, "sock")
+        self.ro_socket = (os.path.join(self.dir, "sock-ro")
+                          if readonly_socket else None)
+        self.state = os.path.join(self.dir, "state")
+        self.conf = os.path.join(self.dir, "convergd.conf")
+        self.log = os.path.join(self.dir, "convergd.log")
+        self.netns = netns
+        with open(self.conf, "w") as f:
+            f.write(config)
+        self.proc = None
+        self.start()
+
+    @property
+    def uri(self):
+        return f"qemu+unix:///system?socket={self.socket}"
+
+    @property
+    def ro_uri(self):
+        return f"qemu+unix:///system?socket={self.ro_socket}"
+
+    def start(self):
+        cmd = [CONVERGD, "--socket", self.socket, "--state-dir", self.state,
+               "--config", self.conf, "--log-level", "debug"]
+        if self.ro_socket:
+            cmd += ["--readonly-socket", self.ro_socket]
+        if self.netns:
+            cmd = ["ip", "netns", "exec", self.netns] + cmd
+        if os.path.exists(self.socket):
+            os.unlink(self.socket)
+        logf = open(self.log, "a")
+        self.proc = subprocess.Popen(cmd, stdout=logf, stderr=logf,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while not os.path.exists(self.socket):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"convergd did not start: {self.tail()}")
+            time.sleep(0.02)
+
+    def stop(self, sig=signal.SIGTERM, timeout=15):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def tail(self, n=30):
+        try:
+            with open(self.log) as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def virsh(self, *args, check=True, timeout=120, uri=None):
+        cmd = [VIRSH, "-c", uri or self.uri] + [str(a) for a in args]
+        p = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout)
+        if check and p.returncode != 0:
+            raise AssertionError(
+                f"{' '.join(cmd)} failed ({p.returncode}): {p.stderr}")
+        return p
+
+    def kill_guests(self):
+        """Kill every QEMU this daemon started (test clean-up)."""
+        run = os.path.join(self.state, "run")
+        if not os.path.isdir(run):
+            return
+        for ent in os.listdir(run):
+            if ent.endswith(".status"):
+                with open(os.path.join(run, ent)) as f:
+                    for line in f:
+                        if line.startswith("pid="):
+                            try:
+                                os.kill(int(line.split("=")[1]), signal.SIGKILL)
+                            except (ProcessLookupError, ValueError):
+                                pass
+
+    def cleanup(self):
+        self.stop()
+        self.kill_guests()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def guest_xml(name, console, mem_mib=128, dirty_mib=16, rate=16,
+              verify=False, extra_cmdline="", uuid=None, metadata=None):
+    """A direct-kernel-boot test guest running the dirtier."""
+    cmdline = (f"console=ttyS0 quiet panic=-1 dirty.mib={dirty_mib} "
+               f"dirty.rate={rate}")
+    if verify:
+        cmdline += " dirty.verify=1"
+    if extra_cmdline:
+        cmdline += " " + extra_cmdline
+    uuid_el = f"  <uuid>{uuid}</uuid>\n" if uuid else ""
+    meta = f"  <metadata>{metadata}</metadata>\n" if metadata else ""
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+{uuid_el}{meta}  <memory unit='MiB'>{mem_mib}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{GUEST}/vmlinuz</kernel>
+    <initrd>{GUEST}/initrd.img</initrd>
+    <cmdline>{cmdline}</cmdline>
+  </os>
+  <devices>
+    <serial type='file'>
+      <source path='{console}'/>
+    </serial>
+  </devices>
+</domain>
+"""
+
+
+def wait_for(pred, timeout, interval=0.2, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def console_lines(path, prefix="dirtier: "):
+    try:
+        with open(path, errors="replace") as f:
+            return [l.strip() for l in f if l.startswith(prefix)]
+    except OSError:
+        return []
+
+
+def wait_console(path, count=1, timeout=60, prefix="dirtier: t="):
+    """Wait until the console shows @count dirtier progress lines."""
+    return wait_for(
+        lambda: len(console_lines(path, prefix)) >= count and
+        console_lines(path, prefix),
+        timeout, what=f"{count} '{prefix}' lines in {path}")
+
+
+def qemu_pids():
+    out = subprocess.run(["pgrep", "-f", "qemu-system-x86_64"],
+                         capture_output=True, text=True).stdout
+    return {int(p) for p in out.split()}
+
+
+class Result(unittest.TextTestResult):
+    pass
+
+
+def main():
+    """Run the calling module's tests; print the 'N passed, N failed' line."""
+    if os.geteuid() != 0:
+        print("integration tests need root")
+    loader = unittest.TestLoader()
+    suite = loader.loadTestsFromModule(sys.modules["__main__"])
+    runner = unittest.TextTestRunner(verbosity=2, stream=sys.stdout)
+    res = runner.run(suite)
+    failed = len(res.failures) + len(res.errors)
+    skipped = len(res.skipped)
+    passed = res.testsRun - failed - skipped
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    sys.exit(0 if failed == 0 and res.testsRun > 0 else 1)
+
+
+# ---------------------------------------------------------------------------
+# Raw libvirt-RPC client (added for test_hostile / test_virsh): writes frames
+# by hand with struct so tests can send malformed or unusual messages.
+
+import socket as _socket
+import struct as _struct
+
+REMOTE_PROG = 0x20008086
+KEEPALIVE_PROG = 0x6b656570
+RPC_CALL, RPC_REPLY, RPC_MESSAGE = 0, 1, 2
+RPC_OK, RPC_ERROR = 0, 1
+
+
+def xdr_string(s):
+    """XDR string: u32 length, bytes, zero padding to 4."""
+    if isinstance(s, str):
+        s = s.encode()
+    return _struct.pack(">I", len(s)) + s + b"\0" * (-len(s) % 4)
+
+
+def xdr_opt_string(s):
+    return _struct.pack(">I", 0) if s is None else \
+        _struct.pack(">I", 1) + xdr_string(s)
+
+
+def xdr_domain(name, uuid=b"\0" * 16, dom_id=-1):
+    """remote_nonnull_domain: name, 16-byte uuid, int id."""
+    return xdr_string(name) + uuid + _struct.pack(">i", dom_id)
+
+
+def rpc_frame(prog, proc, payload=b"", typ=RPC_CALL, serial=1,
+              status=RPC_OK, vers=1):
+    """A complete frame: length word (counting itself) + header + payload."""
+    return _struct.pack(">IIIiiIi", 28 + len(payload), prog, vers, proc,
+                        typ, serial, status) + payload
+
+
+class _XdrReader:
+    def __init__(self, buf):
+        self.buf, self.off = buf, 0
+
+    def u32(self):
+        v = _struct.unpack_from(">I", self.buf, self.off)[0]
+        self.off += 4
+        return v
+
+    def i32(self):
+        v = _struct.unpack_from(">i", self.buf, self.off)[0]
+        self.off += 4
+        return v
+
+    def string(self):
+        n = self.u32()
+        s = self.buf[self.off:self.off + n]
+        self.off += n + (-n % 4)
+        return s.decode(errors="replace")
+
+    def opt_string(self):
+        return self.string() if self.u32() else None
+
+
+def decode_rpc_error(payload):
+    """Decode the leading fields of remote_error: code, domain, message,
+    level.  Returns a dict."""
+    r = _XdrReader(payload)
+    code = r.i32()
+    domain = r.i32()
+    message = r.opt_string()
+    level = r.i32()
+    return {"code": code, "domain": domain, "message": message,
+            "level": level}
+
+
+class RawClient:
+    """One raw AF_UNIX connection speaking libvirt RPC frames."""
+
+    def __init__(self, path, timeout=10):
+        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self.serial = 0
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _recv_exact(self, n):
+        buf = b""
+        while len(buf) < n:
+            chunk = self.sock.recv(n - len(buf))
+            if not chunk:
+                raise EOFError(f"connection closed after {len(buf)}/{n} bytes")
+            buf += chunk
+        return buf
+
+    def recv(self):
+        """Read one frame; returns dict(prog, vers, proc, type, serial,
+        status, payload).  Raises EOFError if the peer closed."""
+        (length,) = _struct.unpack(">I", self._recv_exact(4))
+        if length < 28:
+            raise ValueError(f"bad length word {length} from server")
+        body = self._recv_exact(length - 4)
+        prog, vers, proc, typ, serial, status = _struct.unpack_from(
+            ">IIiiIi", body)
+        return {"prog": prog, "vers": vers, "proc": proc, "type": typ,
+                "serial": serial, "status": status, "payload": body[24:]}
+
+    def recv_reply(self, serial=None):
+        """Next REPLY (skipping events and keepalives)."""
+        while True:
+            m = self.recv()
+            if m["type"] == RPC_REPLY and (serial is None or
+                                           m["serial"] == serial):
+                return m
+
+    def call(self, proc, payload=b"", prog=REMOTE_PROG):
+        """Send one CALL and wait for its reply."""
+        self.serial += 1
+        self.send(rpc_frame(prog, proc, payload, serial=self.serial))
+        return self.recv_reply(self.serial)
+
+    def closed_by_peer(self, timeout=5):
+        """True if the server closes the connection within @timeout s
+        (any frames it sends first are skipped)."""
+        self.sock.settimeout(timeout)
+        try:
+            while self.sock.recv(65536):
+                pass
+            return True
+        except (_socket.timeout, TimeoutError):
+            return False
+        except OSError:
+            return True
+
+    def open(self, flags=0, name="qemu:///system"):
+        """AUTH_LIST + CONNECT_OPEN, like a real client."""
+        r = self.call(66)
+        assert r["status"] == RPC_OK, decode_rpc_error(r["payload"])
+        r = self.call(1, xdr_opt_string(name) + _struct.pack(">I", flags))
+        assert r["status"] == RPC_OK, decode_rpc_error(r["payload"])
+        return r
