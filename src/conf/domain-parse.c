@@ -25,7 +25,6 @@
 /* QEMU's x86 machines have four ISA serial ports. */
 #define MAX_SERIAL_PORTS 4
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 /* What the libxml2 callbacks learn while the document is read. */
 typedef struct {
