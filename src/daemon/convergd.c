@@ -60,18 +60,22 @@ parse_level(const char *s)
 static CvgRpcProcedure *
 all_procs(size_t *ret_n)
 {
-    size_t n = cvg_connect_nprocs + cvg_domain_nprocs + cvg_event_nprocs;
-    CvgRpcProcedure *all = g_new0(CvgRpcProcedure, n);
-    size_t k = 0;
+    const struct {
+        const CvgRpcProcedure *procs;
+        size_t n;
+    } tables[] = {
+        { cvg_connect_procs, cvg_connect_nprocs },
+        { cvg_domain_procs, cvg_domain_nprocs },
+        { cvg_event_procs, cvg_event_nprocs },
+        { cvg_job_procs, cvg_job_nprocs },
+        { cvg_migration_procs, cvg_migration_nprocs },
+    };
+    GArray *all = g_array_new(FALSE, FALSE, sizeof(CvgRpcProcedure));
 
-    for (size_t i = 0; i < cvg_connect_nprocs; i++)
-        all[k++] = cvg_connect_procs[i];
-    for (size_t i = 0; i < cvg_domain_nprocs; i++)
-        all[k++] = cvg_domain_procs[i];
-    for (size_t i = 0; i < cvg_event_nprocs; i++)
-        all[k++] = cvg_event_procs[i];
-    *ret_n = n;
-    return all;
+    for (size_t t = 0; t < G_N_ELEMENTS(tables); t++)
+        g_array_append_vals(all, tables[t].procs, tables[t].n);
+    *ret_n = all->len;
+    return (CvgRpcProcedure *)g_array_free(all, FALSE);
 }
 
 int
@@ -159,7 +163,7 @@ main(int argc, char **argv)
     cvg_daemon = &d;
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
-    if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_lifecycle, &d))) {
+    if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d))) {
         g_critical("%s", cvg_error_last()->message);
         goto out;
     }

@@ -33,10 +33,13 @@ extern const CvgRpcProcedure cvg_domain_procs[];
 extern const size_t cvg_domain_nprocs;
 extern const CvgRpcProcedure cvg_event_procs[];
 extern const size_t cvg_event_nprocs;
+extern const CvgRpcProcedure cvg_job_procs[];
+extern const size_t cvg_job_nprocs;
+extern const CvgRpcProcedure cvg_migration_procs[];
+extern const size_t cvg_migration_nprocs;
 
-/* Lifecycle events from the driver to registered clients. */
-void cvg_daemon_emit_lifecycle(const char *name, const unsigned char *uuid,
-                               int id, int event, int detail, void *opaque);
+/* Events from the driver to registered clients. */
+void cvg_daemon_emit_event(const CvgDriverEvent *ev, void *opaque);
 
 /* Look up the domain a client names (by uuid, as libvirt does). */
 CvgDomainObj *cvg_daemon_get_domain(const CvgWireDomain *wdom);

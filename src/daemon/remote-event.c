@@ -3,6 +3,7 @@
  */
 #include "daemon.h"
 #include "cvg-protocol.h"
+#include "qemu-migration.h"
 #include "cvg-i18n.h"
 
 #include <string.h>
@@ -11,7 +12,6 @@
  * `virsh event --all` register every one of them; we accept them all and
  * deliver the ones convergd produces. */
 #define EVENT_ID_LAST 27
-#define EVENT_ID_LIFECYCLE 0
 /* Bound on registrations per connection: 27 ids x a few filters. */
 #define MAX_CALLBACKS 1024
 
@@ -41,6 +41,9 @@ cvg_connection_free(CvgRpcClient *client, void *priv, void *opaque)
 
     if (!conn)
         return;
+    /* Migrations this client was driving must not wait for it forever. */
+    if (cvg_daemon && cvg_daemon->drv)
+        cvg_migration_owner_closed(cvg_daemon->drv, client);
     g_array_unref(conn->callbacks);
     g_free(conn->uri);
     g_mutex_clear(&conn->lock);
@@ -106,19 +109,11 @@ deregister_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
     return -1;
 }
 
-typedef struct {
-    const char *name;
-    const unsigned char *uuid;
-    int id;
-    int event;
-    int detail;
-} CvgLifecycleData;
-
 static void
-send_lifecycle(CvgRpcClient *client, void *priv, void *data)
+send_event(CvgRpcClient *client, void *priv, void *data)
 {
     CvgConnection *conn = priv;
-    CvgLifecycleData *ev = data;
+    const CvgDriverEvent *ev = data;
     g_autoptr(GArray) ids = g_array_new(FALSE, FALSE, sizeof(int));
 
     if (!conn)
@@ -128,36 +123,59 @@ send_lifecycle(CvgRpcClient *client, void *priv, void *data)
         CvgEventCallback *cb = &g_array_index(conn->callbacks,
                                               CvgEventCallback, i);
 
-        if (cb->event_id == EVENT_ID_LIFECYCLE &&
+        if (cb->event_id == ev->event_id &&
             (!cb->filtered || memcmp(cb->uuid, ev->uuid, 16) == 0))
             g_array_append_val(ids, cb->callback_id);
     }
     g_mutex_unlock(&conn->lock);
     for (guint i = 0; i < ids->len; i++) {
-        CvgRemoteDomainEventCallbackLifecycleMsg msg = {
-            .callbackID = g_array_index(ids, int, i),
-            .dom = { .name = (char *)ev->name, .id = ev->id },
-            .event = ev->event,
-            .detail = ev->detail,
-        };
+        CvgWireDomain wdom = { .name = ev->name, .id = ev->id };
+        int cbid = g_array_index(ids, int, i);
 
-        memcpy(msg.dom.uuid, ev->uuid, 16);
-        cvg_rpc_client_send_event(client,
-                                  CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                  (xdrproc_t)xdr_cvg_remote_domain_event_callback_lifecycle_msg,
-                                  &msg);
+        memcpy(wdom.uuid, ev->uuid, 16);
+        if (ev->event_id == CVG_EVENT_ID_LIFECYCLE) {
+            CvgRemoteDomainEventCallbackLifecycleMsg msg = {
+                .callbackID = cbid, .dom = wdom,
+                .event = ev->event, .detail = ev->detail,
+            };
+
+            cvg_rpc_client_send_event(client,
+                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_lifecycle_msg,
+                                      &msg);
+        } else if (ev->event_id == CVG_EVENT_ID_MIGRATION_ITERATION) {
+            CvgRemoteDomainEventCallbackMigrationIterationMsg msg = {
+                .callbackID = cbid, .dom = wdom,
+                .iteration = ev->iteration,
+            };
+
+            cvg_rpc_client_send_event(client,
+                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION,
+                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_migration_iteration_msg,
+                                      &msg);
+        } else if (ev->event_id == CVG_EVENT_ID_JOB_COMPLETED) {
+            CvgRemoteDomainEventCallbackJobCompletedMsg msg = {
+                .callbackID = cbid, .dom = wdom,
+            };
+
+            cvg_wire_params_from_list(ev->params, &msg.params);
+            cvg_rpc_client_send_event(client,
+                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED,
+                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_job_completed_msg,
+                                      &msg);
+            xdr_free((xdrproc_t)xdr_cvg_wire_typed_params,
+                     (char *)&msg.params);
+        }
     }
 }
 
 void
-cvg_daemon_emit_lifecycle(const char *name, const unsigned char *uuid, int id,
-                          int event, int detail, void *opaque)
+cvg_daemon_emit_event(const CvgDriverEvent *ev, void *opaque)
 {
     CvgDaemon *d = opaque;
-    CvgLifecycleData ev = { name, uuid, id, event, detail };
 
     if (d->srv)
-        cvg_rpc_server_foreach_client(d->srv, send_lifecycle, &ev);
+        cvg_rpc_server_foreach_client(d->srv, send_event, (void *)ev);
 }
 
 const CvgRpcProcedure cvg_event_procs[] = {

@@ -35,20 +35,13 @@ enum {
     LIST_NO_CHECKPOINT = 1 << 15,
 };
 
-typedef struct {
-    char *name;
-    unsigned char uuid[16];
-    int id;
-    int event;
-    int detail;
-} CvgQueuedEvent;
-
 static void
 queued_event_free(gpointer p)
 {
-    CvgQueuedEvent *ev = p;
+    CvgDriverEvent *ev = p;
 
     g_free(ev->name);
+    cvg_typed_params_free(ev->params);
     g_free(ev);
 }
 
@@ -71,25 +64,42 @@ cvg_driver_unlock(CvgDriver *drv)
     if (!events || !drv->event_func)
         return;
     for (guint i = 0; i < events->len; i++) {
-        CvgQueuedEvent *ev = g_ptr_array_index(events, i);
-
-        drv->event_func(ev->name, ev->uuid, ev->id, ev->event, ev->detail,
-                        drv->event_opaque);
+        drv->event_func(g_ptr_array_index(events, i), drv->event_opaque);
     }
+}
+
+static CvgDriverEvent *
+queue_event(CvgDriver *drv, CvgDomainObj *dom, int event_id)
+{
+    CvgDriverEvent *ev = g_new0(CvgDriverEvent, 1);
+
+    ev->event_id = event_id;
+    ev->name = g_strdup(dom->def->name);
+    memcpy(ev->uuid, dom->def->uuid, 16);
+    ev->id = dom->id;
+    g_ptr_array_add(drv->pending_events, ev);
+    return ev;
 }
 
 void
 cvg_driver_queue_event(CvgDriver *drv, CvgDomainObj *dom, int event,
                        int detail)
 {
-    CvgQueuedEvent *ev = g_new0(CvgQueuedEvent, 1);
+    CvgDriverEvent *ev = queue_event(drv, dom, CVG_EVENT_ID_LIFECYCLE);
 
-    ev->name = g_strdup(dom->def->name);
-    memcpy(ev->uuid, dom->def->uuid, 16);
-    ev->id = dom->id;
     ev->event = event;
     ev->detail = detail;
-    g_ptr_array_add(drv->pending_events, ev);
+}
+
+void
+cvg_driver_queue_job_event(CvgDriver *drv, CvgDomainObj *dom, int event_id,
+                           int iteration, const CvgTypedParamList *params)
+{
+    CvgDriverEvent *ev = queue_event(drv, dom, event_id);
+
+    ev->iteration = iteration;
+    if (params)
+        ev->params = cvg_typed_params_copy(params);
 }
 
 static bool

@@ -11,10 +11,26 @@
 #include "daemon-conf.h"
 #include "qemu-domain.h"
 
-/* Lifecycle event sink: called without the driver lock held. */
-typedef void (*CvgDriverEventFunc)(const char *name,
-                                   const unsigned char *uuid, int id,
-                                   int event, int detail, void *opaque);
+/* virDomainEventID values of the events the driver produces */
+enum {
+    CVG_EVENT_ID_LIFECYCLE = 0,
+    CVG_EVENT_ID_MIGRATION_ITERATION = 20,
+    CVG_EVENT_ID_JOB_COMPLETED = 21,
+};
+
+typedef struct {
+    int event_id;                /* CVG_EVENT_ID_* */
+    char *name;
+    unsigned char uuid[16];
+    int id;
+    int event;                   /* lifecycle: CvgLifecycleEvent */
+    int detail;
+    int iteration;               /* migration iteration */
+    CvgTypedParamList *params;   /* job completed: the statistics */
+} CvgDriverEvent;
+
+/* Event sink: called without the driver lock held. */
+typedef void (*CvgDriverEventFunc)(const CvgDriverEvent *ev, void *opaque);
 
 struct _CvgDriver {
     GMutex lock;
@@ -99,6 +115,10 @@ void cvg_domain_job_end(CvgDriver *drv, CvgDomainObj *dom);
 /* Queue a lifecycle event; sent by cvg_driver_unlock(). */
 void cvg_driver_queue_event(CvgDriver *drv, CvgDomainObj *dom, int event,
                             int detail);
+/* Queue a MIGRATION_ITERATION or JOB_COMPLETED event (@params copied). */
+void cvg_driver_queue_job_event(CvgDriver *drv, CvgDomainObj *dom,
+                                int event_id, int iteration,
+                                const CvgTypedParamList *params);
 void cvg_driver_lock(CvgDriver *drv);
 void cvg_driver_unlock(CvgDriver *drv);
 

@@ -3,6 +3,7 @@
  */
 #include "qemu-process.h"
 #include "qemu-monitor.h"
+#include "qemu-migration.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 
@@ -260,6 +261,9 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
                                    CVG_EVENT_SUSPENDED_PAUSED);
             cvg_driver_save_status(drv, dom);
         }
+    } else if (strcmp(name, "MIGRATION") == 0 ||
+               strcmp(name, "MIGRATION_PASS") == 0) {
+        cvg_migration_handle_event(drv, dom, name, data);
     } else if (strcmp(name, "RESUME") == 0) {
         if (dom->job == CVG_JOB_NONE && dom->async_job == CVG_ASYNC_NONE &&
             dom->state == CVG_DOMAIN_PAUSED) {
@@ -270,7 +274,6 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
             cvg_driver_save_status(drv, dom);
         }
     }
-    (void)data;
     cvg_driver_unlock(drv);
 }
 
@@ -293,9 +296,11 @@ cvg_qemu_monitor_command(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
     }
     /* The job we hold keeps dom->mon from being closed under us, except by
      * QEMU dying, which cvg_qmp_close() turns into an error here. */
+    cvg_qmp_ref(mon);
     cvg_driver_unlock(drv);
     rc = cvg_qmp_command(mon, cmd, args, ret_reply,
                          MONITOR_COMMAND_TIMEOUT_MS);
+    cvg_qmp_unref(mon);
     cvg_driver_lock(drv);
     return rc;
 }
@@ -507,7 +512,9 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) < 0) {
         dom->job = CVG_JOB_NONE;
         dom->mon = NULL;
+        cvg_driver_unlock(drv);
         cvg_qmp_close(mon);
+        cvg_driver_lock(drv);
         return -1;
     }
     dom->job = CVG_JOB_NONE;

@@ -1,0 +1,1167 @@
+/*
+ * qemu-migration.c: live migration phases and the migration job
+ */
+#include "qemu-migration.h"
+#include "qemu-monitor.h"
+#include "qemu-process.h"
+#include "migration-cookie.h"
+#include "cvg-error.h"
+#include "cvg-i18n.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* query-migrate is polled this often while data moves: often enough for
+ * `migrate --verbose` and the convergence policy, cheap for QEMU. */
+#define POLL_INTERVAL_MS 250
+/* How long Finish waits for the incoming stream to complete once the
+ * source says it has sent everything. */
+#define FINISH_WAIT_MS 60000
+
+/* --- migrations QEMU is known to get wrong --- */
+
+typedef struct {
+    unsigned long long qemu_min;     /* inclusive, major*1e6+minor*1e3+micro */
+    unsigned long long qemu_max;     /* inclusive */
+    bool tcg_only;
+    const char *reason;
+} CvgUnsafeMigration;
+
+static const CvgUnsafeMigration unsafe_table[] = {
+    /* Measured here: every converged TCG migration with QEMU 7.2.x left the
+     * destination with stale pages (tests/integration and
+     * shared/reference/qemu-tcg-facts.md); QEMU 10.0 did not. */
+    { 7002000, 7002999, true,
+      N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; the destination's memory would be corrupted") },
+};
+
+static int
+check_unsafe(CvgDomainObj *dom, unsigned int flags)
+{
+    unsigned long long v = dom->qemu_major * 1000000ULL +
+                           dom->qemu_minor * 1000ULL + dom->qemu_micro;
+    bool tcg = strcmp(dom->def->virt_type, "kvm") != 0;
+
+    if (flags & CVG_MIGRATE_UNSAFE)
+        return 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(unsafe_table); i++) {
+        const CvgUnsafeMigration *u = &unsafe_table[i];
+
+        if (v >= u->qemu_min && v <= u->qemu_max && (!u->tcg_only || tcg)) {
+            cvg_error_report(CVG_ERR_MIGRATE_UNSAFE, "%s", _(u->reason));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* --- job bookkeeping --- */
+
+void
+cvg_migration_job_free(CvgMigrationJob *job)
+{
+    if (!job)
+        return;
+    cvg_migration_params_free(job->params);
+    cvg_migration_sample_clear(&job->sample);
+    g_free(job->dest_name);
+    g_free(job);
+}
+
+static unsigned long long
+job_elapsed_ms(const CvgMigrationJob *job)
+{
+    return (g_get_monotonic_time() - job->start_us) / 1000;
+}
+
+static CvgMigrationJob *
+job_start(CvgDomainObj *dom, int async, int operation, unsigned int flags,
+          CvgMigrationParams **params, const void *owner)
+{
+    CvgMigrationJob *job = g_new0(CvgMigrationJob, 1);
+
+    job->operation = operation;
+    job->flags = flags;
+    job->params = g_steal_pointer(params);
+    job->owner = owner;
+    job->start_us = g_get_monotonic_time();
+    job->prev_state = dom->state;
+    dom->async_job = async;
+    dom->migration = job;
+    g_cond_broadcast(&dom->job_cond);
+    return job;
+}
+
+static void
+job_stop(CvgDomainObj *dom)
+{
+    cvg_migration_job_free(g_steal_pointer(&dom->migration));
+    dom->async_job = CVG_ASYNC_NONE;
+    g_cond_broadcast(&dom->job_cond);
+}
+
+/* Record the finished job's statistics for `domjobinfo --completed` and
+ * announce them (lock held). */
+static void
+job_record_completed(CvgDriver *drv, CvgDomainObj *dom, int type,
+                     CvgTypedParamList *stats)
+{
+    cvg_typed_params_free(dom->completed_stats);
+    dom->completed_stats = stats;
+    dom->completed_type = type;
+    if (type == CVG_JOB_TYPE_COMPLETED && stats)
+        cvg_driver_queue_job_event(drv, dom, CVG_EVENT_ID_JOB_COMPLETED, 0,
+                                   stats);
+}
+
+static CvgTypedParamList *
+job_stats(const CvgMigrationJob *job, bool completed)
+{
+    if (!job->have_sample) {
+        CvgMigrationSample empty = { .status = CVG_MIG_STATUS_SETUP };
+
+        return cvg_migration_stats_to_params(&empty, job->operation,
+                                             job_elapsed_ms(job), completed);
+    }
+    return cvg_migration_stats_to_params(&job->sample, job->operation,
+                                         job_elapsed_ms(job), completed);
+}
+
+void
+cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
+                           const char *name, json_object *data)
+{
+    CvgMigrationJob *job = dom->migration;
+    gint64 pass;
+
+    if (!job)
+        return;
+    if (strcmp(name, "MIGRATION_PASS") == 0 &&
+        cvg_json_get_int64(data, "pass", &pass)) {
+        job->iteration = (int)pass;
+        cvg_driver_queue_job_event(drv, dom,
+                                   CVG_EVENT_ID_MIGRATION_ITERATION,
+                                   job->iteration, NULL);
+    } else if (strcmp(name, "MIGRATION") == 0) {
+        const char *st = cvg_json_get_string(data, "status");
+
+        if (st)
+            job->status = cvg_migration_status_from_string(st);
+        g_cond_broadcast(&dom->job_cond);
+    }
+}
+
+/* --- helpers --- */
+
+static int
+check_running(CvgDomainObj *dom)
+{
+    if (!dom->in_list || !cvg_domain_obj_is_active(dom) || !dom->mon) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+        return -1;
+    }
+    return 0;
+}
+
+static char *
+make_cookie(CvgDriver *drv, CvgDomainObj *dom, const CvgTypedParamList *stats,
+            size_t *ret_len)
+{
+    CvgMigrationCookie c = {
+        .name = dom->def->name,
+        .has_uuid = true,
+        .hostname = drv->hostname,
+        .has_host_uuid = true,
+        .qemu_version = dom->qemu_major * 1000000ULL +
+                        dom->qemu_minor * 1000ULL + dom->qemu_micro,
+        .stats = (CvgTypedParamList *)stats,
+    };
+
+    memcpy(c.uuid, dom->def->uuid, 16);
+    memcpy(c.host_uuid, drv->host_uuid, 16);
+    return cvg_migration_cookie_format(&c, ret_len);
+}
+
+char *
+cvg_migration_uri_to_qemu(const char *uri)
+{
+    /* libvirt speaks "tcp://host:port", QEMU "tcp:host:port" */
+    if (g_str_has_prefix(uri, "tcp://"))
+        return g_strdup_printf("tcp:%s", uri + strlen("tcp://"));
+    return g_strdup(uri);
+}
+
+static int
+apply_json(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+           json_object *args)
+{
+    return cvg_qemu_monitor_command(drv, dom, cmd, args, NULL);
+}
+
+/* Set capabilities and parameters on the source before "migrate". */
+static int
+apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    g_autoptr(json_object) caps = json_object_new_object();
+    g_autoptr(json_object) params = NULL;
+    json_object *bw;
+
+    json_object_object_add(caps, "capabilities",
+                           cvg_migration_params_caps_json(job->params,
+                                                          CVG_MIG_SIDE_SOURCE));
+    if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0)
+        return -1;
+    params = cvg_migration_params_qmp_json(job->params, CVG_MIG_SIDE_SOURCE);
+    /* The domain's tunables unless the call overrides them. */
+    if (!json_object_object_get_ex(params, "downtime-limit", NULL))
+        json_object_object_add(params, "downtime-limit",
+                               json_object_new_int64(dom->max_downtime_ms));
+    if (!json_object_object_get_ex(params, "max-bandwidth", &bw))
+        json_object_object_add(params, "max-bandwidth",
+                               json_object_new_int64(
+                                   (gint64)(dom->max_speed_mibs << 20)));
+    return apply_json(drv, dom, "migrate-set-parameters", params);
+}
+
+/* One query-migrate; updates the job's sample (lock held). */
+static int
+poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    g_autoptr(json_object) reply = NULL;
+    CvgMigrationSample s = { 0 };
+
+    if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL, &reply) < 0)
+        return -1;
+    if (cvg_migration_sample_parse(reply, &s) < 0)
+        return -1;
+    job->status = s.status;
+    if (s.has_ram) {
+        cvg_migration_sample_clear(&job->sample);
+        job->sample = s;
+        job->have_sample = true;
+    } else {
+        /* After migrate_cancel QEMU drops the ram section: keep the last
+         * active sample, only note the new status. */
+        if (s.status == CVG_MIG_STATUS_FAILED && s.error_desc) {
+            g_free(job->sample.error_desc);
+            job->sample.error_desc = g_steal_pointer(&s.error_desc);
+        }
+        job->sample.status = s.status;
+        cvg_migration_sample_clear(&s);
+    }
+    return 0;
+}
+
+/* Sleep until the next poll, waking early for events or an abort. */
+static void
+poll_wait(CvgDriver *drv, CvgDomainObj *dom)
+{
+    gint64 until = g_get_monotonic_time() + POLL_INTERVAL_MS * 1000;
+
+    g_cond_wait_until(&dom->job_cond, &drv->lock, until);
+}
+
+/* Resume a source guest that a failed migration left paused (lock held). */
+static void
+restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    g_autoptr(json_object) status = NULL;
+    CvgError *saved;
+
+    if (check_running(dom) < 0) {
+        cvg_error_reset();
+        return;
+    }
+    saved = cvg_error_last() ? cvg_error_copy_last() : NULL;
+    if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
+                                 &status) == 0 &&
+        g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
+        job->prev_state == CVG_DOMAIN_RUNNING &&
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0 &&
+        dom->state != CVG_DOMAIN_RUNNING) {
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                               CVG_EVENT_RESUMED_MIGRATED);
+    }
+    if (job->prev_state == CVG_DOMAIN_RUNNING && dom->mon)
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                 CVG_RUNNING_MIGRATION_CANCELED);
+    cvg_driver_save_status(drv, dom);
+    if (saved) {
+        cvg_error_set(saved);
+        cvg_error_free(saved);
+    } else {
+        cvg_error_reset();
+    }
+}
+
+static CvgDomainObj *
+find_job_domain(CvgDriver *drv, CvgDomainObj *dom, int async)
+{
+    if (!dom->migration || dom->async_job != async) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' has no migration job in this phase"),
+                         dom->def->name);
+        return NULL;
+    }
+    (void)drv;
+    return dom;
+}
+
+/* --- source --- */
+
+int
+cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
+                    const CvgTypedParamList *params, unsigned int flags,
+                    const void *owner, char **ret_cookie,
+                    size_t *ret_cookie_len, char **ret_xml)
+{
+    g_autoptr(CvgMigrationParams) mp = NULL;
+    g_autofree char *xml = NULL;
+    const char *dxml;
+    int rc = -1;
+
+    if (!(mp = cvg_migration_params_validate(params, flags,
+                                             CVG_MIG_SIDE_SOURCE)))
+        return -1;
+    if (!(flags & CVG_MIGRATE_LIVE)) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("only live migration is supported: pass VIR_MIGRATE_LIVE (virsh migrate --live)"));
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if (check_running(dom) < 0)
+        goto out;
+    if (dom->async_job != CVG_ASYNC_NONE || dom->job != CVG_JOB_NONE) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' already has a job running"),
+                         dom->def->name);
+        goto out;
+    }
+    if (dom->state != CVG_DOMAIN_RUNNING && dom->state != CVG_DOMAIN_PAUSED) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' is not running or paused"),
+                         dom->def->name);
+        goto out;
+    }
+    if (check_unsafe(dom, flags) < 0)
+        goto out;
+    /* A caller-supplied destination XML must describe the same guest. */
+    if ((dxml = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_XML))) {
+        g_autoptr(CvgDomainDef) def = cvg_domain_def_parse_string(dxml, 0);
+
+        if (!def)
+            goto out;
+        if (memcmp(def->uuid, dom->def->uuid, 16) != 0) {
+            cvg_error_report(CVG_ERR_INVALID_ARG,
+                             _("destination XML must keep the uuid of domain '%s'"),
+                             dom->def->name);
+            goto out;
+        }
+        xml = g_strdup(dxml);
+    } else if (!(xml = cvg_domain_def_format(dom->def, -1,
+                                             CVG_DOMAIN_XML_MIGRATABLE))) {
+        goto out;
+    }
+    job_start(dom, CVG_ASYNC_MIGRATION_OUT, CVG_JOB_OP_MIGRATION_OUT, flags,
+              &mp, owner);
+    dom->migration->phase = CVG_MIG_PHASE_BEGIN;
+    *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
+    *ret_xml = g_steal_pointer(&xml);
+    rc = 0;
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
+                      const char *cookie_in, size_t cookie_in_len,
+                      unsigned int flags, char **ret_cookie,
+                      size_t *ret_cookie_len)
+{
+    g_autoptr(CvgMigrationCookie) peer = NULL;
+    g_autofree char *qemu_uri = NULL;
+    g_autoptr(json_object) margs = NULL;
+    CvgMigrationJob *job;
+    int rc = -1;
+
+    if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
+        return -1;
+    if (!uri || !*uri) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("missing migration URI: the destination's Prepare did not provide one"));
+        return -1;
+    }
+    if (!g_str_has_prefix(uri, "tcp:")) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("migration URI '%s' is not supported; use tcp://HOST:PORT"),
+                         uri);
+        return -1;
+    }
+    qemu_uri = cvg_migration_uri_to_qemu(uri);
+
+    cvg_driver_lock(drv);
+    if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
+        goto out;
+    job = dom->migration;
+    if (job->phase != CVG_MIG_PHASE_BEGIN) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("migration of domain '%s' is not waiting for Perform"),
+                         dom->def->name);
+        goto out;
+    }
+    if (peer->has_host_uuid &&
+        memcmp(peer->host_uuid, drv->host_uuid, 16) == 0) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("attempt to migrate guest to the same host"));
+        goto fail;
+    }
+    if (check_running(dom) < 0)
+        goto fail;
+    job->phase = CVG_MIG_PHASE_PERFORM;
+    job->flags = flags;
+    job->start_us = g_get_monotonic_time();
+    job->prev_state = dom->state;
+    if (apply_source_params(drv, dom, job) < 0)
+        goto fail;
+    margs = json_object_new_object();
+    json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
+    g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
+    if (cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL) < 0)
+        goto fail;
+
+    for (;;) {
+        if (check_running(dom) < 0)
+            goto fail;
+        if (job->abort_requested && !job->cancel_sent) {
+            job->cancel_sent = true;
+            if (cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
+                                         NULL) < 0)
+                goto fail;
+        }
+        if (poll_migration(drv, dom, job) < 0)
+            goto fail;
+        if (job->status == CVG_MIG_STATUS_COMPLETED)
+            break;
+        if (job->status == CVG_MIG_STATUS_CANCELLED) {
+            cvg_error_report(CVG_ERR_OPERATION_ABORTED,
+                             _("migration out job: canceled by client"));
+            goto fail;
+        }
+        if (job->status == CVG_MIG_STATUS_FAILED) {
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("migration out job: %s"),
+                             job->sample.error_desc ? job->sample.error_desc :
+                             _("unexpectedly failed"));
+            goto fail;
+        }
+        poll_wait(drv, dom);
+    }
+
+    /* QEMU has stopped the guest and sent everything. */
+    job->phase = CVG_MIG_PHASE_PERFORM_DONE;
+    if (dom->state != CVG_DOMAIN_PAUSED) {
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
+                               CVG_EVENT_SUSPENDED_MIGRATED);
+    }
+    {
+        g_autoptr(CvgTypedParamList) stats = job_stats(job, true);
+
+        *ret_cookie = make_cookie(drv, dom, stats, ret_cookie_len);
+    }
+    cvg_driver_save_status(drv, dom);
+    rc = 0;
+    goto out;
+
+ fail:
+    /* The source keeps the guest; Confirm(cancelled) ends the job, but the
+     * guest runs again right away. */
+    restore_source(drv, dom, job = dom->migration);
+    if (job) {
+        g_autoptr(CvgTypedParamList) stats = job_stats(job, false);
+
+        job_record_completed(drv, dom,
+                             job->status == CVG_MIG_STATUS_CANCELLED ?
+                             CVG_JOB_TYPE_CANCELLED : CVG_JOB_TYPE_FAILED,
+                             g_steal_pointer(&stats));
+        job->phase = CVG_MIG_PHASE_PERFORM_DONE;
+        job->status = CVG_MIG_STATUS_FAILED;
+    }
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
+                      const char *cookie_in, size_t cookie_in_len,
+                      unsigned int flags, bool cancelled)
+{
+    g_autoptr(CvgMigrationCookie) peer = NULL;
+    CvgMigrationJob *job;
+    int rc = -1;
+
+    /* The destination's cookie carries nothing we need, but it must be
+     * well-formed: it is peer input. */
+    if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
+        return -1;
+    cvg_driver_lock(drv);
+    if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
+        goto out;
+    job = dom->migration;
+    if (!cancelled && job->status != CVG_MIG_STATUS_COMPLETED) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("migration of domain '%s' did not complete"),
+                         dom->def->name);
+        cancelled = true;
+    }
+    if (cancelled) {
+        restore_source(drv, dom, job);
+        if (job->status != CVG_MIG_STATUS_FAILED &&
+            job->status != CVG_MIG_STATUS_CANCELLED) {
+            g_autoptr(CvgTypedParamList) stats = job_stats(job, false);
+
+            job_record_completed(drv, dom, CVG_JOB_TYPE_FAILED,
+                                 g_steal_pointer(&stats));
+        }
+        job_stop(dom);
+        rc = cvg_error_last() ? -1 : 0;
+        goto out;
+    }
+    {
+        g_autoptr(CvgTypedParamList) stats = job_stats(job, true);
+
+        job_record_completed(drv, dom, CVG_JOB_TYPE_COMPLETED,
+                             g_steal_pointer(&stats));
+    }
+    job_stop(dom);
+    if (dom->mon || cvg_domain_obj_is_active(dom))
+        cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_MIGRATED,
+                              CVG_EVENT_STOPPED_MIGRATED);
+    if ((flags & CVG_MIGRATE_UNDEFINE_SOURCE) && dom->persistent) {
+        g_autofree char *name = g_strdup(dom->def->name);
+        g_autofree char *path = g_strdup_printf("%s/%s.xml",
+                                                drv->config_dir, name);
+        g_autofree char *autostart = g_strdup_printf("%s/%s.autostart",
+                                                     drv->config_dir, name);
+
+        unlink(path);
+        unlink(autostart);
+        dom->persistent = false;
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_UNDEFINED,
+                               CVG_EVENT_UNDEFINED_REMOVED);
+        cvg_driver_remove(drv, dom);
+    }
+    rc = 0;
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+/* --- destination --- */
+
+/* Is @port free on @addr?  (The final bind is QEMU's; this only skips ports
+ * we know are taken.) */
+static bool
+port_free(const char *addr, unsigned int port)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET,
+                              .sin_port = htons(port) };
+    int fd;
+    bool ok;
+    int one = 1;
+
+    if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+        return true;
+    if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+        return true;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ok = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Parse a caller's migrate_uri "tcp://host:port" / "tcp:host:port". */
+static int
+parse_tcp_uri(const char *uri, char **ret_host, unsigned int *ret_port)
+{
+    g_autofree char *q = cvg_migration_uri_to_qemu(uri);
+    const char *hp;
+    const char *colon;
+    unsigned int port = 0;
+
+    if (!g_str_has_prefix(q, "tcp:"))
+        goto bad;
+    hp = q + 4;
+    if (!(colon = strrchr(hp, ':'))) {
+        *ret_host = g_strdup(hp);
+        *ret_port = 0;
+        return 0;
+    }
+    if (sscanf(colon + 1, "%u", &port) != 1 || port == 0 || port > 65535)
+        goto bad;
+    *ret_host = g_strndup(hp, colon - hp);
+    *ret_port = port;
+    return 0;
+ bad:
+    cvg_error_report(CVG_ERR_INVALID_ARG,
+                     _("migration URI '%s' is not of the form tcp://HOST:PORT"),
+                     uri);
+    return -1;
+}
+
+/* Start listening for the incoming stream (lock and MIGRATION_IN held). */
+static int
+start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
+               unsigned int want_port, const char *advertise, char **ret_uri)
+{
+    g_autoptr(json_object) caps = NULL;
+    CvgDaemonConfig *cfg = drv->cfg;
+    unsigned int lo = want_port ? want_port : cfg->migration_port_min;
+    unsigned int hi = want_port ? want_port : cfg->migration_port_max;
+
+    caps = json_object_new_object();
+    json_object_object_add(caps, "capabilities",
+                           cvg_migration_params_caps_json(dom->migration->params,
+                                                          CVG_MIG_SIDE_DEST));
+    if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0)
+        return -1;
+    for (unsigned int port = lo; port <= hi; port++) {
+        g_autoptr(json_object) args = NULL;
+        g_autofree char *quri = NULL;
+
+        if (!want_port && !port_free(listen, port))
+            continue;
+        quri = g_strdup_printf("tcp:%s:%u", listen, port);
+        args = json_object_new_object();
+        json_object_object_add(args, "uri", json_object_new_string(quri));
+        if (cvg_qemu_monitor_command(drv, dom, "migrate-incoming", args,
+                                     NULL) == 0) {
+            *ret_uri = g_strdup_printf("tcp://%s:%u", advertise, port);
+            return 0;
+        }
+        if (want_port || !dom->mon)
+            return -1;
+        g_debug("port %u refused, trying the next one", port);
+    }
+    cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                     _("no free migration port in %u-%u on '%s'"), lo, hi,
+                     listen);
+    return -1;
+}
+
+CvgDomainObj *
+cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
+                      const char *cookie_in, size_t cookie_in_len,
+                      unsigned int flags, const void *owner, char **ret_cookie,
+                      size_t *ret_cookie_len, char **ret_uri)
+{
+    g_autoptr(CvgMigrationParams) mp = NULL;
+    g_autoptr(CvgMigrationCookie) peer = NULL;
+    g_autoptr(CvgDomainDef) def = NULL;
+    g_autofree char *listen_host = NULL;
+    g_autofree char *uri = NULL;
+    const char *dxml;
+    const char *dname;
+    const char *muri;
+    const char *laddr;
+    const char *advertise;
+    unsigned int want_port = 0;
+    CvgDomainObj *dom = NULL;
+    bool created = false;
+
+    if (!(mp = cvg_migration_params_validate(params, flags,
+                                             CVG_MIG_SIDE_DEST)))
+        return NULL;
+    if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
+        return NULL;
+    if (!(dxml = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_XML))) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("migration parameter '%s' is required by Prepare"),
+                         CVG_MIGRATE_PARAM_DEST_XML);
+        return NULL;
+    }
+    if (!(def = cvg_domain_def_parse_string(dxml, 0)))
+        return NULL;
+    if ((dname = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_NAME))) {
+        g_free(def->name);
+        def->name = g_strdup(dname);
+    }
+    if (peer->has_host_uuid &&
+        memcmp(peer->host_uuid, drv->host_uuid, 16) == 0) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("attempt to migrate guest to the same host"));
+        return NULL;
+    }
+    listen_host = g_strdup(drv->cfg->migration_address);
+    if ((muri = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_URI))) {
+        g_free(listen_host);
+        listen_host = NULL;
+        if (parse_tcp_uri(muri, &listen_host, &want_port) < 0)
+            return NULL;
+    }
+    if ((laddr = cvg_migration_params_string(mp,
+                                             CVG_MIGRATE_PARAM_LISTEN_ADDRESS))) {
+        g_free(listen_host);
+        listen_host = g_strdup(laddr);
+    }
+    advertise = drv->cfg->migration_host ? drv->cfg->migration_host :
+                (muri || laddr) ? listen_host : drv->hostname;
+
+    cvg_driver_lock(drv);
+    {
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
+
+        for (guint i = 0; i < drv->domains->len; i++) {
+            CvgDomainObj *d = g_ptr_array_index(drv->domains, i);
+
+            if (strcmp(d->def->name, def->name) == 0 ||
+                memcmp(d->def->uuid, def->uuid, 16) == 0)
+                g_ptr_array_add(all, d);
+        }
+        if (all->len > 1) {
+            cvg_error_report(CVG_ERR_DOM_EXIST,
+                             _("another domain already uses the name or uuid of '%s'"),
+                             def->name);
+            goto error;
+        }
+        if (all->len == 1) {
+            dom = g_ptr_array_index(all, 0);
+            if (strcmp(dom->def->name, def->name) != 0 ||
+                memcmp(dom->def->uuid, def->uuid, 16) != 0) {
+                cvg_error_report(CVG_ERR_DOM_EXIST,
+                                 _("domain '%s' already exists with another name or uuid"),
+                                 dom->def->name);
+                dom = NULL;
+                goto error;
+            }
+            if (cvg_domain_obj_is_active(dom) ||
+                dom->async_job != CVG_ASYNC_NONE ||
+                dom->job != CVG_JOB_NONE) {
+                cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                                 _("domain '%s' is already active"),
+                                 dom->def->name);
+                dom = NULL;
+                goto error;
+            }
+            cvg_domain_obj_ref(dom);
+            /* The persistent config stays for the next boot. */
+            cvg_domain_def_free(dom->newdef);
+            dom->newdef = dom->def;
+            dom->def = g_steal_pointer(&def);
+        } else {
+            dom = cvg_domain_obj_new(&def);
+            if (cvg_driver_add(drv, dom) < 0) {
+                cvg_domain_obj_unref(dom);
+                dom = NULL;
+                goto error;
+            }
+            created = true;
+        }
+    }
+    job_start(dom, CVG_ASYNC_MIGRATION_IN, CVG_JOB_OP_MIGRATION_IN, flags,
+              &mp, owner);
+    dom->migration->phase = CVG_MIG_PHASE_PREPARED;
+    dom->job = CVG_JOB_MODIFY;
+    if (cvg_qemu_process_start(drv, dom, 0, "defer") < 0)
+        goto error_job;
+    if (start_incoming(drv, dom, listen_host, want_port, advertise,
+                       &uri) < 0) {
+        cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
+                              CVG_EVENT_STOPPED_FAILED);
+        goto error_job;
+    }
+    cvg_domain_job_end(drv, dom);
+    cvg_driver_queue_event(drv, dom, CVG_EVENT_STARTED,
+                           CVG_EVENT_STARTED_MIGRATED);
+    cvg_driver_save_status(drv, dom);
+    *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
+    *ret_uri = g_steal_pointer(&uri);
+    cvg_driver_unlock(drv);
+    return dom;
+
+ error_job:
+    cvg_domain_job_end(drv, dom);
+    job_stop(dom);
+ error:
+    if (dom) {
+        if (created) {
+            cvg_driver_remove(drv, dom);
+        } else if (dom->newdef && !cvg_domain_obj_is_active(dom)) {
+            cvg_domain_def_free(dom->def);
+            dom->def = g_steal_pointer(&dom->newdef);
+        }
+        cvg_domain_obj_unref(dom);
+    }
+    cvg_driver_unlock(drv);
+    return NULL;
+}
+
+/* Kill an incoming guest and forget it (lock held). */
+static void
+discard_incoming(CvgDriver *drv, CvgDomainObj *dom)
+{
+    job_stop(dom);
+    if (cvg_domain_obj_is_active(dom))
+        cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
+                              CVG_EVENT_STOPPED_FAILED);
+    if (!dom->persistent)
+        cvg_driver_remove(drv, dom);
+}
+
+CvgDomainObj *
+cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
+                     const char *cookie_in, size_t cookie_in_len,
+                     unsigned int flags, bool cancelled, char **ret_cookie,
+                     size_t *ret_cookie_len)
+{
+    g_autoptr(CvgMigrationCookie) peer = NULL;
+    g_autoptr(CvgDomainObj) dom = NULL;
+    const CvgTypedParam *p;
+    const char *name = NULL;
+    CvgMigrationJob *job;
+    gint64 deadline;
+
+    peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len);
+    if ((p = cvg_typed_params_find(params, CVG_MIGRATE_PARAM_DEST_NAME)) &&
+        p->type == CVG_TYPED_PARAM_STRING)
+        name = p->value.s;
+    else if (peer && peer->name)
+        name = peer->name;
+    if (!name) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("migration parameter '%s' is required by Finish"),
+                         CVG_MIGRATE_PARAM_DEST_NAME);
+        return NULL;
+    }
+    if (!(dom = cvg_driver_lookup_name(drv, name)))
+        return NULL;
+
+    cvg_driver_lock(drv);
+    if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_IN))
+        goto error;
+    job = dom->migration;
+    if (!peer || cancelled) {
+        CvgError *saved = peer ? NULL : cvg_error_copy_last();
+
+        discard_incoming(drv, dom);
+        if (saved) {
+            cvg_error_set(saved);
+            cvg_error_free(saved);
+        } else {
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("migration of domain '%s' was cancelled by the source"),
+                             name);
+        }
+        goto error;
+    }
+    job->phase = CVG_MIG_PHASE_FINISH;
+    deadline = g_get_monotonic_time() + FINISH_WAIT_MS * 1000LL;
+    for (;;) {
+        if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
+            goto fail;
+        if (job->status == CVG_MIG_STATUS_COMPLETED)
+            break;
+        if (job->status == CVG_MIG_STATUS_FAILED ||
+            job->status == CVG_MIG_STATUS_CANCELLED) {
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("incoming migration of domain '%s' failed: %s"),
+                             name, job->sample.error_desc ?
+                             job->sample.error_desc : _("stream ended early"));
+            goto fail;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
+                             _("incoming migration of domain '%s' did not complete"),
+                             name);
+            goto fail;
+        }
+        poll_wait(drv, dom);
+    }
+    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0)
+        goto fail;
+    cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
+    cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                           CVG_EVENT_RESUMED_MIGRATED);
+    if (flags & CVG_MIGRATE_PERSIST_DEST) {
+        const char *pxml = cvg_migration_params_string(job->params,
+                                                       CVG_MIGRATE_PARAM_PERSIST_XML);
+        g_autoptr(CvgDomainDef) pdef = NULL;
+
+        if (pxml && !(pdef = cvg_domain_def_parse_string(pxml, 0)))
+            g_warning("ignoring invalid persistent XML for '%s'", name);
+        cvg_domain_def_free(dom->newdef);
+        dom->newdef = pdef ? g_steal_pointer(&pdef) :
+                             cvg_domain_def_copy(dom->def);
+        dom->persistent = true;
+        if (cvg_driver_save_config(drv, dom) < 0)
+            g_warning("cannot save config of '%s'", name);
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_DEFINED,
+                               CVG_EVENT_DEFINED_ADDED);
+    }
+    /* The source's figures describe the migration; we keep them too. */
+    {
+        CvgTypedParamList *stats = peer->stats ?
+                                   cvg_typed_params_copy(peer->stats) :
+                                   job_stats(job, true);
+
+        for (size_t i = 0; i < stats->n; i++) {
+            if (strcmp(stats->params[i].field, "operation") == 0 &&
+                stats->params[i].type == CVG_TYPED_PARAM_INT)
+                stats->params[i].value.i = CVG_JOB_OP_MIGRATION_IN;
+        }
+        job_record_completed(drv, dom, CVG_JOB_TYPE_COMPLETED, stats);
+    }
+    job_stop(dom);
+    cvg_driver_save_status(drv, dom);
+    *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
+    cvg_driver_unlock(drv);
+    return g_steal_pointer(&dom);
+
+ fail:
+    {
+        CvgError *saved = cvg_error_copy_last();
+
+        discard_incoming(drv, dom);
+        cvg_error_set(saved);
+        cvg_error_free(saved);
+    }
+ error:
+    cvg_driver_unlock(drv);
+    return NULL;
+}
+
+/* --- job queries and tunables --- */
+
+int
+cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned int flags, int *ret_type,
+                            CvgTypedParamList **ret_params)
+{
+    int rc = 0;
+
+    cvg_check_flags(flags, CVG_JOB_STATS_COMPLETED |
+                    CVG_JOB_STATS_KEEP_COMPLETED, -1);
+    cvg_driver_lock(drv);
+    if (flags & CVG_JOB_STATS_COMPLETED) {
+        if (dom->completed_stats) {
+            *ret_type = dom->completed_type;
+            *ret_params = cvg_typed_params_copy(dom->completed_stats);
+            if (!(flags & CVG_JOB_STATS_KEEP_COMPLETED))
+                g_clear_pointer(&dom->completed_stats,
+                                cvg_typed_params_free);
+        } else {
+            *ret_type = CVG_JOB_TYPE_NONE;
+            *ret_params = cvg_typed_params_new();
+        }
+        goto out;
+    }
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+        rc = -1;
+        goto out;
+    }
+    if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+        dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+        *ret_type = CVG_JOB_TYPE_UNBOUNDED;
+        *ret_params = job_stats(dom->migration, false);
+    } else {
+        *ret_type = CVG_JOB_TYPE_NONE;
+        *ret_params = cvg_typed_params_new();
+    }
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
+                           CvgJobInfo *ret_info)
+{
+    int rc = 0;
+
+    memset(ret_info, 0, sizeof(*ret_info));
+    cvg_driver_lock(drv);
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+        rc = -1;
+    } else if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+               dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+        const CvgMigrationSample *s = &dom->migration->sample;
+
+        ret_info->type = CVG_JOB_TYPE_UNBOUNDED;
+        ret_info->time_elapsed_ms = job_elapsed_ms(dom->migration);
+        ret_info->data_total = ret_info->mem_total = s->ram_total;
+        ret_info->data_processed = ret_info->mem_processed =
+            s->ram_transferred;
+        ret_info->data_remaining = ret_info->mem_remaining =
+            s->ram_remaining;
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    int rc = -1;
+
+    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY needs post-copy, which is not offered */
+    if (flags & 1) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("current job is not outgoing migration in post-copy mode"));
+        return -1;
+    }
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+    } else if (!dom->migration) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("no job is active on the domain"));
+    } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("cannot abort incoming migration; use virDomainDestroy instead"));
+    } else if (dom->migration->phase != CVG_MIG_PHASE_PERFORM) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("migration of domain '%s' is not transferring data"),
+                         dom->def->name);
+    } else {
+        dom->migration->abort_requested = true;
+        g_cond_broadcast(&dom->job_cond);
+        rc = 0;
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+/* Apply one migration parameter to a running QEMU right away (lock held). */
+static int
+set_live_param(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+               gint64 value)
+{
+    g_autoptr(json_object) args = json_object_new_object();
+    int rc;
+
+    if (!cvg_domain_obj_is_active(dom) || !dom->mon)
+        return 0;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MIGRATION_OP) < 0)
+        return -1;
+    json_object_object_add(args, name, json_object_new_int64(value));
+    rc = cvg_qemu_monitor_command(drv, dom, "migrate-set-parameters", args,
+                                  NULL);
+    cvg_domain_job_end(drv, dom);
+    return rc;
+}
+
+/* QEMU's limits: downtime-limit in ms up to 2000 s; max-bandwidth bytes/s
+ * that must fit int64. */
+#define MAX_DOWNTIME_MS 2000000ULL
+#define MAX_SPEED_MIBS (G_MAXINT64 >> 20)
+
+int
+cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
+                               unsigned long long ms, unsigned int flags)
+{
+    int rc;
+
+    cvg_check_flags(flags, 0, -1);
+    if (ms > MAX_DOWNTIME_MS) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("migration downtime %llu ms is above the maximum of %llu ms"),
+                         ms, MAX_DOWNTIME_MS);
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if ((rc = set_live_param(drv, dom, "downtime-limit", (gint64)ms)) == 0) {
+        dom->max_downtime_ms = ms;
+        cvg_driver_save_status(drv, dom);
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
+                               unsigned int flags, unsigned long long *ret_ms)
+{
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    *ret_ms = dom->max_downtime_ms;
+    cvg_driver_unlock(drv);
+    return 0;
+}
+
+int
+cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned long long mibs, unsigned int flags)
+{
+    int rc;
+
+    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): no post-copy */
+    cvg_check_flags(flags, 0, -1);
+    if (mibs > MAX_SPEED_MIBS) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("bandwidth must be less than %llu"),
+                         (unsigned long long)MAX_SPEED_MIBS + 1);
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if ((rc = set_live_param(drv, dom, "max-bandwidth",
+                             (gint64)(mibs << 20))) == 0) {
+        dom->max_speed_mibs = mibs;
+        cvg_driver_save_status(drv, dom);
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_max_speed(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned int flags, unsigned long long *ret_mibs)
+{
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    *ret_mibs = dom->max_speed_mibs;
+    cvg_driver_unlock(drv);
+    return 0;
+}
+
+void
+cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
+{
+    cvg_driver_lock(drv);
+    for (guint i = 0; i < drv->domains->len; i++) {
+        CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+        CvgMigrationJob *job = dom->migration;
+
+        if (!job || job->owner != owner)
+            continue;
+        if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
+            (job->phase == CVG_MIG_PHASE_BEGIN ||
+             job->phase == CVG_MIG_PHASE_PERFORM_DONE)) {
+            g_message("client of the migration of '%s' went away: keeping the guest here",
+                      dom->def->name);
+            restore_source(drv, dom, job);
+            job_stop(dom);
+        } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
+                   job->phase == CVG_MIG_PHASE_PREPARED) {
+            g_message("client of the incoming migration of '%s' went away: discarding it",
+                      dom->def->name);
+            cvg_domain_obj_ref(dom);
+            discard_incoming(drv, dom);
+            cvg_domain_obj_unref(dom);
+            i = (guint)-1;   /* the list may have changed: rescan */
+        }
+    }
+    cvg_driver_unlock(drv);
+}
