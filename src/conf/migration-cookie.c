@@ -203,7 +203,8 @@ cvg_migration_cookie_parse(const char *data, size_t len)
     doc = xmlCtxtReadMemory(ctxt, data, (int)len, "cookie", NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
                             XML_PARSE_NOWARNING);
-    if (!doc || !ctxt->wellFormed || doc->intSubset || doc->extSubset || !(root = xmlDocGetRootElement(doc)) ||
+    if (!doc || !ctxt->wellFormed || doc->intSubset || doc->extSubset ||
+        !(root = xmlDocGetRootElement(doc)) ||
         strcmp((const char *)root->name, "convergd-migration") != 0)
         goto bad;
     for (xmlNodePtr n = root->children; n; n = n->next) {

@@ -149,20 +149,23 @@ send_event(CvgRpcClient *client, void *priv, void *data)
                 .iteration = ev->iteration,
             };
 
+            xdrproc_t proc = (xdrproc_t)
+                xdr_cvg_remote_domain_event_callback_migration_iteration_msg;
+
             cvg_rpc_client_send_event(client,
-                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION,
-                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_migration_iteration_msg,
-                                      &msg);
+                CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION, proc,
+                &msg);
         } else if (ev->event_id == CVG_EVENT_ID_JOB_COMPLETED) {
             CvgRemoteDomainEventCallbackJobCompletedMsg msg = {
                 .callbackID = cbid, .dom = wdom,
             };
 
+            xdrproc_t proc = (xdrproc_t)
+                xdr_cvg_remote_domain_event_callback_job_completed_msg;
+
             cvg_wire_params_from_list(ev->params, &msg.params);
             cvg_rpc_client_send_event(client,
-                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED,
-                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_job_completed_msg,
-                                      &msg);
+                CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED, proc, &msg);
             xdr_free((xdrproc_t)xdr_cvg_wire_typed_params,
                      (char *)&msg.params);
         }

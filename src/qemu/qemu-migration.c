@@ -37,7 +37,8 @@ static const CvgUnsafeMigration unsafe_table[] = {
      * destination with stale pages (tests/integration and
      * shared/reference/qemu-tcg-facts.md); QEMU 10.0 did not. */
     { 7002000, 7002999, true,
-      N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; the destination's memory would be corrupted") },
+      N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; "
+         "the destination's memory would be corrupted") },
 };
 
 static int
@@ -279,18 +280,23 @@ restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         return;
     }
     saved = cvg_error_last() ? cvg_error_copy_last() : NULL;
+    /* Only a guest that the migration paused changes state: one that never
+     * stopped keeps its state and reason. */
     if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
                                  &status) == 0 &&
         g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
         job->prev_state == CVG_DOMAIN_RUNNING &&
-        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0 &&
-        dom->state != CVG_DOMAIN_RUNNING) {
-        cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
-                               CVG_EVENT_RESUMED_MIGRATED);
-    }
-    if (job->prev_state == CVG_DOMAIN_RUNNING && dom->mon)
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0) {
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
                                  CVG_RUNNING_MIGRATION_CANCELED);
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                               CVG_EVENT_RESUMED_MIGRATED);
+    } else if (dom->state == CVG_DOMAIN_PAUSED &&
+               dom->reason == CVG_PAUSED_MIGRATION &&
+               job->prev_state == CVG_DOMAIN_RUNNING && dom->mon) {
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                 CVG_RUNNING_MIGRATION_CANCELED);
+    }
     cvg_driver_save_status(drv, dom);
     if (saved) {
         cvg_error_set(saved);
@@ -331,7 +337,8 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
         return -1;
     if (!(flags & CVG_MIGRATE_LIVE)) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("only live migration is supported: pass VIR_MIGRATE_LIVE (virsh migrate --live)"));
+                         _("only live migration is supported: "
+                           "pass VIR_MIGRATE_LIVE (virsh migrate --live)"));
         return -1;
     }
     cvg_driver_lock(drv);

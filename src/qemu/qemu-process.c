@@ -368,7 +368,8 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
 
     if (kvm && !drv->kvm) {
         cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
-                         _("domain type 'kvm' needs /dev/kvm, which this host does not have; use type 'qemu'"));
+                         _("domain type 'kvm' needs /dev/kvm, which this "
+                           "host does not have; use type 'qemu'"));
         return -1;
     }
     if (!g_file_test(emulator, G_FILE_TEST_IS_EXECUTABLE)) {

@@ -28,7 +28,8 @@ cvg_rpc_uri_socket_path(const char *uri, const char *default_socket)
     if (!g_str_has_prefix(uri, "qemu+unix://") &&
         !g_str_has_prefix(uri, "qemu://")) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("destination URI '%s' is not supported: convergd reaches peers through qemu+unix:// sockets"),
+                         _("destination URI '%s' is not supported: convergd "
+                           "reaches peers through qemu+unix:// sockets"),
                          uri);
         return NULL;
     }
@@ -46,7 +47,8 @@ cvg_rpc_uri_socket_path(const char *uri, const char *default_socket)
     if (g_str_has_prefix(uri, "qemu://") &&
         !g_str_has_prefix(uri, "qemu:///")) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("destination URI '%s' names a remote host; use qemu+unix:///system?socket=PATH"),
+                         _("destination URI '%s' names a remote host; "
+                           "use qemu+unix:///system?socket=PATH"),
                          uri);
         return NULL;
     }

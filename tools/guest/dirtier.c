@@ -578,7 +578,8 @@ int main(void)
             continue;
         double dt = (double)(t - t_last) / 1e9;
         double rate = (double)(d.writes - w_last) / PAGES_PER_MIB / dt;
-        out("dirtier: t=%llu rate=%.1f MiB/s pages=%llu set=%llu MiB target=%llu MiB/s verify_errors=%llu\n",
+        out("dirtier: t=%llu rate=%.1f MiB/s pages=%llu set=%llu MiB "
+            "target=%llu MiB/s verify_errors=%llu\n",
             (unsigned long long)((t - t_start + 500000000u) / 1000000000u), rate,
             (unsigned long long)d.writes, (unsigned long long)p.mib,
             (unsigned long long)p.rate, (unsigned long long)d.verify_errors);
