@@ -106,7 +106,6 @@ typedef struct {
     bool stopping;              /* we asked QEMU to go away */
     bool got_shutdown;          /* QEMU reported the guest powered off */
     bool pty_queried;
-    guint child_watch;          /* reaps QEMU when it is our child */
     unsigned long long cpu_time_ns_base;
     GCond job_cond;
     int job;                    /* CvgJobKind */

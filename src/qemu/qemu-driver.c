@@ -434,10 +434,6 @@ cvg_driver_domain_stopped(CvgDriver *drv, CvgDomainObj *dom, int reason,
     dom->id = -1;
     dom->pid = 0;
     dom->stopping = false;
-    if (dom->child_watch) {
-        g_source_remove(dom->child_watch);
-        dom->child_watch = 0;
-    }
     if (dom->newdef) {
         cvg_domain_def_free(dom->def);
         dom->def = g_steal_pointer(&dom->newdef);
@@ -472,18 +468,19 @@ cvg_driver_define(CvgDriver *drv, const char *xml, unsigned int flags)
 
     cvg_driver_lock(drv);
     dom = find_name(drv, def->name);
+    /* libvirt reports both clashes as OPERATION_FAILED. */
     if (dom && memcmp(dom->def->uuid, def->uuid, 16) != 0) {
         char other[37];
 
         cvg_uuid_format(dom->def->uuid, other);
-        cvg_error_report(CVG_ERR_DOM_EXIST,
-                         _("domain '%s' is already defined with uuid %s"),
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("domain '%s' already exists with uuid %s"),
                          def->name, other);
         goto error;
     }
     if (!dom && (dom = find_uuid(drv, def->uuid))) {
-        cvg_error_report(CVG_ERR_DOM_EXIST,
-                         _("domain '%s' already exists with uuid %s"),
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("domain '%s' is already defined with uuid %s"),
                          dom->def->name, uuid);
         goto error;
     }
@@ -1067,10 +1064,6 @@ cvg_driver_free(CvgDriver *drv)
             d->stopping = true;
             cvg_qmp_close(d->mon);
             d->mon = NULL;
-        }
-        if (d->child_watch) {
-            g_source_remove(d->child_watch);
-            d->child_watch = 0;
         }
     }
     if (drv->mon_loop) {

@@ -424,7 +424,8 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     dom->pid = pid;
     dom->stopping = false;
     dom->got_shutdown = false;
-    dom->child_watch = g_child_watch_add(pid, child_exited, NULL);
+    /* Reaps QEMU when it exits; GLib drops the source itself then. */
+    g_child_watch_add(pid, child_exited, NULL);
 
     /* Connecting can take seconds: don't hold the lock meanwhile. */
     cvg_driver_unlock(drv);

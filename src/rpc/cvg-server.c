@@ -14,11 +14,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* A client with this many calls in flight gets errors for further calls:
- * real clients keep at most a handful outstanding. */
+/* With this many calls in flight the daemon stops reading the client's
+ * socket until half of them are answered (libvirt behaves the same way):
+ * nothing is refused, a greedy client just waits. */
 #define CLIENT_MAX_INFLIGHT 64
-/* A peer that takes this long to accept a reply is dropped. */
-#define CLIENT_SEND_TIMEOUT_MS 30000
+/* Replies queue per client and leave when its socket is writable, so a
+ * client that does not read never blocks a thread.  Past this much queued
+ * output the daemon stops reading its calls; past the hard limit (a client
+ * that reads nothing while events pile up) it is dropped. */
+#define CLIENT_OUTQ_PAUSE (4 * 1024 * 1024)
+#define CLIENT_OUTQ_MAX (64 * 1024 * 1024)
 
 typedef struct {
     int fd;
@@ -47,7 +52,12 @@ struct _CvgRpcClient {
     bool opened;
     bool closed;              /* EOF seen or write failed */
     gint inflight;
-    GMutex wlock;             /* serialises whole frames on the socket */
+    GMutex wlock;             /* guards the output queue and watches */
+    GQueue outq;              /* GByteArray frames waiting to be written */
+    size_t outq_bytes;
+    size_t out_off;           /* bytes of the head frame already written */
+    guint wwatch;             /* write watch while outq is not empty */
+    bool read_paused;         /* reading stopped for back-pressure */
     GByteArray *rbuf;
     size_t rneed;             /* bytes of the current frame, 0 = unknown */
     char *desc;
@@ -77,6 +87,7 @@ cvg_rpc_client_unref(CvgRpcClient *client)
                                       client->srv->opaque);
     if (client->fd >= 0)
         close(client->fd);
+    g_queue_clear_full(&client->outq, (GDestroyNotify)g_byte_array_unref);
     g_mutex_clear(&client->wlock);
     g_byte_array_unref(client->rbuf);
     g_free(client->desc);
@@ -114,40 +125,124 @@ cvg_rpc_client_is_opened(CvgRpcClient *client)
     return client->opened;
 }
 
-/* Write a whole frame; on failure the client is shut down so that the main
- * loop sees EOF and drops it. */
+static gboolean client_readable(int fd, GIOCondition cond, gpointer data);
+
+/* Stop the connection (wlock held): the main loop then sees EOF. */
+static void
+client_break(CvgRpcClient *client)
+{
+    client->closed = true;
+    shutdown(client->fd, SHUT_RDWR);
+}
+
+static bool
+client_should_pause(CvgRpcClient *client)
+{
+    return g_atomic_int_get(&client->inflight) >= CLIENT_MAX_INFLIGHT ||
+           client->outq_bytes >= CLIENT_OUTQ_PAUSE;
+}
+
+/* Main thread: start reading again once the client has caught up. */
+static gboolean
+client_resume_reading(gpointer data)
+{
+    CvgRpcClient *client = data;
+
+    g_mutex_lock(&client->wlock);
+    /* A broken client resumes too: its read watch then sees the EOF that
+     * takes it out of the list. */
+    if (client->read_paused &&
+        (client->closed ||
+         (g_atomic_int_get(&client->inflight) <= CLIENT_MAX_INFLIGHT / 2 &&
+          client->outq_bytes < CLIENT_OUTQ_PAUSE / 2))) {
+        client->read_paused = false;
+        cvg_rpc_client_ref(client);
+        client->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, client->fd,
+                                           G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                           client_readable, client,
+                                           (GDestroyNotify)cvg_rpc_client_unref);
+    }
+    g_mutex_unlock(&client->wlock);
+    return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_resume(CvgRpcClient *client)
+{
+    cvg_rpc_client_ref(client);
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT,
+                               client_resume_reading, client,
+                               (GDestroyNotify)cvg_rpc_client_unref);
+}
+
+/* Main thread: write queued frames while the socket takes them. */
+static gboolean
+client_writable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
+{
+    CvgRpcClient *client = data;
+    gboolean again = G_SOURCE_CONTINUE;
+    bool resume = false;
+
+    g_mutex_lock(&client->wlock);
+    while (!client->closed && !g_queue_is_empty(&client->outq)) {
+        GByteArray *head = g_queue_peek_head(&client->outq);
+        ssize_t n = send(fd, head->data + client->out_off,
+                         head->len - client->out_off, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            goto out;
+        if (n <= 0) {
+            g_debug("client %s: send failed, dropping it", client->desc);
+            client_break(client);
+            break;
+        }
+        client->out_off += n;
+        client->outq_bytes -= n;
+        if (client->out_off == head->len) {
+            g_byte_array_unref(g_queue_pop_head(&client->outq));
+            client->out_off = 0;
+        }
+    }
+    client->wwatch = 0;
+    again = G_SOURCE_REMOVE;
+ out:
+    resume = client->read_paused &&
+             (client->closed || !client_should_pause(client));
+    g_mutex_unlock(&client->wlock);
+    if (resume)
+        client_resume_reading(client);
+    return again;
+}
+
+/* Queue a whole frame for the client; any thread.  -1 if the client is
+ * gone. */
 static int
 client_send(CvgRpcClient *client, const GByteArray *frame)
 {
-    size_t off = 0;
     int ret = 0;
 
     g_mutex_lock(&client->wlock);
     if (client->closed) {
         ret = -1;
-        goto out;
-    }
-    while (off < frame->len) {
-        ssize_t n = send(client->fd, frame->data + off, frame->len - off,
-                         MSG_NOSIGNAL);
-        if (n > 0) {
-            off += n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            struct pollfd pfd = { .fd = client->fd, .events = POLLOUT };
-            if (poll(&pfd, 1, CLIENT_SEND_TIMEOUT_MS) > 0)
-                continue;
-        }
-        g_debug("client %s: send failed, dropping it", client->desc);
-        client->closed = true;
-        shutdown(client->fd, SHUT_RDWR);
+    } else if (client->outq_bytes + frame->len > CLIENT_OUTQ_MAX) {
+        g_debug("client %s: %zu bytes unread, dropping it", client->desc,
+                client->outq_bytes);
+        client_break(client);
         ret = -1;
-        break;
+    } else {
+        g_queue_push_tail(&client->outq,
+                          g_byte_array_ref((GByteArray *)frame));
+        client->outq_bytes += frame->len;
+        if (!client->wwatch) {
+            cvg_rpc_client_ref(client);
+            client->wwatch = g_unix_fd_add_full(G_PRIORITY_DEFAULT,
+                                                client->fd, G_IO_OUT,
+                                                client_writable, client,
+                                                (GDestroyNotify)cvg_rpc_client_unref);
+        }
     }
- out:
     g_mutex_unlock(&client->wlock);
     return ret;
 }
@@ -233,6 +328,11 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     }
     cvg_error_reset();
     g_atomic_int_dec_and_test(&client->inflight);
+    g_mutex_lock(&client->wlock);
+    if (client->read_paused &&
+        (client->closed || !client_should_pause(client)))
+        schedule_resume(client);
+    g_mutex_unlock(&client->wlock);
     g_byte_array_unref(job->frame);
     cvg_rpc_client_unref(client);
     g_free(job);
@@ -243,13 +343,16 @@ client_remove(CvgRpcClient *client)
 {
     CvgRpcServer *srv = client->srv;
 
+    g_mutex_lock(&client->wlock);
     if (client->watch) {
         g_source_remove(client->watch);
         client->watch = 0;
     }
-    g_mutex_lock(&client->wlock);
-    client->closed = true;
-    shutdown(client->fd, SHUT_RDWR);
+    if (client->wwatch) {
+        g_source_remove(client->wwatch);
+        client->wwatch = 0;
+    }
+    client_break(client);
     g_mutex_unlock(&client->wlock);
     g_debug("client %s: disconnected", client->desc);
     g_mutex_lock(&srv->lock);
@@ -335,13 +438,7 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
         send_error(client, &hdr);
         return true;
     }
-    if (g_atomic_int_add(&client->inflight, 1) >= CLIENT_MAX_INFLIGHT) {
-        g_atomic_int_dec_and_test(&client->inflight);
-        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
-                              _("too many outstanding calls on this connection"));
-        send_error(client, &hdr);
-        return true;
-    }
+    g_atomic_int_inc(&client->inflight);
     job = g_new0(CvgRpcJob, 1);
     job->client = client;
     job->hdr = hdr;
@@ -397,10 +494,22 @@ client_readable(int fd, GIOCondition cond, gpointer data)
         }
     }
     (void)cond;
+    g_mutex_lock(&client->wlock);
+    if (client_should_pause(client) && !client->closed) {
+        /* Back-pressure: the rest waits in the socket until the worker
+         * threads and the client catch up. */
+        client->read_paused = true;
+        client->watch = 0;
+        g_mutex_unlock(&client->wlock);
+        return G_SOURCE_REMOVE;
+    }
+    g_mutex_unlock(&client->wlock);
     return G_SOURCE_CONTINUE;
 
  drop:
+    g_mutex_lock(&client->wlock);
     client->watch = 0;
+    g_mutex_unlock(&client->wlock);
     client_remove(client);
     return G_SOURCE_REMOVE;
 }
@@ -444,8 +553,11 @@ listener_readable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
     g_mutex_lock(&srv->lock);
     g_ptr_array_add(srv->clients, client);
     g_mutex_unlock(&srv->lock);
-    client->watch = g_unix_fd_add(cfd, G_IO_IN | G_IO_HUP | G_IO_ERR,
-                                  client_readable, client);
+    cvg_rpc_client_ref(client);
+    client->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, cfd,
+                                       G_IO_IN | G_IO_HUP | G_IO_ERR,
+                                       client_readable, client,
+                                       (GDestroyNotify)cvg_rpc_client_unref);
     g_debug("client %s: connected on %s", client->desc, l->path);
     return G_SOURCE_CONTINUE;
 }

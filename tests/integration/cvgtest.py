@@ -275,8 +275,10 @@ class RawClient:
 
     def __init__(self, path, timeout=10):
         self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
-        self.sock.settimeout(timeout)
+        # Blocking connect: waits while the listen backlog is full (a
+        # socket with a timeout would fail with EAGAIN instead).
         self.sock.connect(path)
+        self.sock.settimeout(timeout)
         self.serial = 0
 
     def close(self):
