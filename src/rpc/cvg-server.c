@@ -232,9 +232,32 @@ client_send(CvgRpcClient *client, const GByteArray *frame)
         client_break(client);
         ret = -1;
     } else {
+        size_t sent = 0;
+
+        /* Fast path: nothing queued, so the frame may go out right away
+         * without a trip through the main loop. */
+        if (g_queue_is_empty(&client->outq)) {
+            ssize_t n;
+
+            do {
+                n = send(client->fd, frame->data, frame->len,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+            } while (n < 0 && errno == EINTR);
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+                client_break(client);
+                g_mutex_unlock(&client->wlock);
+                return -1;
+            }
+            sent = n > 0 ? (size_t)n : 0;
+            if (sent == frame->len) {
+                g_mutex_unlock(&client->wlock);
+                return 0;
+            }
+            client->out_off = sent;
+        }
         g_queue_push_tail(&client->outq,
                           g_byte_array_ref((GByteArray *)frame));
-        client->outq_bytes += frame->len;
+        client->outq_bytes += frame->len - sent;
         if (!client->wwatch) {
             cvg_rpc_client_ref(client);
             client->wwatch = g_unix_fd_add_full(G_PRIORITY_DEFAULT,
