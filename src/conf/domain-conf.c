@@ -4,6 +4,7 @@
  * Parsing lives in domain-parse.c.
  */
 #include "domain-conf.h"
+#include "cvg-xml.h"
 
 #include "cvg-error.h"
 #include "cvg-i18n.h"
@@ -221,50 +222,12 @@ cvg_domain_def_copy(const CvgDomainDef *def)
  * gives back the same string; a carriage return is escaped everywhere
  * because parsers turn a literal one into a newline.
  */
-static void
-buf_escape(GString *buf, const char *str, bool attr)
-{
-    const char *p;
-
-    for (p = str; *p; p++) {
-        switch (*p) {
-        case '&':
-            g_string_append(buf, "&amp;");
-            break;
-        case '<':
-            g_string_append(buf, "&lt;");
-            break;
-        case '>':
-            g_string_append(buf, "&gt;");
-            break;
-        case '\r':
-            g_string_append(buf, "&#13;");
-            break;
-        case '\'':
-            g_string_append(buf, attr ? "&apos;" : "'");
-            break;
-        case '"':
-            g_string_append(buf, attr ? "&quot;" : "\"");
-            break;
-        case '\n':
-            g_string_append(buf, attr ? "&#10;" : "\n");
-            break;
-        case '\t':
-            g_string_append(buf, attr ? "&#9;" : "\t");
-            break;
-        default:
-            g_string_append_c(buf, *p);
-            break;
-        }
-    }
-}
-
 /* <name>text</name> on a line of its own at @indent spaces. */
 static void
 buf_element(GString *buf, int indent, const char *name, const char *text)
 {
     g_string_append_printf(buf, "%*s<%s>", indent, "", name);
-    buf_escape(buf, text, false);
+    cvg_xml_escape(buf, text, false);
     g_string_append_printf(buf, "</%s>\n", name);
 }
 
@@ -299,13 +262,13 @@ format_chr(GString *buf, const CvgDomainDef *def, const CvgDomainChr *chr,
                            cvg_chr_type_to_string(chr->type));
     if (console && chr->type == CVG_CHR_TYPE_PTY && path) {
         g_string_append(buf, " tty='");
-        buf_escape(buf, path, true);
+        cvg_xml_escape(buf, path, true);
         g_string_append_c(buf, '\'');
     }
     g_string_append(buf, ">\n");
     if (path) {
         g_string_append(buf, "      <source path='");
-        buf_escape(buf, path, true);
+        cvg_xml_escape(buf, path, true);
         g_string_append(buf, "'/>\n");
     }
     if (console)
@@ -342,15 +305,15 @@ static void
 format_os(GString *buf, const CvgDomainDef *def)
 {
     g_string_append(buf, "  <os>\n    <type arch='");
-    buf_escape(buf, def->os_arch ? def->os_arch : "x86_64", true);
+    cvg_xml_escape(buf, def->os_arch ? def->os_arch : "x86_64", true);
     g_string_append_c(buf, '\'');
     if (def->os_machine) {
         g_string_append(buf, " machine='");
-        buf_escape(buf, def->os_machine, true);
+        cvg_xml_escape(buf, def->os_machine, true);
         g_string_append_c(buf, '\'');
     }
     g_string_append(buf, ">");
-    buf_escape(buf, def->os_type ? def->os_type : "hvm", false);
+    cvg_xml_escape(buf, def->os_type ? def->os_type : "hvm", false);
     g_string_append(buf, "</type>\n");
     if (def->os_kernel)
         buf_element(buf, 4, "kernel", def->os_kernel);
@@ -382,7 +345,7 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
     cvg_check_flags(flags, known, NULL);
 
     buf = g_string_new("<domain type='");
-    buf_escape(buf, def->virt_type ? def->virt_type : "qemu", true);
+    cvg_xml_escape(buf, def->virt_type ? def->virt_type : "qemu", true);
     g_string_append_c(buf, '\'');
     if (live)
         g_string_append_printf(buf, " id='%d'", id);
@@ -420,7 +383,7 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
     }
 
     g_string_append(buf, "  <clock offset='");
-    buf_escape(buf, def->clock_offset ? def->clock_offset : "utc", true);
+    cvg_xml_escape(buf, def->clock_offset ? def->clock_offset : "utc", true);
     g_string_append(buf, "'/>\n");
 
     format_lifecycle(buf, "on_poweroff", def->on_poweroff);

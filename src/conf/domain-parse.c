@@ -442,7 +442,15 @@ parse_memory(xmlNodePtr node, bool nonzero, unsigned long long *ret_kib)
         return -1;
     }
     value *= scale;
-    *ret_kib = value / 1024 + (value % 1024 ? 1 : 0);
+    value = value / 1024 + (value % 1024 ? 1 : 0);
+    /* Rounding up to KiB must not produce what we could not read back. */
+    if (value > G_MAXINT64 / 1024) {
+        conf_error(CVG_ERR_XML_ERROR,
+                   _("value '%s' of element '%s' is too large for unit '%s'"),
+                   text, (const char *)node->name, unit ? unit : "KiB");
+        return -1;
+    }
+    *ret_kib = value;
     return 0;
 }
 

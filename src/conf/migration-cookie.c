@@ -32,18 +32,18 @@ cvg_migration_cookie_format(const CvgMigrationCookie *c, size_t *ret_len)
     char uuid[37];
 
     if (c->name) {
-        g_autofree char *e = g_markup_escape_text(c->name, -1);
-
-        g_string_append_printf(s, "  <name>%s</name>\n", e);
+        g_string_append(s, "  <name>");
+        cvg_xml_escape(s, c->name, false);
+        g_string_append(s, "</name>\n");
     }
     if (c->has_uuid) {
         cvg_uuid_format(c->uuid, uuid);
         g_string_append_printf(s, "  <uuid>%s</uuid>\n", uuid);
     }
     if (c->hostname) {
-        g_autofree char *e = g_markup_escape_text(c->hostname, -1);
-
-        g_string_append_printf(s, "  <hostname>%s</hostname>\n", e);
+        g_string_append(s, "  <hostname>");
+        cvg_xml_escape(s, c->hostname, false);
+        g_string_append(s, "</hostname>\n");
     }
     if (c->has_host_uuid) {
         cvg_uuid_format(c->host_uuid, uuid);
@@ -56,7 +56,6 @@ cvg_migration_cookie_format(const CvgMigrationCookie *c, size_t *ret_len)
         g_string_append(s, "  <stats>\n");
         for (size_t i = 0; i < c->stats->n; i++) {
             const CvgTypedParam *p = &c->stats->params[i];
-            g_autofree char *field = g_markup_escape_text(p->field, -1);
             g_autofree char *value = NULL;
 
             switch (p->type) {
@@ -79,13 +78,15 @@ cvg_migration_cookie_format(const CvgMigrationCookie *c, size_t *ret_len)
                 value = g_strdup(p->value.b ? "1" : "0");
                 break;
             default:
-                value = g_markup_escape_text(p->value.s, -1);
+                value = g_strdup(p->value.s);
                 break;
             }
-            g_string_append_printf(s,
-                                   "    <param name='%s' type='%s' value='%s'/>\n",
-                                   field, cvg_typed_param_type_name(p->type),
-                                   value);
+            g_string_append(s, "    <param name='");
+            cvg_xml_escape(s, p->field, true);
+            g_string_append_printf(s, "' type='%s' value='",
+                                   cvg_typed_param_type_name(p->type));
+            cvg_xml_escape(s, value, true);
+            g_string_append(s, "'/>\n");
         }
         g_string_append(s, "  </stats>\n");
     }
@@ -101,7 +102,9 @@ parse_number(const char *s, bool is_signed, long long min, unsigned long long ma
     char *end = NULL;
 
     errno = 0;
-    if (!s || !*s)
+    /* strtoll/strtoull skip white space and accept signs: allow only a
+     * plain decimal number (a '-' first for signed fields). */
+    if (!s || !(g_ascii_isdigit(s[0]) || (is_signed && s[0] == '-')))
         return -1;
     if (is_signed) {
         long long v = strtoll(s, &end, 10);

@@ -123,14 +123,52 @@ job_record_completed(CvgDriver *drv, CvgDomainObj *dom, int type,
 static CvgTypedParamList *
 job_stats(const CvgMigrationJob *job, bool completed)
 {
-    if (!job->have_sample) {
-        CvgMigrationSample empty = { .status = CVG_MIG_STATUS_SETUP };
+    CvgMigrationSample empty = { .status = CVG_MIG_STATUS_SETUP };
+    CvgTypedParamList *l;
 
-        return cvg_migration_stats_to_params(&empty, job->operation,
-                                             job_elapsed_ms(job), completed);
+    l = cvg_migration_stats_to_params(job->have_sample ? &job->sample : &empty,
+                                      job->operation, job_elapsed_ms(job),
+                                      completed);
+    /* convergd extras, after libvirt's own: virsh prints only what it
+     * knows and ignores these. */
+    if (job->have_qemu_params && !completed) {
+        cvg_typed_params_add_ullong(l, "convergd.downtime_limit",
+                                    job->qp_downtime_limit_ms);
+        cvg_typed_params_add_ullong(l, "convergd.max_bandwidth",
+                                    job->qp_max_bandwidth);
+        cvg_typed_params_add_int(l, "convergd.cpu_throttle_initial",
+                                 job->qp_throttle_initial);
+        cvg_typed_params_add_int(l, "convergd.cpu_throttle_increment",
+                                 job->qp_throttle_increment);
+        cvg_typed_params_add_int(l, "convergd.max_cpu_throttle",
+                                 job->qp_max_throttle);
     }
-    return cvg_migration_stats_to_params(&job->sample, job->operation,
-                                         job_elapsed_ms(job), completed);
+    return l;
+}
+
+/* Read back what QEMU applies (lock held). */
+static int
+poll_qemu_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    g_autoptr(json_object) reply = NULL;
+    guint64 v;
+    gint64 i;
+
+    if (cvg_qemu_monitor_command(drv, dom, "query-migrate-parameters", NULL,
+                                 &reply) < 0)
+        return -1;
+    if (cvg_json_get_uint64(reply, "downtime-limit", &v))
+        job->qp_downtime_limit_ms = v;
+    if (cvg_json_get_uint64(reply, "max-bandwidth", &v))
+        job->qp_max_bandwidth = v;
+    if (cvg_json_get_int64(reply, "cpu-throttle-initial", &i))
+        job->qp_throttle_initial = (int)i;
+    if (cvg_json_get_int64(reply, "cpu-throttle-increment", &i))
+        job->qp_throttle_increment = (int)i;
+    if (cvg_json_get_int64(reply, "max-cpu-throttle", &i))
+        job->qp_max_throttle = (int)i;
+    job->have_qemu_params = true;
+    return 0;
 }
 
 void
@@ -453,6 +491,11 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
                 goto fail;
         }
         if (poll_migration(drv, dom, job) < 0)
+            goto fail;
+        /* Once a second, and right after a tunable changed. */
+        if ((job->polls++ % 4 == 0 || !job->have_qemu_params) &&
+            job->status != CVG_MIG_STATUS_COMPLETED &&
+            poll_qemu_params(drv, dom, job) < 0)
             goto fail;
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             break;
@@ -1066,6 +1109,9 @@ set_live_param(CvgDriver *drv, CvgDomainObj *dom, const char *name,
     json_object_object_add(args, name, json_object_new_int64(value));
     rc = cvg_qemu_monitor_command(drv, dom, "migrate-set-parameters", args,
                                   NULL);
+    /* Have the running migration re-read QEMU's values at its next poll. */
+    if (rc == 0 && dom->migration)
+        dom->migration->have_qemu_params = false;
     cvg_domain_job_end(drv, dom);
     return rc;
 }

@@ -39,6 +39,13 @@ struct _CvgMigrationJob {
     bool cancel_sent;
     int iteration;               /* from MIGRATION_PASS events */
     int prev_state;              /* source state before the migration */
+    /* QEMU's migration parameters as query-migrate-parameters last reported
+     * them (source side), shown as convergd.* job statistics. */
+    bool have_qemu_params;
+    unsigned long long qp_downtime_limit_ms;
+    unsigned long long qp_max_bandwidth;     /* bytes/s */
+    int qp_throttle_initial, qp_throttle_increment, qp_max_throttle;
+    unsigned int polls;
     char *dest_name;             /* destination: name of the guest */
 };
 

@@ -25,3 +25,41 @@ cvg_xml_content(xmlNodePtr node)
     xmlFree(v);
     return ret;
 }
+
+void
+cvg_xml_escape(GString *buf, const char *str, bool attr)
+{
+    const char *p;
+
+    for (p = str; *p; p++) {
+        switch (*p) {
+        case '&':
+            g_string_append(buf, "&amp;");
+            break;
+        case '<':
+            g_string_append(buf, "&lt;");
+            break;
+        case '>':
+            g_string_append(buf, "&gt;");
+            break;
+        case '\r':
+            g_string_append(buf, "&#13;");
+            break;
+        case '\'':
+            g_string_append(buf, attr ? "&apos;" : "'");
+            break;
+        case '"':
+            g_string_append(buf, attr ? "&quot;" : "\"");
+            break;
+        case '\n':
+            g_string_append(buf, attr ? "&#10;" : "\n");
+            break;
+        case '\t':
+            g_string_append(buf, attr ? "&#9;" : "\t");
+            break;
+        default:
+            g_string_append_c(buf, *p);
+            break;
+        }
+    }
+}

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <stdbool.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -19,3 +20,9 @@ char *cvg_xml_prop(xmlNodePtr node, const char *name);
 
 /* The text content of @node as a g_malloc'd string (never NULL). */
 char *cvg_xml_content(xmlNodePtr node);
+
+/* Append @str to @buf escaped for XML text (@attr false) or a quoted
+ * attribute value (@attr true).  Carriage returns, and in attributes tabs
+ * and newlines, become character references so a parser reads back exactly
+ * @str. */
+void cvg_xml_escape(GString *buf, const char *str, bool attr);

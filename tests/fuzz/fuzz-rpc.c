@@ -11,9 +11,8 @@
  * re-encoding may differ from the input: padding content and bytes after an
  * embedded NUL are not kept.)
  *
- * Built with -DCVG_FUZZ_STANDALONE it gets a main() that replays the files
- * and directories named on the command line, for running the corpus as a
- * regression test without libFuzzer.
+ * Seeds live in tests/fuzz/rpc-message/; replay-main.c replays them under
+ * meson test.
  */
 #include "cvg-protocol.h"
 #include "cvg-wire.h"
@@ -121,48 +120,3 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvg_error_reset();
     return 0;
 }
-
-#ifdef CVG_FUZZ_STANDALONE
-static int
-replay_file(const char *path)
-{
-    g_autofree char *contents = NULL;
-    gsize len = 0;
-    g_autoptr(GError) err = NULL;
-
-    if (!g_file_get_contents(path, &contents, &len, &err)) {
-        fprintf(stderr, "%s: %s\n", path, err->message);
-        return -1;
-    }
-    LLVMFuzzerTestOneInput((const uint8_t *)contents, len);
-    return 0;
-}
-
-int
-main(int argc, char **argv)
-{
-    int ret = EXIT_SUCCESS;
-    int n = 0;
-
-    for (int i = 1; i < argc; i++) {
-        g_autoptr(GDir) dir = g_dir_open(argv[i], 0, NULL);
-        const char *ent;
-
-        if (!dir) {
-            if (replay_file(argv[i]) < 0)
-                ret = EXIT_FAILURE;
-            n++;
-            continue;
-        }
-        while ((ent = g_dir_read_name(dir))) {
-            g_autofree char *path = g_build_filename(argv[i], ent, NULL);
-
-            if (replay_file(path) < 0)
-                ret = EXIT_FAILURE;
-            n++;
-        }
-    }
-    printf("%d inputs replayed\n", n);
-    return n > 0 ? ret : EXIT_FAILURE;
-}
-#endif
