@@ -280,6 +280,10 @@ poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     if (cvg_migration_sample_parse(reply, &s) < 0)
         return -1;
     job->status = s.status;
+    /* QEMU stops throttling at completion and drops the figure; the
+     * completed statistics keep the throttle the guest ended at. */
+    if (s.status == CVG_MIG_STATUS_COMPLETED && !s.throttle_pct)
+        s.throttle_pct = job->sample.throttle_pct;
     if (s.has_ram) {
         cvg_migration_sample_clear(&job->sample);
         job->sample = s;
