@@ -26,6 +26,12 @@ typedef struct {
     unsigned int keepalive_interval;  /* seconds, 0 = off */
     unsigned int keepalive_count;
     unsigned int shutdown_timeout;    /* seconds a guest gets to power off */
+    /* convergence policy defaults (docs/migration.rst) */
+    char *convergence_policy;         /* "qemu" or "adaptive" */
+    unsigned int throttle_ceiling;    /* % */
+    unsigned int max_downtime;        /* ms; 0 = never raise the limit */
+    unsigned int convergence_deadline;    /* s; 0 = none */
+    char *escalation;                 /* "none", "pause" or "abort" */
 } CvgDaemonConfig;
 
 /* Defaults for everything. */

@@ -82,6 +82,26 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "downtime-limit", 1, 2000000, 1, CVG_MIG_SIDE_SOURCE, 0, false, "ms",
      "Maximum downtime of the final stop-and-copy (QEMU default 300)."},
 
+    /* The convergence policy (qemu-convergence.h), applied by the job
+     * engine rather than sent to QEMU as they are. */
+    {"convergd.policy", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL,
+     0, 0, 1, CVG_MIG_SIDE_SOURCE, 0, false, NULL,
+     "Convergence policy for this migration: \"qemu\" (libvirt's "
+     "behaviour) or \"adaptive\"."},
+    {"convergd.throttle_ceiling", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_NONE,
+     NULL, 1, 99, 1, CVG_MIG_SIDE_SOURCE, AC, false, "%",
+     "Highest throttle the adaptive policy uses before escalating."},
+    {"convergd.max_downtime", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_NONE,
+     NULL, 1, 2000000, 1, CVG_MIG_SIDE_SOURCE, 0, false, "ms",
+     "Escalation may raise the downtime limit step by step up to this."},
+    {"convergd.deadline", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_NONE, NULL,
+     1, 86400, 1, CVG_MIG_SIDE_SOURCE, 0, false, "s",
+     "Escalate when the migration has not converged after this long."},
+    {"convergd.escalation", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL,
+     0, 0, 1, CVG_MIG_SIDE_SOURCE, 0, false, NULL,
+     "Last resort once downtime steps are used up: \"none\", \"pause\" "
+     "(stop the guest so stop-and-copy finishes) or \"abort\"."},
+
     /* libvirt parameters convergd refuses (types from libvirt-domain.h) */
     {"graphics_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,

@@ -7,6 +7,7 @@
 #include "migration-cookie.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
+#include "cvg-xml.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -71,6 +72,9 @@ cvg_migration_job_free(CvgMigrationJob *job)
     cvg_migration_params_free(job->params);
     cvg_migration_sample_clear(&job->sample);
     g_free(job->dest_name);
+    g_free(job->abort_reason);
+    if (job->history)
+        g_array_unref(job->history);
     g_free(job);
 }
 
@@ -131,6 +135,26 @@ job_stats(const CvgMigrationJob *job, bool completed)
                                       completed);
     /* convergd extras, after libvirt's own: virsh prints only what it
      * knows and ignores these. */
+    if (job->operation == CVG_JOB_OP_MIGRATION_OUT && job->history) {
+        CvgConvergenceForecast fc;
+
+        cvg_typed_params_add_string(l, "convergd.policy",
+                                    cvg_convergence_policy_to_string(job->conv.policy));
+        cvg_typed_params_add_ullong(l, "convergd.cpu_lost", job->cpu_lost_ms);
+        cvg_typed_params_add_int(l, "convergd.max_throttle",
+                                 job->max_throttle_seen);
+        cvg_convergence_forecast(&job->conv, &job->conv_state,
+                                 (CvgConvergenceSample *)job->history->data,
+                                 job->history->len, &fc);
+        if (fc.known && !completed) {
+            cvg_typed_params_add_int(l, "convergd.throttle_needed",
+                                     fc.throttle_needed);
+            cvg_typed_params_add_ullong(l, "convergd.converge_eta",
+                                        fc.eta_ms);
+            cvg_typed_params_add_boolean(l, "convergd.will_converge",
+                                         fc.converges_without_escalation);
+        }
+    }
     if (job->have_qemu_params && !completed) {
         cvg_typed_params_add_ullong(l, "convergd.downtime_limit",
                                     job->qp_downtime_limit_ms);
@@ -361,6 +385,243 @@ find_job_domain(CvgDriver *drv, CvgDomainObj *dom, int async)
     return dom;
 }
 
+/* --- convergence policy --- */
+
+/* Per-domain settings live in <metadata> under this namespace:
+ *   <convergd:migration xmlns:convergd="urn:convergd:migration:1"
+ *       policy="adaptive" ceiling="90" max-downtime="2000" deadline="120"
+ *       escalation="pause"/> */
+#define CVG_MIGRATION_METADATA_NS "urn:convergd:migration:1"
+/* The policy looks at the latest samples only; keep a bounded window. */
+#define HISTORY_MAX 512
+
+static int
+parse_uint_attr(xmlNodePtr node, const char *name, unsigned long long min,
+                unsigned long long max, unsigned long long *ret)
+{
+    g_autofree char *v = cvg_xml_prop(node, name);
+    char *end = NULL;
+    unsigned long long n;
+
+    if (!v)
+        return 0;
+    n = g_ascii_strtoull(v, &end, 10);
+    if (!g_ascii_isdigit(v[0]) || *end || n < min || n > max) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("invalid value '%s' of attribute '%s' in the "
+                           "convergd migration metadata"),
+                         v, name);
+        return -1;
+    }
+    *ret = n;
+    return 1;
+}
+
+static int
+apply_metadata(const CvgDomainDef *def, CvgConvergenceConfig *conv)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlNodePtr root;
+    unsigned long long v;
+
+    if (!def->metadata)
+        return 0;
+    doc = xmlReadMemory(def->metadata, strlen(def->metadata), "metadata",
+                        NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                        XML_PARSE_NOWARNING);
+    if (!doc || !(root = xmlDocGetRootElement(doc)))
+        return 0;
+    for (xmlNodePtr n = root->children; n; n = n->next) {
+        g_autofree char *policy = NULL;
+        g_autofree char *esc = NULL;
+        int rc;
+
+        if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
+            strcmp((const char *)n->ns->href, CVG_MIGRATION_METADATA_NS) != 0 ||
+            strcmp((const char *)n->name, "migration") != 0)
+            continue;
+        if ((policy = cvg_xml_prop(n, "policy"))) {
+            if ((conv->policy = cvg_convergence_policy_from_string(policy)) < 0) {
+                cvg_error_report(CVG_ERR_INVALID_ARG,
+                                 _("invalid convergence policy '%s' in the "
+                                   "convergd migration metadata"), policy);
+                return -1;
+            }
+        }
+        if ((esc = cvg_xml_prop(n, "escalation"))) {
+            if ((conv->escalation = cvg_convergence_escalation_from_string(esc)) < 0) {
+                cvg_error_report(CVG_ERR_INVALID_ARG,
+                                 _("invalid escalation '%s' in the convergd "
+                                   "migration metadata"), esc);
+                return -1;
+            }
+        }
+        if ((rc = parse_uint_attr(n, "ceiling", 1, 99, &v)) < 0)
+            return -1;
+        if (rc)
+            conv->ceiling = (int)v;
+        if ((rc = parse_uint_attr(n, "max-downtime", 1, 2000000, &v)) < 0)
+            return -1;
+        if (rc)
+            conv->max_downtime_ms = v;
+        if ((rc = parse_uint_attr(n, "deadline", 1, 86400, &v)) < 0)
+            return -1;
+        if (rc)
+            conv->deadline_ms = v * 1000;
+    }
+    return 0;
+}
+
+/*
+ * The policy settings for one migration: daemon defaults, then the
+ * domain's metadata, then the caller's convergd.* parameters (lock held).
+ */
+static int
+build_convergence(CvgDriver *drv, CvgDomainObj *dom,
+                  const CvgMigrationParams *mp, unsigned int flags,
+                  CvgConvergenceConfig *conv)
+{
+    const CvgTypedParamList *p = mp->params;
+    CvgDaemonConfig *cfg = drv->cfg;
+    const char *str = NULL;
+    unsigned long long ull;
+    int i;
+
+    memset(conv, 0, sizeof(*conv));
+    conv->policy = cvg_convergence_policy_from_string(cfg->convergence_policy);
+    if (conv->policy < 0)
+        conv->policy = CVG_POLICY_QEMU;
+    conv->escalation = cvg_convergence_escalation_from_string(cfg->escalation);
+    if (conv->escalation < 0)
+        conv->escalation = CVG_ESCALATE_NONE;
+    conv->ceiling = (int)cfg->throttle_ceiling;
+    conv->max_downtime_ms = cfg->max_downtime;
+    conv->deadline_ms = cfg->convergence_deadline * 1000ULL;
+    if (apply_metadata(dom->def, conv) < 0)
+        return -1;
+
+    if (cvg_typed_params_get_string(p, "convergd.policy", &str) > 0 &&
+        (conv->policy = cvg_convergence_policy_from_string(str)) < 0) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("invalid value '%s' for migration parameter '%s'"),
+                         str, "convergd.policy");
+        return -1;
+    }
+    if (cvg_typed_params_get_string(p, "convergd.escalation", &str) > 0 &&
+        (conv->escalation = cvg_convergence_escalation_from_string(str)) < 0) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("invalid value '%s' for migration parameter '%s'"),
+                         str, "convergd.escalation");
+        return -1;
+    }
+    if (cvg_typed_params_get_int(p, "convergd.throttle_ceiling", &i) > 0)
+        conv->ceiling = i;
+    if (cvg_typed_params_get_ullong(p, "convergd.max_downtime", &ull) > 0)
+        conv->max_downtime_ms = ull;
+    if (cvg_typed_params_get_ullong(p, "convergd.deadline", &ull) > 0)
+        conv->deadline_ms = ull * 1000;
+    if (cvg_typed_params_get_int(p, CVG_MIGRATE_PARAM_AC_INITIAL, &i) > 0)
+        conv->initial = i;
+    if (cvg_typed_params_get_int(p, CVG_MIGRATE_PARAM_AC_INCREMENT, &i) > 0)
+        conv->increment = i;
+    conv->auto_converge = (flags & CVG_MIGRATE_AUTO_CONVERGE) != 0;
+    conv->ram_bytes = dom->def->memory_kib * 1024ULL;
+    conv->downtime_ms = dom->max_downtime_ms;
+    if (cvg_typed_params_get_ullong(p, "convergd.downtime", &ull) > 0)
+        conv->downtime_ms = ull;
+    /* The default speed is libvirt's "unlimited": no cap to plan with. */
+    conv->bandwidth_limit = dom->max_speed_mibs < (1ULL << 20) ?
+                            dom->max_speed_mibs << 20 : 0;
+    if (cvg_typed_params_get_ullong(p, CVG_MIGRATE_PARAM_BANDWIDTH, &ull) > 0 &&
+        ull > 0)
+        conv->bandwidth_limit = ull << 20;
+    return 0;
+}
+
+/* Feed the latest sample to the policy and carry out what it decides
+ * (lock held).  QEMU refusing one parameter is logged, not fatal. */
+static int
+run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    CvgConvergenceAction actions[CVG_CONVERGENCE_MAX_ACTIONS];
+    CvgConvergenceSample cs = { 0 };
+    const CvgMigrationSample *s = &job->sample;
+    size_t n;
+
+    if (!job->history || !job->have_sample)
+        return 0;
+    cs.t_ms = job_elapsed_ms(job);
+    cs.remaining = s->ram_remaining;
+    cs.transferred = s->ram_transferred;
+    cs.dirty_rate = s->ram_dirty_pages_rate * (s->ram_page_size ?
+                                               s->ram_page_size : 4096);
+    cs.bandwidth = (unsigned long long)(s->ram_mbps * 1000000.0 / 8.0);
+    cs.iteration = s->ram_dirty_sync_count;
+    cs.throttle = s->throttle_pct;
+    cs.active = job->status == CVG_MIG_STATUS_ACTIVE;
+    if (job->history->len > 0) {
+        const CvgConvergenceSample *prev =
+            &g_array_index(job->history, CvgConvergenceSample,
+                           job->history->len - 1);
+
+        job->cpu_lost_ms += (cs.t_ms - prev->t_ms) * prev->throttle / 100;
+    }
+    job->max_throttle_seen = MAX(job->max_throttle_seen, cs.throttle);
+    if (job->history->len >= HISTORY_MAX)
+        g_array_remove_index(job->history, 0);
+    g_array_append_val(job->history, cs);
+
+    g_debug("policy sample t=%llu rem=%llu it=%llu thr=%d bw=%llu dirty=%llu",
+            cs.t_ms, cs.remaining, cs.iteration, cs.throttle, cs.bandwidth,
+            cs.dirty_rate);
+    n = cvg_convergence_decide(&job->conv, &job->conv_state,
+                               (CvgConvergenceSample *)job->history->data,
+                               job->history->len, actions);
+    g_debug("policy state: n=%zu west=%.0f target=%d lsi=%llu lsr=%llu dt=%llu ac=%d pol=%d",
+            n, job->conv_state.write_rate_est, job->conv_state.target,
+            job->conv_state.last_sync_iteration,
+            job->conv_state.last_sync_remaining,
+            job->conv_state.cur_downtime_ms, job->conv.auto_converge,
+            job->conv.policy);
+    for (size_t i = 0; i < n && dom->mon; i++) {
+        CvgConvergenceAction *a = &actions[i];
+        g_autoptr(json_object) args = NULL;
+
+        g_debug("policy for '%s': %s", dom->def->name, a->reason);
+        switch ((CvgConvergenceActionKind)a->kind) {
+        case CVG_ACTION_SET_PARAM:
+        case CVG_ACTION_SET_DOWNTIME:
+            args = json_object_new_object();
+            json_object_object_add(args, a->param,
+                                   json_object_new_int64(a->value));
+            if (cvg_qemu_monitor_command(drv, dom, "migrate-set-parameters",
+                                         args, NULL) < 0) {
+                g_warning("policy for '%s': %s", dom->def->name,
+                          cvg_error_last()->message);
+                cvg_error_reset();
+            }
+            break;
+        case CVG_ACTION_PAUSE:
+            if (cvg_qemu_monitor_command(drv, dom, "stop", NULL, NULL) < 0)
+                return -1;
+            job->policy_paused = true;
+            cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED,
+                                     CVG_PAUSED_MIGRATION);
+            cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
+                                   CVG_EVENT_SUSPENDED_MIGRATED);
+            g_message("pausing '%s' so its migration can finish: %s",
+                      dom->def->name, a->reason);
+            break;
+        case CVG_ACTION_ABORT:
+            g_free(job->abort_reason);
+            job->abort_reason = g_strdup(a->reason);
+            job->abort_requested = true;
+            break;
+        }
+    }
+    return 0;
+}
+
 /* --- source --- */
 
 int
@@ -371,6 +632,7 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
 {
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autofree char *xml = NULL;
+    CvgConvergenceConfig conv;
     const char *dxml;
     int rc = -1;
 
@@ -417,9 +679,14 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
                                              CVG_DOMAIN_XML_MIGRATABLE))) {
         goto out;
     }
+    if (build_convergence(drv, dom, mp, flags, &conv) < 0)
+        goto out;
     job_start(dom, CVG_ASYNC_MIGRATION_OUT, CVG_JOB_OP_MIGRATION_OUT, flags,
               &mp, owner);
     dom->migration->phase = CVG_MIG_PHASE_BEGIN;
+    dom->migration->conv = conv;
+    dom->migration->history = g_array_new(FALSE, TRUE,
+                                          sizeof(CvgConvergenceSample));
     *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
     *ret_xml = g_steal_pointer(&xml);
     rc = 0;
@@ -504,10 +771,18 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             break;
         if (job->status == CVG_MIG_STATUS_CANCELLED) {
-            cvg_error_report(CVG_ERR_OPERATION_ABORTED,
-                             _("migration out job: canceled by client"));
+            if (job->abort_reason)
+                cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                                 _("migration did not converge: %s"),
+                                 job->abort_reason);
+            else
+                cvg_error_report(CVG_ERR_OPERATION_ABORTED,
+                                 _("migration out job: canceled by client"));
             goto fail;
         }
+        if (job->status == CVG_MIG_STATUS_ACTIVE &&
+            run_policy(drv, dom, job) < 0)
+            goto fail;
         if (job->status == CVG_MIG_STATUS_FAILED) {
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
                              _("migration out job: %s"),

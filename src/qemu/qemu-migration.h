@@ -15,6 +15,7 @@
 #include "qemu-driver.h"
 #include "qemu-migration-params.h"
 #include "qemu-migration-stats.h"
+#include "qemu-convergence.h"
 
 typedef enum {
     CVG_MIG_PHASE_NONE,
@@ -46,6 +47,14 @@ struct _CvgMigrationJob {
     unsigned long long qp_max_bandwidth;     /* bytes/s */
     int qp_throttle_initial, qp_throttle_increment, qp_max_throttle;
     unsigned int polls;
+    /* The convergence policy's view of this migration (source side). */
+    CvgConvergenceConfig conv;
+    CvgConvergenceState conv_state;
+    GArray *history;             /* CvgConvergenceSample, the last ones */
+    unsigned long long cpu_lost_ms;
+    int max_throttle_seen;
+    char *abort_reason;          /* the policy cancelled: why */
+    bool policy_paused;          /* the policy stopped the guest */
     char *dest_name;             /* destination: name of the guest */
 };
 

@@ -1,0 +1,466 @@
+/*
+ * qemu-convergence.c: the daemon-side convergence policy
+ *
+ * Pre-copy converges when every pass leaves less to send than the one
+ * before: with the guest writing W bytes/s (at throttle 0) over a hot set
+ * and the link carrying B bytes/s, a pass of length P leaves about
+ * W (1 - t) P dirty bytes, and P itself is (what is left) / B.  So the
+ * remaining set shrinks by a factor q = W (1 - t) / B per pass, and the
+ * migration finishes once it fits B x downtime.  The adaptive policy picks
+ * t so that q is about one half, and makes QEMU land on that throttle at
+ * its next step instead of climbing 20, 30, 40 ... one step per two passes.
+ *
+ * QEMU reports W only through its dirty-page rate, the number of distinct
+ * pages dirtied per sync period: when the guest rewrites its whole hot set
+ * within a period that figure saturates and underestimates W.  The policy
+ * therefore treats a measurement as a lower bound, and raises its estimate
+ * whenever a pass at the target throttle does not shrink the remaining set.
+ */
+#include "qemu-convergence.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The per-pass shrink factor the adaptive policy aims for. */
+#define TARGET_SHRINK 0.5
+/* QEMU's switchover threshold is the limit; keep a margin below it so the
+ * real downtime (which includes device state) stays within the caller's
+ * limit.  Measured here: 357-528 ms for a 500 ms limit without margin. */
+#define DOWNTIME_MARGIN 0.8
+/* A pass that does not shrink the remaining set below this fraction of the
+ * previous one counts as no progress. */
+#define STALL_FRACTION 0.95
+/* A pass that left less than this fraction of the one before means the
+ * guest has gone quiet: the throttle may come down. */
+#define QUIET_FRACTION 0.25
+/* Escalate after this many syncs without progress at the ceiling. */
+#define STALL_SYNCS 3
+/* Trigger threshold while the policy wants throttling: QEMU steps only
+ * after two syncs whose dirtied bytes exceed this share of the bytes sent. */
+#define EAGER_THRESHOLD 5
+
+static const char *const policy_names[] = { "qemu", "adaptive" };
+G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == CVG_POLICY_LAST);
+static const char *const escalation_names[] = { "none", "pause", "abort" };
+G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
+
+const char *
+cvg_convergence_policy_to_string(int policy)
+{
+    if (policy < 0 || policy >= CVG_POLICY_LAST)
+        return NULL;
+    return policy_names[policy];
+}
+
+int
+cvg_convergence_policy_from_string(const char *s)
+{
+    for (int i = 0; s && i < CVG_POLICY_LAST; i++) {
+        if (strcmp(policy_names[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
+
+const char *
+cvg_convergence_escalation_to_string(int e)
+{
+    if (e < 0 || e >= CVG_ESCALATE_LAST)
+        return NULL;
+    return escalation_names[e];
+}
+
+int
+cvg_convergence_escalation_from_string(const char *s)
+{
+    for (int i = 0; s && i < CVG_ESCALATE_LAST; i++) {
+        if (strcmp(escalation_names[i], s) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static CvgConvergenceAction *
+push(CvgConvergenceAction *out, size_t *n, int kind, const char *param,
+     long long value)
+{
+    CvgConvergenceAction *a;
+
+    if (*n >= CVG_CONVERGENCE_MAX_ACTIONS)
+        return NULL;
+    a = &out[(*n)++];
+    memset(a, 0, sizeof(*a));
+    a->kind = kind;
+    a->param = param;
+    a->value = value;
+    return a;
+}
+
+static void
+set_param(CvgConvergenceAction *out, size_t *n, const char *param,
+          long long value, const char *why)
+{
+    CvgConvergenceAction *a = push(out, n, CVG_ACTION_SET_PARAM, param, value);
+
+    if (a)
+        g_strlcpy(a->reason, why, sizeof(a->reason));
+}
+
+/* The bandwidth to plan with, bytes/s: the measured one, smoothed, or the
+ * configured cap until there is a measurement.  0 when neither is known. */
+static double
+bandwidth_of(const CvgConvergenceConfig *cfg, const CvgConvergenceSample *s,
+             CvgConvergenceState *st)
+{
+    if (s->bandwidth > 0) {
+        /* Smooth: QEMU's mbps jumps around between 100 ms windows. */
+        st->bandwidth_est = st->bandwidth_est > 0 ?
+                            0.7 * st->bandwidth_est + 0.3 * s->bandwidth :
+                            s->bandwidth;
+    }
+    if (st->bandwidth_est > 0)
+        return st->bandwidth_est;
+    /* libvirt's "unlimited" (8 EiB/s) is no information at all. */
+    if (cfg->bandwidth_limit > 0 && cfg->bandwidth_limit < (1ULL << 40))
+        return (double)cfg->bandwidth_limit;
+    return 0;
+}
+
+/* Throttle (percent) at which a pass shrinks the remaining set by the
+ * target factor: W (1 - t) = q B. */
+static int
+throttle_for(double write_rate, double bandwidth)
+{
+    double t;
+
+    if (write_rate <= 0 || bandwidth <= 0)
+        return 0;
+    t = 1.0 - TARGET_SHRINK * bandwidth / write_rate;
+    if (t <= 0)
+        return 0;
+    return (int)ceil(t * 100.0);
+}
+
+static int
+clamp_throttle(const CvgConvergenceConfig *cfg, int t)
+{
+    int ceiling = cfg->ceiling > 0 && cfg->ceiling <= 99 ? cfg->ceiling : 99;
+
+    if (t < 0)
+        return 0;
+    return MIN(t, ceiling);
+}
+
+/* Move QEMU's throttle parameters so that its next step lands on @target
+ * and goes no further (QEMU refuses max-cpu-throttle below
+ * cpu-throttle-initial, so the order of the two matters). */
+static void
+steer(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
+      const CvgConvergenceSample *cur, int target, CvgConvergenceAction *out,
+      size_t *n)
+{
+    bool explicit_ramp = cfg->initial > 0 || cfg->increment > 0;
+    char why[96];
+
+    snprintf(why, sizeof(why), "throttle target %d%%", target);
+    if (explicit_ramp) {
+        /* The caller chose the ramp: keep it, only cap it. */
+        if (st->set_max != target) {
+            set_param(out, n, "max-cpu-throttle",
+                      MAX(target, cfg->initial > 0 ? cfg->initial : 1), why);
+            st->set_max = MAX(target, cfg->initial > 0 ? cfg->initial : 1);
+        }
+        return;
+    }
+    if (target <= 0)
+        return;
+    if (cur->throttle == 0) {
+        /* Not throttling yet: the first step goes straight to the target. */
+        if (st->set_initial != target) {
+            if (target > st->set_max) {
+                set_param(out, n, "max-cpu-throttle", target, why);
+                set_param(out, n, "cpu-throttle-initial", target, why);
+            } else {
+                set_param(out, n, "cpu-throttle-initial", target, why);
+                set_param(out, n, "max-cpu-throttle", target, why);
+            }
+            st->set_initial = target;
+            st->set_max = target;
+        }
+    } else if (cur->throttle < target) {
+        int inc = target - cur->throttle;
+
+        if (st->set_max < target) {
+            set_param(out, n, "max-cpu-throttle", target, why);
+            st->set_max = target;
+        }
+        if (st->set_increment != inc) {
+            set_param(out, n, "cpu-throttle-increment", inc, why);
+            st->set_increment = inc;
+        }
+    } else if (cur->throttle > target) {
+        /* The guest got quieter: the next step comes down to the target
+         * (QEMU steps to MIN(current + increment, max)). */
+        int initial = MIN(st->set_initial > 0 ? st->set_initial : target,
+                          target);
+
+        snprintf(why, sizeof(why), "release throttle to %d%%", target);
+        if (st->set_initial != initial) {
+            set_param(out, n, "cpu-throttle-initial", MAX(initial, 1), why);
+            st->set_initial = MAX(initial, 1);
+        }
+        if (st->set_max != target) {
+            set_param(out, n, "max-cpu-throttle", MAX(target, 1), why);
+            st->set_max = MAX(target, 1);
+        }
+    }
+    if (st->set_threshold != EAGER_THRESHOLD) {
+        set_param(out, n, "throttle-trigger-threshold", EAGER_THRESHOLD,
+                  "step at the next two syncs");
+        st->set_threshold = EAGER_THRESHOLD;
+    }
+}
+
+static void
+escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
+         const char *cause, CvgConvergenceAction *out, size_t *n)
+{
+    CvgConvergenceAction *a;
+
+    if (cfg->max_downtime_ms > st->cur_downtime_ms &&
+        cfg->max_downtime_ms > cfg->downtime_ms) {
+        unsigned long long next = MIN(cfg->max_downtime_ms,
+                                      MAX(st->cur_downtime_ms * 2,
+                                          st->cur_downtime_ms + 100));
+
+        if ((a = push(out, n, CVG_ACTION_SET_DOWNTIME, "downtime-limit",
+                      (long long)next)))
+            snprintf(a->reason, sizeof(a->reason),
+                     "%s: downtime limit %llu -> %llu ms", cause,
+                     st->cur_downtime_ms, next);
+        st->cur_downtime_ms = next;
+        st->escalations++;
+        st->stalled_syncs = 0;
+        return;
+    }
+    if (cfg->escalation == CVG_ESCALATE_PAUSE && !st->paused) {
+        if ((a = push(out, n, CVG_ACTION_PAUSE, NULL, 0)))
+            snprintf(a->reason, sizeof(a->reason),
+                     "%s: pausing the guest to finish", cause);
+        st->paused = true;
+        st->escalations++;
+    } else if (cfg->escalation == CVG_ESCALATE_ABORT && !st->aborted) {
+        if ((a = push(out, n, CVG_ACTION_ABORT, NULL, 0)))
+            snprintf(a->reason, sizeof(a->reason),
+                     "%s at %d%% throttle (ceiling %d%%)", cause,
+                     st->target, cfg->ceiling);
+        st->aborted = true;
+        st->escalations++;
+    }
+}
+
+size_t
+cvg_convergence_decide(const CvgConvergenceConfig *cfg,
+                       CvgConvergenceState *st,
+                       const CvgConvergenceSample *hist, size_t nhist,
+                       CvgConvergenceAction *out)
+{
+    const CvgConvergenceSample *cur;
+    size_t n = 0;
+    bool synced;
+    bool quiet = false;
+    int pass_throttle;
+    double bw;
+
+    /* The qemu policy is libvirt's behaviour: QEMU alone decides. */
+    if (cfg->policy != CVG_POLICY_ADAPTIVE || nhist == 0 || st->aborted)
+        return 0;
+    cur = &hist[nhist - 1];
+    if (!st->configured) {
+        st->configured = true;
+        st->cur_downtime_ms = cfg->downtime_ms;
+        st->set_initial = cfg->initial > 0 ? cfg->initial : 20;
+        st->set_increment = cfg->increment > 0 ? cfg->increment : 10;
+        st->set_max = 99;
+        st->set_threshold = 50;
+        if (cfg->downtime_ms > 0) {
+            unsigned long long dt = MAX(1, (unsigned long long)
+                                        (cfg->downtime_ms * DOWNTIME_MARGIN));
+            CvgConvergenceAction *a = push(out, &n, CVG_ACTION_SET_DOWNTIME,
+                                           "downtime-limit", (long long)dt);
+
+            if (a)
+                snprintf(a->reason, sizeof(a->reason),
+                         "aim below the %llu ms limit", cfg->downtime_ms);
+            st->cur_downtime_ms = dt;
+        }
+        if (cfg->auto_converge) {
+            int ceiling = clamp_throttle(cfg, 99);
+
+            set_param(out, &n, "max-cpu-throttle", ceiling, "ceiling");
+            st->set_max = ceiling;
+            if (cfg->initial <= 0 && cfg->increment <= 0) {
+                /* Count strikes from the first sync on, so the first step
+                 * can come one sync earlier. */
+                set_param(out, &n, "throttle-trigger-threshold",
+                          EAGER_THRESHOLD, "step at the next two syncs");
+                st->set_threshold = EAGER_THRESHOLD;
+            }
+        }
+    }
+    if (!cur->active)
+        return n;
+
+    bw = bandwidth_of(cfg, cur, st);
+    synced = cur->iteration != st->last_sync_iteration;
+    /* QEMU steps the throttle at the sync itself: the pass that just ended
+     * ran at the throttle of the sample before this one. */
+    pass_throttle = nhist >= 2 ? hist[nhist - 2].throttle : cur->throttle;
+    if (synced && cur->iteration >= 2) {
+        double fit = bw * (double)st->cur_downtime_ms / 1000.0;
+
+        /* What this pass left, against the one before. */
+        if (st->last_sync_iteration >= 2 &&
+            cur->remaining > st->last_sync_remaining * STALL_FRACTION)
+            st->stalled_syncs++;
+        else
+            st->stalled_syncs = 0;
+        if (!st->best_remaining || cur->remaining < st->best_remaining)
+            st->best_remaining = cur->remaining;
+        /* Sync 1 happens as the migration starts (all of RAM is dirty
+         * then): the first measurement is the end of the first pass. */
+        if (st->last_sync_iteration < 2) {
+            /* After the first pass we know only that the guest dirtied
+             * this much while all of RAM went across, and that figure is
+             * usually saturated.  If it will not fit the downtime soon,
+             * start from the throttle that would shrink it to fit in one
+             * pass were dirtying proportional to (1 - t), but at least one
+             * assuming the guest writes 1.25x as fast as the link: a
+             * throttle that is too high for a few seconds costs the guest
+             * less than two more passes at one too low, and is released
+             * as soon as a pass shows the guest keeps up. */
+            if (cur->remaining > 2 * fit && bw > 0) {
+                double t0 = MAX(1.0 - fit / cur->remaining,
+                                1.0 - TARGET_SHRINK / 1.25);
+
+                t0 = MIN(t0, clamp_throttle(cfg, 99) / 100.0);
+                st->write_rate_est = MAX(st->write_rate_est,
+                                         TARGET_SHRINK * bw / (1.0 - t0));
+            }
+        } else if (pass_throttle < 100 && bw > 0) {
+            double q = (double)cur->remaining / st->last_sync_remaining;
+            double keep = 1.0 - pass_throttle / 100.0;
+
+            if (q < STALL_FRACTION) {
+                /* Unsaturated: the shrink factor is W (1 - t) / B. */
+                st->write_rate_est = q * bw / keep;
+                quiet = q < QUIET_FRACTION;
+            } else {
+                /* Saturated: W (1 - t) >= B, and possibly much more. */
+                st->write_rate_est = MAX(st->write_rate_est * 1.25,
+                                         1.3 * bw / keep);
+            }
+        }
+        /* QEMU's own rate is a lower bound too. */
+        if (cur->dirty_rate > 0 && pass_throttle < 100)
+            st->write_rate_est = MAX(st->write_rate_est,
+                                     cur->dirty_rate /
+                                     (1.0 - pass_throttle / 100.0));
+    }
+    if (synced) {
+        st->last_sync_iteration = cur->iteration;
+        st->last_sync_remaining = cur->remaining;
+        st->last_sync_t_ms = cur->t_ms;
+    }
+
+    if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0) {
+        int want = clamp_throttle(cfg, throttle_for(st->write_rate_est, bw));
+
+        /* Come down only when the guest has clearly gone quiet: a small
+         * overshoot costs less than another slow pass. */
+        if (want < st->target && !quiet)
+            want = st->target;
+        st->target = want;
+        steer(cfg, st, cur, want, out, &n);
+    }
+
+    /* Escalation: the ceiling is not enough, or time is up. */
+    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms &&
+        synced && st->stalled_syncs > 0)
+        escalate(cfg, st, "deadline reached", out, &n);
+    else if (synced && st->stalled_syncs >= STALL_SYNCS &&
+             (!cfg->auto_converge ||
+              cur->throttle >= clamp_throttle(cfg, 99) ||
+              st->target >= clamp_throttle(cfg, 99)))
+        escalate(cfg, st, "migration does not converge", out, &n);
+    return n;
+}
+
+void
+cvg_convergence_forecast(const CvgConvergenceConfig *cfg,
+                         const CvgConvergenceState *st,
+                         const CvgConvergenceSample *hist, size_t n,
+                         CvgConvergenceForecast *ret)
+{
+    const CvgConvergenceSample *cur;
+    double bw;
+    double q;
+    double w;
+    int ceiling = clamp_throttle(cfg, 99);
+
+    memset(ret, 0, sizeof(*ret));
+    if (n == 0)
+        return;
+    cur = &hist[n - 1];
+    bw = st->bandwidth_est > 0 ? st->bandwidth_est :
+         cur->bandwidth > 0 ? (double)cur->bandwidth :
+         cfg->bandwidth_limit < (1ULL << 40) ? (double)cfg->bandwidth_limit :
+         0;
+    w = st->write_rate_est > 0 ? st->write_rate_est :
+        cur->throttle < 100 ?
+        cur->dirty_rate / (1.0 - cur->throttle / 100.0) : 0;
+    if (bw <= 0 || cur->iteration < 2)
+        return;
+    ret->known = true;
+    if (w <= 0) {
+        ret->throttle_needed = 0;
+        ret->converges_without_escalation = true;
+        ret->eta_ms = (unsigned long long)(cur->remaining / bw * 1000.0);
+        return;
+    }
+    /* Converging at all needs W (1 - t) < B. */
+    ret->throttle_needed = (int)ceil(MAX(0.0, 1.0 - bw / w) * 100.0);
+    if (ret->throttle_needed > 100)
+        ret->throttle_needed = 100;
+    ret->converges_without_escalation =
+        cfg->auto_converge ? ret->throttle_needed < ceiling :
+                             ret->throttle_needed == 0;
+    q = w * (1.0 - (double)MAX(cur->throttle, st->target) / 100.0) / bw;
+    if (q < 1.0) {
+        double fit = bw * (st->cur_downtime_ms ? st->cur_downtime_ms :
+                           cfg->downtime_ms) / 1000.0;
+        double rem = cur->remaining;
+        double t = 0;
+
+        /* Passes shrink geometrically; each takes (what is left) / B. */
+        for (int i = 0; i < 100 && rem > fit; i++) {
+            t += rem / bw;
+            rem *= MAX(q, 0.01);
+        }
+        ret->eta_ms = (unsigned long long)(t * 1000.0);
+    }
+}
+
+unsigned long long
+cvg_convergence_cpu_lost_ms(const CvgConvergenceSample *hist, size_t n)
+{
+    double lost = 0;
+
+    for (size_t i = 1; i < n; i++) {
+        double dt = (double)(hist[i].t_ms - hist[i - 1].t_ms);
+
+        lost += dt * hist[i - 1].throttle / 100.0;
+    }
+    return (unsigned long long)lost;
+}
