@@ -2,6 +2,7 @@
  * convergd.c: daemon entry point
  */
 #include "daemon.h"
+#include "qemu-migration.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 #include "cvg-log.h"
@@ -178,11 +179,16 @@ main(int argc, char **argv)
         g_critical("%s", cvg_error_last()->message);
         goto out;
     }
+    cvg_rpc_server_set_keepalive(d.srv, d.drv->cfg->keepalive_interval,
+                                 d.drv->cfg->keepalive_count);
     g_unix_signal_add(SIGTERM, on_signal, &d);
     g_unix_signal_add(SIGINT, on_signal, &d);
     g_message("convergd %s listening on %s", CVG_VERSION,
               d.drv->cfg->socket_path);
     g_main_loop_run(d.loop);
+    /* Migrations must not keep the daemon from stopping: outgoing ones are
+     * aborted (the guest stays here), incoming ones discarded. */
+    cvg_migration_shutdown(d.drv, 15000);
     ret = EXIT_SUCCESS;
 
  out:

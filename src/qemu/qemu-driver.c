@@ -4,6 +4,7 @@
 #include "qemu-driver.h"
 #include "qemu-monitor.h"
 #include "qemu-process.h"
+#include "qemu-migration.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 
@@ -216,6 +217,8 @@ cvg_driver_save_status(CvgDriver *drv, CvgDomainObj *dom)
     g_key_file_set_integer(kf, "domain", "state", dom->state);
     g_key_file_set_integer(kf, "domain", "reason", dom->reason);
     g_key_file_set_boolean(kf, "domain", "persistent", dom->persistent);
+    /* A restarted daemon must know a migration was under way. */
+    g_key_file_set_integer(kf, "domain", "async_job", dom->async_job);
     g_key_file_set_uint64(kf, "domain", "max_downtime_ms",
                           dom->max_downtime_ms);
     g_key_file_set_uint64(kf, "domain", "max_speed_mibs",
@@ -957,6 +960,7 @@ load_running(CvgDriver *drv)
         g_autoptr(CvgDomainDef) def = NULL;
         CvgDomainObj *dom;
         bool persistent;
+        int async_job;
 
         if (!g_str_has_suffix(ent, ".status"))
             continue;
@@ -996,13 +1000,22 @@ load_running(CvgDriver *drv)
                                                     "max_speed_mibs", NULL);
         if (dom->id >= drv->next_id)
             drv->next_id = dom->id + 1;
+        async_job = g_key_file_get_integer(kf, "domain", "async_job", NULL);
         if (cvg_qemu_process_reconnect(drv, dom) < 0) {
             g_message("guest '%s' died while the daemon was down",
                       dom->def->name);
             cvg_error_reset();
             cvg_driver_domain_stopped(drv, dom, CVG_SHUTOFF_CRASHED,
                                       CVG_EVENT_STOPPED_CRASHED);
+        } else if (async_job == CVG_ASYNC_MIGRATION_IN) {
+            /* The incoming guest never got its Finish: the source kept it
+             * (its Perform or Finish failed when we went away). */
+            g_message("discarding incoming migration of '%s' left by the previous daemon",
+                      dom->def->name);
+            cvg_migration_recover_incoming(drv, dom);
         } else {
+            if (async_job == CVG_ASYNC_MIGRATION_OUT)
+                cvg_migration_recover_outgoing(drv, dom);
             g_message("re-attached running guest '%s' (pid %d)",
                       dom->def->name, (int)dom->pid);
             cvg_driver_save_status(drv, dom);

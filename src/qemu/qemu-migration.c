@@ -1497,3 +1497,99 @@ cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
     }
     cvg_driver_unlock(drv);
 }
+
+void
+cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
+{
+    g_autoptr(json_object) status = NULL;
+    CvgMigrationSample s = { 0 };
+
+    dom->job = CVG_JOB_MODIFY;
+    for (int i = 0; i < 50 && dom->mon; i++) {
+        g_autoptr(json_object) reply = NULL;
+
+        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL,
+                                     &reply) < 0 ||
+            cvg_migration_sample_parse(reply, &s) < 0)
+            break;
+        cvg_migration_sample_clear(&s);
+        if (s.status != CVG_MIG_STATUS_SETUP &&
+            s.status != CVG_MIG_STATUS_ACTIVE &&
+            s.status != CVG_MIG_STATUS_PRE_SWITCHOVER &&
+            s.status != CVG_MIG_STATUS_DEVICE &&
+            s.status != CVG_MIG_STATUS_CANCELLING)
+            break;
+        if (s.status != CVG_MIG_STATUS_CANCELLING &&
+            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
+                                     NULL) < 0)
+            break;
+        cvg_driver_unlock(drv);
+        g_usleep(100 * 1000);
+        cvg_driver_lock(drv);
+    }
+    if (dom->mon &&
+        cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
+                                 &status) == 0 &&
+        g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0)
+        g_message("resumed '%s', whose migration the previous daemon left unfinished",
+                  dom->def->name);
+    if (dom->mon)
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                 CVG_RUNNING_MIGRATION_CANCELED);
+    cvg_error_reset();
+    dom->job = CVG_JOB_NONE;
+}
+
+void
+cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
+{
+    dom->job = CVG_JOB_MODIFY;
+    cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
+                          CVG_EVENT_STOPPED_FAILED);
+    dom->job = CVG_JOB_NONE;
+}
+
+void
+cvg_migration_shutdown(CvgDriver *drv, unsigned int timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+
+    cvg_driver_lock(drv);
+    for (;;) {
+        bool busy = false;
+
+        for (guint i = 0; i < drv->domains->len; i++) {
+            CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+            CvgMigrationJob *job = dom->migration;
+
+            if (!job)
+                continue;
+            if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
+                job->phase == CVG_MIG_PHASE_PERFORM) {
+                job->abort_requested = true;
+                g_cond_broadcast(&dom->job_cond);
+                busy = true;
+            } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
+                       dom->job == CVG_JOB_NONE &&
+                       job->phase == CVG_MIG_PHASE_PREPARED) {
+                /* Killing the incoming QEMU makes the source keep the
+                 * guest: its Perform or Finish fails. */
+                cvg_domain_obj_ref(dom);
+                discard_incoming(drv, dom);
+                cvg_domain_obj_unref(dom);
+                busy = true;
+                break;
+            } else if (job->phase == CVG_MIG_PHASE_PERFORM ||
+                       job->phase == CVG_MIG_PHASE_FINISH) {
+                busy = true;
+            }
+        }
+        if (!busy || g_get_monotonic_time() > deadline)
+            break;
+        cvg_driver_unlock(drv);
+        g_usleep(100 * 1000);
+        cvg_driver_lock(drv);
+    }
+    cvg_driver_unlock(drv);
+}

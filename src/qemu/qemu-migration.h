@@ -130,3 +130,15 @@ void cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
                                 const char *name, json_object *data);
 
 void cvg_migration_job_free(CvgMigrationJob *job);
+
+/* Daemon start-up found a guest whose status says a migration was under
+ * way (lock held, guest re-attached).  Outgoing: cancel what QEMU may still
+ * be sending and resume the guest here.  Incoming: kill it, since no
+ * Finish will come. */
+void cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom);
+void cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom);
+
+/* The daemon is stopping: abort outgoing migrations (each guest stays on
+ * this host) and kill incoming ones, waiting up to @timeout_ms for the
+ * jobs to end.  Takes the lock itself. */
+void cvg_migration_shutdown(CvgDriver *drv, unsigned int timeout_ms);

@@ -40,6 +40,9 @@ struct _CvgRpcServer {
     GThreadPool *pool;
     CvgRpcServerCallbacks cb;
     void *opaque;
+    guint ka_timer;
+    unsigned int ka_interval;     /* seconds */
+    unsigned int ka_count;
 };
 
 struct _CvgRpcClient {
@@ -62,6 +65,8 @@ struct _CvgRpcClient {
     size_t rneed;             /* bytes of the current frame, 0 = unknown */
     char *desc;
     void *priv;
+    gint64 last_rx;           /* monotonic time of the last bytes read */
+    bool keepalive;           /* the client pings: it answers pings too */
 };
 
 typedef struct {
@@ -396,6 +401,9 @@ header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
         CvgRpcHeader pong = *hdr;
         g_autoptr(GByteArray) frame = NULL;
 
+        /* A client that pings runs an event loop that answers our pings:
+         * from now on silence means it is dead. */
+        client->keepalive = true;
         pong.proc = CVG_RPC_KEEPALIVE_PONG;
         pong.serial = 0;
         pong.status = CVG_RPC_OK;
@@ -484,6 +492,7 @@ client_readable(int fd, GIOCondition cond, gpointer data)
         return G_SOURCE_CONTINUE;
     if (n <= 0)
         goto drop;
+    client->last_rx = g_get_monotonic_time();
 
     for (ssize_t off = 0; off < n;) {
         size_t want = client->rneed ? client->rneed : CVG_RPC_LEN_WORD;
@@ -570,6 +579,7 @@ listener_readable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
     client->readonly = l->readonly;
     client->rbuf = g_byte_array_new();
     client->desc = peer_describe(cfd);
+    client->last_rx = g_get_monotonic_time();
     g_mutex_init(&client->wlock);
     if (srv->cb.client_new)
         client->priv = srv->cb.client_new(client, srv->opaque);
@@ -697,11 +707,71 @@ cvg_rpc_server_foreach_client(CvgRpcServer *srv,
     }
 }
 
+/* Main thread: ping idle keepalive clients, drop the ones that stay
+ * silent for interval x (count + 1). */
+static gboolean
+keepalive_tick(gpointer data)
+{
+    CvgRpcServer *srv = data;
+    gint64 now = g_get_monotonic_time();
+    gint64 interval = (gint64)srv->ka_interval * G_TIME_SPAN_SECOND;
+    g_autoptr(GPtrArray) dead = g_ptr_array_new();
+    CvgRpcHeader ping = {
+        .prog = CVG_RPC_PROGRAM_KEEPALIVE,
+        .vers = CVG_RPC_PROTOCOL_VERSION,
+        .proc = CVG_RPC_KEEPALIVE_PING,
+        .type = CVG_RPC_MESSAGE,
+    };
+    g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&ping,
+                                                         (xdrproc_t)xdr_cvg_void,
+                                                         NULL);
+
+    g_mutex_lock(&srv->lock);
+    for (guint i = 0; i < srv->clients->len; i++) {
+        CvgRpcClient *c = g_ptr_array_index(srv->clients, i);
+        gint64 idle = now - c->last_rx;
+
+        /* A client we stopped reading is not idle: we are. */
+        if (!c->keepalive || c->read_paused || idle < interval)
+            continue;
+        if (idle >= interval * (srv->ka_count + 1)) {
+            cvg_rpc_client_ref(c);
+            g_ptr_array_add(dead, c);
+        } else if (frame) {
+            client_send(c, frame);
+        }
+    }
+    g_mutex_unlock(&srv->lock);
+    for (guint i = 0; i < dead->len; i++) {
+        CvgRpcClient *c = g_ptr_array_index(dead, i);
+
+        g_message("client %s: no keepalive answer, dropping it", c->desc);
+        client_remove(c);
+        cvg_rpc_client_unref(c);
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+void
+cvg_rpc_server_set_keepalive(CvgRpcServer *srv, unsigned int interval,
+                             unsigned int count)
+{
+    if (srv->ka_timer)
+        g_source_remove(srv->ka_timer);
+    srv->ka_timer = 0;
+    srv->ka_interval = interval;
+    srv->ka_count = count;
+    if (interval > 0 && count > 0)
+        srv->ka_timer = g_timeout_add_seconds(interval, keepalive_tick, srv);
+}
+
 void
 cvg_rpc_server_free(CvgRpcServer *srv)
 {
     if (!srv)
         return;
+    if (srv->ka_timer)
+        g_source_remove(srv->ka_timer);
     for (guint i = 0; i < srv->listeners->len; i++) {
         CvgRpcListener *l = g_ptr_array_index(srv->listeners, i);
 

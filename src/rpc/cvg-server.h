@@ -61,6 +61,12 @@ CvgRpcServer *cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
 int cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
                             unsigned int mode, bool readonly);
 
+/* Ping clients that ping us (they run an event loop) after @interval
+ * seconds of silence, and drop them after @count unanswered pings: their
+ * calls end and the daemon cleans up what they left.  0 turns it off. */
+void cvg_rpc_server_set_keepalive(CvgRpcServer *srv, unsigned int interval,
+                                  unsigned int count);
+
 /* Stop listening, close every client, wait for running calls; free. */
 void cvg_rpc_server_free(CvgRpcServer *srv);
 
