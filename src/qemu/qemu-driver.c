@@ -234,9 +234,12 @@ cvg_driver_remove_status(CvgDriver *drv, CvgDomainObj *dom)
 {
     g_autofree char *xml_path = run_file(drv, dom->def->name, ".xml");
     g_autofree char *status_path = run_file(drv, dom->def->name, ".status");
+    g_autofree char *qmp_path = run_file(drv, dom->def->name, ".qmp");
 
     unlink(xml_path);
     unlink(status_path);
+    /* QEMU leaves its monitor socket behind when it dies. */
+    unlink(qmp_path);
 }
 
 /* --- the list --- */

@@ -1,0 +1,235 @@
+"""Fault injection during running migrations, on the two-host testbed with
+real QEMU and real virsh.
+
+Each round starts a live migration of a guest that never converges on its
+own (32 MiB dirtied at 40 MiB/s over a 100 Mbit/s link), injects one fault
+while data moves, and checks the outcome: the migration reports failure,
+the guest runs on exactly one host with its dirtier still counting and its
+memory check clean, and nothing is left behind (QEMU processes, status
+files, listening migration ports).  The test prints the number of faults
+injected and of guests lost.
+"""
+import os
+import signal
+import subprocess
+import time
+import unittest
+import uuid
+
+import cvgtest
+from cvgtest import TOP, VIRSH, guest_xml, wait_for, console_lines
+
+NAME = "cvgflt"
+TESTBED = os.path.join(TOP, "tools", "testbed.sh")
+ROUNDS = int(os.environ.get("CVG_FAULT_ROUNDS", "9"))
+GUEST = "victim"
+
+
+def testbed(*args):
+    p = subprocess.run(["bash", TESTBED] + list(args), capture_output=True,
+                       text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError(f"testbed {args}: {p.stdout}{p.stderr}")
+    return dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
+
+
+def virsh(uri, *args, check=True, timeout=120):
+    p = subprocess.run([VIRSH, "-c", uri] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"virsh {args}: {p.stderr}")
+    return p
+
+
+class Host:
+    """One side of the testbed: its daemon can be killed and restarted."""
+
+    def __init__(self, env, side):
+        self.side = side
+        self.uri = env["SRC_URI" if side == "a" else "DST_URI"]
+        self.ns = env["SRC_NS" if side == "a" else "DST_NS"]
+        self.dir = os.path.join(env["DIR"], side)
+        self.state = os.path.join(self.dir, "state")
+        with open(os.path.join(self.dir, "convergd.pid")) as f:
+            self.pid = int(f.read().strip())
+        with open(f"/proc/{self.pid}/cmdline", "rb") as f:
+            self.cmd = [a.decode() for a in f.read().split(b"\0") if a]
+
+    def kill(self, sig):
+        os.kill(self.pid, sig)
+        wait_for(lambda: not os.path.exists(f"/proc/{self.pid}") or
+                 open(f"/proc/{self.pid}/stat").read().split()[2] == "Z",
+                 30, what=f"daemon {self.side} to exit")
+
+    def start(self):
+        sock = self.uri.split("socket=")[1]
+        if os.path.exists(sock):
+            os.unlink(sock)
+        log = open(os.path.join(self.dir, "convergd.log"), "a")
+        p = subprocess.Popen(["ip", "netns", "exec", self.ns, "setsid"] +
+                             self.cmd, stdout=log, stderr=log,
+                             stdin=subprocess.DEVNULL)
+        wait_for(lambda: os.path.exists(sock), 20, what="daemon socket")
+        # setsid forks when it is a process-group leader: find the daemon.
+        out = subprocess.run(["pgrep", "-f", f"--socket {sock}"],
+                             capture_output=True, text=True).stdout.split()
+        self.pid = int(out[0]) if out else p.pid
+        with open(os.path.join(self.dir, "convergd.pid"), "w") as f:
+            f.write(str(self.pid))
+
+    def restart(self, sig):
+        self.kill(sig)
+        self.start()
+
+    def qemu_pids(self, name):
+        pids = []
+        for pid in subprocess.run(["ip", "netns", "pids", self.ns],
+                                  capture_output=True,
+                                  text=True).stdout.split():
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmd = f.read().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if "qemu-system" in cmd and f"guest={name}," in cmd:
+                pids.append(int(pid))
+        return pids
+
+    def running(self, name):
+        out = virsh(self.uri, "domstate", name, check=False)
+        return out.returncode == 0 and out.stdout.strip() == "running"
+
+    def listening_ports(self):
+        out = subprocess.run(["ip", "netns", "exec", self.ns, "ss", "-ltnH"],
+                             capture_output=True, text=True).stdout
+        ports = set()
+        for line in out.splitlines():
+            try:
+                ports.add(int(line.split()[3].rsplit(":", 1)[1]))
+            except (IndexError, ValueError):
+                pass
+        return {p for p in ports if 49152 <= p <= 49215}
+
+
+class Faults(unittest.TestCase):
+    faults = 0
+    lost = 0
+
+    @classmethod
+    def setUpClass(cls):
+        testbed("down", "--name", NAME)
+        cls.env = testbed("up", "--name", NAME, "--rate", "100mbit")
+        cls.src = Host(cls.env, "a")
+        cls.dst = Host(cls.env, "b")
+        cls.console = os.path.join(cls.env["DIR"], "victim.console")
+        xml = guest_xml(GUEST, cls.console, mem_mib=256, dirty_mib=32,
+                        rate=40, verify=True, uuid=str(uuid.uuid4()))
+        path = os.path.join(cls.env["DIR"], "victim.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        virsh(cls.src.uri, "define", path)
+        virsh(cls.src.uri, "start", GUEST)
+        cvgtest.wait_console(cls.console, count=2, timeout=60)
+
+    @classmethod
+    def tearDownClass(cls):
+        print(f"\nfaults injected: {cls.faults}, guests lost: {cls.lost}")
+        testbed("down", "--name", NAME)
+
+    def where(self):
+        """Hosts on which the guest runs, by daemon and by QEMU process."""
+        return [h for h in (self.src, self.dst)
+                if h.running(GUEST) or h.qemu_pids(GUEST)]
+
+    def start_migration(self, p2p):
+        args = [VIRSH, "-c", self.src.uri, "migrate", "--live"]
+        if p2p:
+            args.append("--p2p")
+        mig = subprocess.Popen(args + [GUEST, self.dst.uri],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+        wait_for(lambda: self.dst.qemu_pids(GUEST) and
+                 "Unbounded" in virsh(self.src.uri, "domjobinfo", GUEST,
+                                      check=False).stdout, 60,
+                 what="migration under way")
+        time.sleep(1.5)
+        return mig
+
+    def check_outcome(self, mig, fault):
+        """The caller saw a failure and the guest runs once, on the source."""
+        try:
+            mig.communicate(timeout=90)
+        except subprocess.TimeoutExpired:
+            mig.kill()
+            mig.communicate()
+            self.fail(f"{fault}: virsh migrate did not end")
+        self.assertNotEqual(mig.returncode, 0, f"{fault}: migration succeeded")
+        Faults.faults += 1
+        try:
+            wait_for(lambda: self.src.running(GUEST) and
+                     len(self.src.qemu_pids(GUEST)) == 1 and
+                     not self.dst.qemu_pids(GUEST) and
+                     not self.dst.running(GUEST), 60,
+                     what=f"{fault}: guest on the source only")
+        except AssertionError:
+            Faults.lost += 1
+            raise
+        n = len(console_lines(self.console, "dirtier: t="))
+        wait_for(lambda: len(console_lines(self.console, "dirtier: t=")) >= n + 2,
+                 30, what=f"{fault}: dirtier counting")
+        lines = console_lines(self.console)
+        self.assertFalse([l for l in lines if "CORRUPT" in l], fault)
+        self.assertIn("verify_errors=0", lines[-1], fault)
+        run = os.path.join(self.dst.state, "run")
+        wait_for(lambda: not [f for f in os.listdir(run)
+                              if f.startswith(GUEST)], 20,
+                 what=f"{fault}: destination status files gone")
+        self.assertEqual(self.dst.listening_ports(), set(), fault)
+        self.assertNotIn(GUEST, virsh(self.dst.uri, "list", "--all").stdout)
+
+    def round(self, fault, inject, p2p):
+        for i in range(ROUNDS):
+            with self.subTest(fault=fault, round=i):
+                mig = self.start_migration(p2p=(p2p if p2p is not None
+                                                 else i % 2 == 0))
+                inject()
+                self.check_outcome(mig, f"{fault} #{i}")
+
+    def test_1_kill_destination_qemu(self):
+        def inject():
+            for pid in self.dst.qemu_pids(GUEST):
+                os.kill(pid, signal.SIGKILL)
+        self.round("kill destination QEMU", inject, None)
+
+    def test_2_kill_destination_daemon(self):
+        def inject():
+            self.dst.kill(signal.SIGKILL)
+            time.sleep(1)
+            self.dst.start()
+        self.round("kill destination daemon", inject, True)
+
+    def test_3_cut_link(self):
+        def inject():
+            subprocess.run(["ip", "-n", self.src.ns, "link", "set", "veth-a",
+                            "down"], check=True)
+            time.sleep(3)
+            virsh(self.src.uri, "domjobabort", GUEST)
+            subprocess.run(["ip", "-n", self.src.ns, "link", "set", "veth-a",
+                            "up"], check=True)
+        self.round("cut the link", inject, None)
+
+    def test_4_domjobabort(self):
+        self.round("domjobabort",
+                   lambda: virsh(self.src.uri, "domjobabort", GUEST), None)
+
+    def test_5_restart_source_daemon_sigterm(self):
+        self.round("SIGTERM source daemon",
+                   lambda: self.src.restart(signal.SIGTERM), True)
+
+    def test_6_restart_source_daemon_sigkill(self):
+        self.round("SIGKILL source daemon",
+                   lambda: self.src.restart(signal.SIGKILL), True)
+
+
+if __name__ == "__main__":
+    cvgtest.main()
