@@ -19,10 +19,23 @@ ninja -C build
 rc=0
 meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?
 
+# The unit suite and fuzz-corpus replays again under ASan/UBSan and
+# valgrind (a separate build in build-asan/).
+san=0
+if [ $# -eq 0 ]; then
+    "$top/tools/sanitize.sh" || san=1
+    [ $san -eq 0 ] || rc=1
+fi
+
 # One summary line for people and CI, from meson's own log.
-/usr/bin/python3 - "$top/build/meson-logs/testlog.json" <<'PY'
+/usr/bin/python3 - "$top/build/meson-logs/testlog.json" "$san" "$#" <<'PY'
 import json, sys
 passed = failed = skipped = 0
+if sys.argv[3] == "0":
+    if sys.argv[2] == "0":
+        passed += 1
+    else:
+        failed += 1
 with open(sys.argv[1]) as f:
     for line in f:
         r = json.loads(line)
