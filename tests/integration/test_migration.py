@@ -18,6 +18,9 @@ from cvgtest import TOP, VIRSH, guest_xml, wait_for, console_lines
 
 import libvirt
 
+libvirt.virEventRegisterDefaultImpl()
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
 TESTBED = os.path.join(TOP, "tools", "testbed.sh")
 NAME = "cvgmig"
 RATE = "100mbit"
@@ -186,6 +189,23 @@ class Migration(unittest.TestCase):
 
         src = libvirt.open(self.src)
         dst = libvirt.open(self.dst)
+        events = []
+        stop = threading.Event()
+
+        def loop():
+            while not stop.is_set():
+                libvirt.virEventRunDefaultImpl()
+
+        looper = threading.Thread(target=loop, daemon=True)
+        looper.start()
+        cbs = [dst.domainEventRegisterAny(
+                   None, libvirt.VIR_DOMAIN_EVENT_ID_MIGRATION_ITERATION,
+                   lambda c, d, it, o: events.append(("iteration", it)),
+                   None),
+               dst.domainEventRegisterAny(
+                   None, libvirt.VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+                   lambda c, d, params, o: events.append(("completed",
+                                                         params)), None)]
         try:
             dom = dst.lookupByName("warm")
             dom.migrateToURI3(self.src, {
@@ -194,6 +214,16 @@ class Migration(unittest.TestCase):
             }, libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER |
                libvirt.VIR_MIGRATE_AUTO_CONVERGE)
             self.assertEqual(src.lookupByName("warm").state(), [1, 2])
+            wait_for(lambda: any(e[0] == "completed" for e in events), 10,
+                     what="JOB_COMPLETED event")
+            its = [e[1] for e in events if e[0] == "iteration"]
+            self.assertTrue(its and its == sorted(its), its)
+            done = [e[1] for e in events if e[0] == "completed"][0]
+            self.assertEqual(done["operation"],
+                             libvirt.VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT)
+            self.assertGreater(done["memory_total"], 0)
+            for cb in cbs:
+                dst.domainEventDeregisterAny(cb)
             dom = src.lookupByName("warm")
             new = dom.migrate3(dst, {}, libvirt.VIR_MIGRATE_LIVE |
                                libvirt.VIR_MIGRATE_PERSIST_DEST |
@@ -206,6 +236,7 @@ class Migration(unittest.TestCase):
             self.assertEqual(cm.exception.get_error_code(),
                              libvirt.VIR_ERR_NO_DOMAIN)
         finally:
+            stop.set()
             src.close()
             dst.close()
         n = len(console_lines(console, "dirtier: t="))
