@@ -118,6 +118,14 @@ class Migration(unittest.TestCase):
                 seen.append(info)
             time.sleep(1)
         self.assertTrue(seen, "no running job seen")
+        # The destination listens only on a port of the configured range.
+        out = subprocess.run(["ip", "netns", "exec", self.env["DST_NS"],
+                              "ss", "-ltnH"], capture_output=True,
+                             text=True).stdout
+        ports = [int(l.split()[3].rsplit(":", 1)[1])
+                 for l in out.splitlines() if l.split()]
+        self.assertTrue(ports, out)
+        self.assertTrue(all(49152 <= p <= 49215 for p in ports), ports)
         self.assertFalse([i for i in seen if "Auto converge throttle" in i])
         self.assertGreaterEqual(int(seen[-1]["Iteration"]), 3)
         virsh(self.src, "domjobabort", "hot1")

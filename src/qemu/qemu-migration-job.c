@@ -1,0 +1,337 @@
+/*
+ * qemu-migration-job.c: job statistics, abort, tunables and recovery of
+ * migration jobs
+ */
+#include "qemu-migration-priv.h"
+#include "qemu-process.h"
+#include "cvg-error.h"
+#include "cvg-i18n.h"
+
+#include <string.h>
+
+/* --- job queries and tunables --- */
+
+int
+cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned int flags, int *ret_type,
+                            CvgTypedParamList **ret_params)
+{
+    int rc = 0;
+
+    cvg_check_flags(flags, CVG_JOB_STATS_COMPLETED |
+                    CVG_JOB_STATS_KEEP_COMPLETED, -1);
+    cvg_driver_lock(drv);
+    if (flags & CVG_JOB_STATS_COMPLETED) {
+        if (dom->completed_stats) {
+            *ret_type = dom->completed_type;
+            *ret_params = cvg_typed_params_copy(dom->completed_stats);
+            if (!(flags & CVG_JOB_STATS_KEEP_COMPLETED))
+                g_clear_pointer(&dom->completed_stats,
+                                cvg_typed_params_free);
+        } else {
+            *ret_type = CVG_JOB_TYPE_NONE;
+            *ret_params = cvg_typed_params_new();
+        }
+        goto out;
+    }
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+        rc = -1;
+        goto out;
+    }
+    if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+        dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+        *ret_type = CVG_JOB_TYPE_UNBOUNDED;
+        *ret_params = cvg_mig_job_stats(dom->migration, false);
+    } else {
+        *ret_type = CVG_JOB_TYPE_NONE;
+        *ret_params = cvg_typed_params_new();
+    }
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
+                           CvgJobInfo *ret_info)
+{
+    int rc = 0;
+
+    memset(ret_info, 0, sizeof(*ret_info));
+    cvg_driver_lock(drv);
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+        rc = -1;
+    } else if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+               dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+        const CvgMigrationSample *s = &dom->migration->sample;
+
+        ret_info->type = CVG_JOB_TYPE_UNBOUNDED;
+        ret_info->time_elapsed_ms = cvg_mig_job_elapsed_ms(dom->migration);
+        ret_info->data_total = ret_info->mem_total = s->ram_total;
+        ret_info->data_processed = ret_info->mem_processed =
+            s->ram_transferred;
+        ret_info->data_remaining = ret_info->mem_remaining =
+            s->ram_remaining;
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    int rc = -1;
+
+    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY needs post-copy, which is not offered */
+    if (flags & 1) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("current job is not outgoing migration in post-copy mode"));
+        return -1;
+    }
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    if (!cvg_domain_obj_is_active(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain is not running"));
+    } else if (!dom->migration) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("no job is active on the domain"));
+    } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("cannot abort incoming migration; use virDomainDestroy instead"));
+    } else if (dom->migration->phase != CVG_MIG_PHASE_PERFORM) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("migration of domain '%s' is not transferring data"),
+                         dom->def->name);
+    } else {
+        dom->migration->abort_requested = true;
+        g_cond_broadcast(&dom->job_cond);
+        rc = 0;
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+/* Apply one migration parameter to a running QEMU right away (lock held). */
+static int
+set_live_param(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+               gint64 value)
+{
+    g_autoptr(json_object) args = json_object_new_object();
+    int rc;
+
+    if (!cvg_domain_obj_is_active(dom) || !dom->mon)
+        return 0;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MIGRATION_OP) < 0)
+        return -1;
+    json_object_object_add(args, name, json_object_new_int64(value));
+    rc = cvg_qemu_monitor_command(drv, dom, "migrate-set-parameters", args,
+                                  NULL);
+    /* Have the running migration re-read QEMU's values at its next poll. */
+    if (rc == 0 && dom->migration)
+        dom->migration->have_qemu_params = false;
+    cvg_domain_job_end(drv, dom);
+    return rc;
+}
+
+/* QEMU's limits: downtime-limit in ms up to 2000 s; max-bandwidth bytes/s
+ * that must fit int64. */
+#define MAX_DOWNTIME_MS 2000000ULL
+#define MAX_SPEED_MIBS (G_MAXINT64 >> 20)
+
+int
+cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
+                               unsigned long long ms, unsigned int flags)
+{
+    int rc;
+
+    cvg_check_flags(flags, 0, -1);
+    if (ms > MAX_DOWNTIME_MS) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("migration downtime %llu ms is above the maximum of %llu ms"),
+                         ms, MAX_DOWNTIME_MS);
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if ((rc = set_live_param(drv, dom, "downtime-limit", (gint64)ms)) == 0) {
+        dom->max_downtime_ms = ms;
+        cvg_driver_save_status(drv, dom);
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
+                               unsigned int flags, unsigned long long *ret_ms)
+{
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    *ret_ms = dom->max_downtime_ms;
+    cvg_driver_unlock(drv);
+    return 0;
+}
+
+int
+cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned long long mibs, unsigned int flags)
+{
+    int rc;
+
+    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): no post-copy */
+    cvg_check_flags(flags, 0, -1);
+    if (mibs > MAX_SPEED_MIBS) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("bandwidth must be less than %llu"),
+                         (unsigned long long)MAX_SPEED_MIBS + 1);
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if ((rc = set_live_param(drv, dom, "max-bandwidth",
+                             (gint64)(mibs << 20))) == 0) {
+        dom->max_speed_mibs = mibs;
+        cvg_driver_save_status(drv, dom);
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+int
+cvg_migration_get_max_speed(CvgDriver *drv, CvgDomainObj *dom,
+                            unsigned int flags, unsigned long long *ret_mibs)
+{
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    *ret_mibs = dom->max_speed_mibs;
+    cvg_driver_unlock(drv);
+    return 0;
+}
+
+void
+cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
+{
+    cvg_driver_lock(drv);
+    for (guint i = 0; i < drv->domains->len; i++) {
+        CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+        CvgMigrationJob *job = dom->migration;
+
+        if (!job || job->owner != owner)
+            continue;
+        if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
+            (job->phase == CVG_MIG_PHASE_BEGIN ||
+             job->phase == CVG_MIG_PHASE_PERFORM_DONE)) {
+            g_message("client of the migration of '%s' went away: keeping the guest here",
+                      dom->def->name);
+            cvg_mig_restore_source(drv, dom, job);
+            cvg_mig_job_stop(dom);
+        } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
+                   job->phase == CVG_MIG_PHASE_PREPARED) {
+            g_message("client of the incoming migration of '%s' went away: discarding it",
+                      dom->def->name);
+            cvg_domain_obj_ref(dom);
+            cvg_mig_discard_incoming(drv, dom);
+            cvg_domain_obj_unref(dom);
+            i = (guint)-1;   /* the list may have changed: rescan */
+        }
+    }
+    cvg_driver_unlock(drv);
+}
+
+void
+cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
+{
+    g_autoptr(json_object) status = NULL;
+    CvgMigrationSample s = { 0 };
+
+    dom->job = CVG_JOB_MODIFY;
+    for (int i = 0; i < 50 && dom->mon; i++) {
+        g_autoptr(json_object) reply = NULL;
+
+        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL,
+                                     &reply) < 0 ||
+            cvg_migration_sample_parse(reply, &s) < 0)
+            break;
+        cvg_migration_sample_clear(&s);
+        if (s.status != CVG_MIG_STATUS_SETUP &&
+            s.status != CVG_MIG_STATUS_ACTIVE &&
+            s.status != CVG_MIG_STATUS_PRE_SWITCHOVER &&
+            s.status != CVG_MIG_STATUS_DEVICE &&
+            s.status != CVG_MIG_STATUS_CANCELLING)
+            break;
+        if (s.status != CVG_MIG_STATUS_CANCELLING &&
+            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
+                                     NULL) < 0)
+            break;
+        cvg_driver_unlock(drv);
+        g_usleep(100 * 1000);
+        cvg_driver_lock(drv);
+    }
+    if (dom->mon &&
+        cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
+                                 &status) == 0 &&
+        g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0)
+        g_message("resumed '%s', whose migration the previous daemon left unfinished",
+                  dom->def->name);
+    if (dom->mon)
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                 CVG_RUNNING_MIGRATION_CANCELED);
+    cvg_error_reset();
+    dom->job = CVG_JOB_NONE;
+}
+
+void
+cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
+{
+    dom->job = CVG_JOB_MODIFY;
+    cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
+                          CVG_EVENT_STOPPED_FAILED);
+    dom->job = CVG_JOB_NONE;
+}
+
+void
+cvg_migration_shutdown(CvgDriver *drv, unsigned int timeout_ms)
+{
+    gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
+
+    cvg_driver_lock(drv);
+    for (;;) {
+        bool busy = false;
+
+        for (guint i = 0; i < drv->domains->len; i++) {
+            CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+            CvgMigrationJob *job = dom->migration;
+
+            if (!job)
+                continue;
+            if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
+                job->phase == CVG_MIG_PHASE_PERFORM) {
+                job->abort_requested = true;
+                g_cond_broadcast(&dom->job_cond);
+                busy = true;
+            } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
+                       dom->job == CVG_JOB_NONE &&
+                       job->phase == CVG_MIG_PHASE_PREPARED) {
+                /* Killing the incoming QEMU makes the source keep the
+                 * guest: its Perform or Finish fails. */
+                cvg_domain_obj_ref(dom);
+                cvg_mig_discard_incoming(drv, dom);
+                cvg_domain_obj_unref(dom);
+                busy = true;
+                break;
+            } else if (job->phase == CVG_MIG_PHASE_PERFORM ||
+                       job->phase == CVG_MIG_PHASE_FINISH) {
+                busy = true;
+            }
+        }
+        if (!busy || g_get_monotonic_time() > deadline)
+            break;
+        cvg_driver_unlock(drv);
+        g_usleep(100 * 1000);
+        cvg_driver_lock(drv);
+    }
+    cvg_driver_unlock(drv);
+}
