@@ -876,6 +876,13 @@ cvg_driver_set_autostart(CvgDriver *drv, CvgDomainObj *dom, bool autostart)
 
 /* --- start-up --- */
 
+static gboolean
+quit_monitor_loop(gpointer loop)
+{
+    g_main_loop_quit(loop);
+    return G_SOURCE_REMOVE;
+}
+
 static gpointer
 monitor_thread(gpointer data)
 {
@@ -1083,8 +1090,13 @@ cvg_driver_free(CvgDriver *drv)
         }
     }
     if (drv->mon_loop) {
-        g_main_loop_quit(drv->mon_loop);
-        g_main_context_wakeup(drv->mon_ctx);
+        /* Quit from inside the loop: a quit issued before the thread has
+         * entered g_main_loop_run() would be lost. */
+        GSource *quit = g_idle_source_new();
+
+        g_source_set_callback(quit, quit_monitor_loop, drv->mon_loop, NULL);
+        g_source_attach(quit, drv->mon_ctx);
+        g_source_unref(quit);
         g_thread_join(drv->mon_thread);
         g_main_loop_unref(drv->mon_loop);
         g_main_context_unref(drv->mon_ctx);

@@ -211,10 +211,8 @@ cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
                                    CVG_EVENT_ID_MIGRATION_ITERATION,
                                    job->iteration, NULL);
     } else if (strcmp(name, "MIGRATION") == 0) {
-        const char *st = cvg_json_get_string(data, "status");
-
-        if (st)
-            job->status = cvg_migration_status_from_string(st);
+        /* Only wake the job: it acts on the status it polls itself, with
+         * the statistics that go with it. */
         g_cond_broadcast(&dom->job_cond);
     }
 }
@@ -835,6 +833,7 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
 {
     g_autoptr(CvgMigrationCookie) peer = NULL;
     CvgMigrationJob *job;
+    bool incomplete;
     int rc = -1;
 
     /* The destination's cookie carries nothing we need, but it must be
@@ -845,12 +844,9 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
     if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
         goto out;
     job = dom->migration;
-    if (!cancelled && job->status != CVG_MIG_STATUS_COMPLETED) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("migration of domain '%s' did not complete"),
-                         dom->def->name);
+    incomplete = !cancelled && job->status != CVG_MIG_STATUS_COMPLETED;
+    if (incomplete)
         cancelled = true;
-    }
     if (cancelled) {
         cvg_mig_restore_source(drv, dom, job);
         if (job->status != CVG_MIG_STATUS_FAILED &&
@@ -861,7 +857,15 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
                                  g_steal_pointer(&stats));
         }
         cvg_mig_job_stop(dom);
-        rc = cvg_error_last() ? -1 : 0;
+        cvg_error_reset();
+        if (incomplete) {
+            /* The guest is back here, but the caller believed otherwise. */
+            cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                             _("migration of domain '%s' did not complete"),
+                             dom->def->name);
+            goto out;
+        }
+        rc = 0;
         goto out;
     }
     {

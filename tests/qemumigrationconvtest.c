@@ -1,0 +1,614 @@
+/*
+ * qemumigrationconvtest.c: the source side of a migration, talking to a
+ * scripted QEMU
+ *
+ * Each case NAME in tests/qemumigrationconvdata/ runs Begin, Perform to
+ * "tcp:127.0.0.1:49152" and Confirm on a running domain
+ * (qemumigrationconvdata/domain.xml) whose QEMU is the scripted QMP peer of
+ * testutils-qmp.h, as client-driven migration calls them (each call starts
+ * without a pending error).  Confirm is "cancelled" when Perform failed.
+ *
+ *   NAME.params  flags and typed parameters, as in tests/qemumigrationdata:
+ *                "flags 0xN", "side source" (the only side here) and
+ *                "FIELD TYPE VALUE" lines; plus test directives:
+ *                  domjobabort        once domjobinfo shows data moving,
+ *                                     call cvg_migration_abort from another
+ *                                     thread (virsh domjobabort)
+ *                  confirm cancelled  Confirm(cancelled) even after a
+ *                                     successful Perform (the destination's
+ *                                     Finish failed)
+ *   NAME.reply   the whole QMP conversation the engine must hold, from the
+ *                handshake to "wait-close": every migrate-set-* argument,
+ *                migrate, the query-migrate polls and their scripted
+ *                answers, query-status/cont when the guest is restored.
+ *   NAME.out     one line per call ("begin: rc 0" or "perform: error CODE:
+ *                MESSAGE"), the domain's state, the events in order, then
+ *                the completed job ("completed: TYPE") and its statistics as
+ *                "FIELD TYPE VALUE" lines.  Values that follow the wall
+ *                clock (time_elapsed, convergd.cpu_lost) read "(varies)".
+ *                CVG_TEST_REGENERATE=1 rewrites it; review the diff.
+ *
+ * The engine sleeps 250 ms between query-migrate polls (woken early by an
+ * abort) and reads query-migrate-parameters at the first poll and every
+ * fourth after: keep each conversation to a few polls.
+ */
+#include "qemu-migration.h"
+#include "qemu-monitor.h"
+
+#include "cvg-error.h"
+#include "testutils.h"
+#include "testutils-qmp.h"
+
+#include <glib/gstdio.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATADIR "qemumigrationconvdata"
+#define MIGRATE_URI "tcp:127.0.0.1:49152"
+#define OPEN_TIMEOUT_MS 5000
+/* How long the domjobabort thread waits for data to move. */
+#define ABORT_WAIT_US (5 * G_TIME_SPAN_SECOND)
+
+static char *
+case_path(const char *name, const char *suffix)
+{
+    g_autofree char *rel = g_strdup_printf(DATADIR "/%s%s", name, suffix);
+
+    return cvg_test_srcpath(rel);
+}
+
+/* ---- .params (the parser of qemumigrationtest.c, plus directives) ---- */
+
+typedef struct {
+    CvgTypedParamList *params;
+    unsigned int flags;
+    bool domjobabort;
+    bool confirm_cancelled;
+} CaseSetup;
+
+static int
+type_from_name(const char *name)
+{
+    for (int t = 1; t < CVG_TYPED_PARAM_LAST; t++) {
+        if (strcmp(cvg_typed_param_type_name(t), name) == 0)
+            return t;
+    }
+    return -1;
+}
+
+static bool
+parse_ll(const char *s, long long min, long long max, long long *ret)
+{
+    char *end = NULL;
+    long long v;
+
+    errno = 0;
+    v = strtoll(s, &end, 0);
+    if (errno || end == s || *end || v < min || v > max)
+        return false;
+    *ret = v;
+    return true;
+}
+
+static bool
+parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
+{
+    char *end = NULL;
+    unsigned long long v;
+
+    if (*s == '-')
+        return false;
+    errno = 0;
+    v = strtoull(s, &end, 0);
+    if (errno || end == s || *end || v > max)
+        return false;
+    *ret = v;
+    return true;
+}
+
+/* Append "FIELD TYPE VALUE" to @l. */
+static int
+add_param_line(CvgTypedParamList *l, const char *field, const char *type,
+               const char *value)
+{
+    long long ll;
+    unsigned long long ull;
+    char *end = NULL;
+    double d;
+
+    switch (type_from_name(type)) {
+    case CVG_TYPED_PARAM_INT:
+        if (!parse_ll(value, INT_MIN, INT_MAX, &ll))
+            return -1;
+        return cvg_typed_params_add_int(l, field, ll);
+    case CVG_TYPED_PARAM_UINT:
+        if (!parse_ull(value, UINT_MAX, &ull))
+            return -1;
+        return cvg_typed_params_add_uint(l, field, ull);
+    case CVG_TYPED_PARAM_LLONG:
+        if (!parse_ll(value, LLONG_MIN, LLONG_MAX, &ll))
+            return -1;
+        return cvg_typed_params_add_llong(l, field, ll);
+    case CVG_TYPED_PARAM_ULLONG:
+        if (!parse_ull(value, ULLONG_MAX, &ull))
+            return -1;
+        return cvg_typed_params_add_ullong(l, field, ull);
+    case CVG_TYPED_PARAM_DOUBLE:
+        d = g_ascii_strtod(value, &end);
+        if (end == value || *end)
+            return -1;
+        return cvg_typed_params_add_double(l, field, d);
+    case CVG_TYPED_PARAM_BOOLEAN:
+        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
+            return -1;
+        return cvg_typed_params_add_boolean(l, field,
+                                            strcmp(value, "true") == 0);
+    case CVG_TYPED_PARAM_STRING:
+        return cvg_typed_params_add_string(l, field, value);
+    default:
+        return -1;
+    }
+}
+
+static int
+load_setup(const char *path, CaseSetup *setup)
+{
+    g_autofree char *text = cvg_test_load_file(path);
+    g_auto(GStrv) lines = NULL;
+
+    if (!text)
+        return -1;
+    lines = g_strsplit(text, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        g_auto(GStrv) words = NULL;
+        unsigned long long ull;
+        const char *line = lines[i];
+
+        if (!*line || *line == '#')
+            continue;
+        words = g_strsplit(line, " ", 3);
+        if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
+            parse_ull(words[1], UINT_MAX, &ull)) {
+            setup->flags = ull;
+        } else if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
+                   strcmp(words[1], "source") == 0) {
+            /* the only side this test drives */
+        } else if (strcmp(words[0], "domjobabort") == 0 && !words[1]) {
+            setup->domjobabort = true;
+        } else if (strcmp(words[0], "confirm") == 0 && words[1] &&
+                   !words[2] && strcmp(words[1], "cancelled") == 0) {
+            setup->confirm_cancelled = true;
+        } else if (!words[1] || !words[2] ||
+                   add_param_line(setup->params, words[0], words[1],
+                                  words[2]) < 0) {
+            fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- what the driver reported ---- */
+
+typedef struct {
+    GMutex lock;
+    GString *log;
+} EventLog;
+
+static const char *
+lifecycle_name(int event)
+{
+    static const char *const names[] = {
+        "defined", "undefined", "started", "suspended", "resumed", "stopped",
+    };
+
+    return event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event]
+                                                          : "unknown";
+}
+
+static const char *
+state_name(int state)
+{
+    static const char *const names[] = {
+        "nostate", "running", "blocked", "paused", "shutdown", "shutoff",
+        "crashed", "pmsuspended",
+    };
+
+    return state >= 0 && state < (int)G_N_ELEMENTS(names) ? names[state]
+                                                          : "unknown";
+}
+
+static const char *
+job_type_name(int type)
+{
+    static const char *const names[] = {
+        "none", "bounded", "unbounded", "completed", "failed", "cancelled",
+    };
+
+    return type >= 0 && type < (int)G_N_ELEMENTS(names) ? names[type]
+                                                        : "unknown";
+}
+
+/* The driver's event sink: runs in whichever thread drops the lock. */
+static void
+event_sink(const CvgDriverEvent *ev, void *opaque)
+{
+    EventLog *evlog = opaque;
+
+    g_mutex_lock(&evlog->lock);
+    switch (ev->event_id) {
+    case CVG_EVENT_ID_LIFECYCLE:
+        g_string_append_printf(evlog->log, "event lifecycle %s %d\n",
+                               lifecycle_name(ev->event), ev->detail);
+        break;
+    case CVG_EVENT_ID_MIGRATION_ITERATION:
+        g_string_append_printf(evlog->log, "event migration-iteration %d\n",
+                               ev->iteration);
+        break;
+    case CVG_EVENT_ID_JOB_COMPLETED:
+        g_string_append_printf(evlog->log, "event job-completed\n");
+        break;
+    default:
+        g_string_append_printf(evlog->log, "event id %d\n", ev->event_id);
+        break;
+    }
+    g_mutex_unlock(&evlog->lock);
+}
+
+/* QEMU's migration events reach the job as qemu-process.c's monitor
+ * callback passes them on; the rest do not matter here. */
+static void
+monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
+              void *opaque)
+{
+    CvgDomainObj *dom = opaque;
+    CvgDriver *drv = dom->driver;
+
+    if (strcmp(name, "MIGRATION") != 0 && strcmp(name, "MIGRATION_PASS") != 0)
+        return;
+    cvg_driver_lock(drv);
+    cvg_migration_handle_event(drv, dom, name, data);
+    cvg_driver_unlock(drv);
+}
+
+static const CvgQmpCallbacks monitor_callbacks = {
+    .event = monitor_event,
+    .eof = NULL,
+};
+
+static void
+append_result(GString *out, const char *what, int rc)
+{
+    const CvgError *err = cvg_error_last();
+
+    if (rc == 0 && !err)
+        g_string_append_printf(out, "%s: rc 0\n", what);
+    else if (rc == 0)
+        g_string_append_printf(out, "%s: rc 0 with error %d: %s\n", what,
+                               err->code, err->message);
+    else if (err)
+        g_string_append_printf(out, "%s: error %d: %s\n", what, err->code,
+                               err->message);
+    else
+        g_string_append_printf(out, "%s: rc %d without an error\n", what, rc);
+}
+
+static bool
+varies(const char *field)
+{
+    return strcmp(field, "time_elapsed") == 0 ||
+           strcmp(field, "convergd.cpu_lost") == 0;
+}
+
+static void
+append_params(GString *out, const CvgTypedParamList *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        const CvgTypedParam *p = &l->params[i];
+
+        g_string_append_printf(out, "%s %s ", p->field,
+                               cvg_typed_param_type_name(p->type));
+        if (varies(p->field)) {
+            g_string_append(out, "(varies)\n");
+            continue;
+        }
+        switch (p->type) {
+        case CVG_TYPED_PARAM_INT:
+            g_string_append_printf(out, "%d\n", p->value.i);
+            break;
+        case CVG_TYPED_PARAM_UINT:
+            g_string_append_printf(out, "%u\n", p->value.ui);
+            break;
+        case CVG_TYPED_PARAM_LLONG:
+            g_string_append_printf(out, "%lld\n", p->value.l);
+            break;
+        case CVG_TYPED_PARAM_ULLONG:
+            g_string_append_printf(out, "%llu\n", p->value.ul);
+            break;
+        case CVG_TYPED_PARAM_DOUBLE:
+            g_string_append_printf(out, "%g\n", p->value.d);
+            break;
+        case CVG_TYPED_PARAM_BOOLEAN:
+            g_string_append_printf(out, "%s\n", p->value.b ? "true" : "false");
+            break;
+        case CVG_TYPED_PARAM_STRING:
+            g_string_append_printf(out, "%s\n", p->value.s);
+            break;
+        default:
+            g_string_append(out, "<unexpected type>\n");
+            break;
+        }
+    }
+}
+
+/* ---- domjobabort from another thread ---- */
+
+typedef struct {
+    CvgDriver *drv;
+    CvgDomainObj *dom;
+    GString *log;               /* filled by the thread, read after join */
+} AbortJob;
+
+/* Wait until domjobinfo shows memory moving, then abort, as a client
+ * watching `virsh domjobinfo` would. */
+static gpointer
+abort_thread(gpointer opaque)
+{
+    AbortJob *aj = opaque;
+    gint64 deadline = g_get_monotonic_time() + ABORT_WAIT_US;
+    CvgJobInfo info;
+
+    for (;;) {
+        if (cvg_migration_get_job_info(aj->drv, aj->dom, &info) == 0 &&
+            info.type == CVG_JOB_TYPE_UNBOUNDED && info.data_total > 0)
+            break;
+        if (g_get_monotonic_time() > deadline) {
+            g_string_append(aj->log, "domjobabort: no data ever moved\n");
+            return NULL;
+        }
+        g_usleep(2 * 1000);
+    }
+    cvg_error_reset();
+    append_result(aj->log, "domjobabort",
+                  cvg_migration_abort(aj->drv, aj->dom, 0));
+    return NULL;
+}
+
+/* ---- one case ---- */
+
+/* cvg_driver_free() quits the QMP loop with g_main_loop_quit(), which
+ * g_main_loop_run() undoes if its thread has not started yet: the free then
+ * waits forever for that thread.  A daemon's driver lives long enough; a
+ * case that fails in Begin frees it within a millisecond, so wait for the
+ * loop to run first. */
+static void
+wait_for_monitor_loop(CvgDriver *drv)
+{
+    while (!g_main_loop_is_running(drv->mon_loop))
+        g_usleep(1000);
+}
+
+static void
+remove_tree(const char *path)
+{
+    if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) &&
+        g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+        const char *ent;
+
+        while (dir && (ent = g_dir_read_name(dir))) {
+            g_autofree char *child = g_build_filename(path, ent, NULL);
+
+            remove_tree(child);
+        }
+    }
+    if (g_remove(path) < 0)
+        fprintf(stderr, "cannot remove %s: %s\n", path, g_strerror(errno));
+}
+
+/* A running domain in @drv whose QEMU is a peer playing @script (returned
+ * in *@ret_peer). */
+static CvgDomainObj *
+start_domain(CvgDriver *drv, const char *script, CvgTestQmpPeer **ret_peer)
+{
+    g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
+    g_autofree char *xml = cvg_test_load_file(xml_path);
+    g_autoptr(CvgDomainDef) def = NULL;
+    g_autoptr(CvgDomainObj) dom = NULL;
+    CvgTestQmpPeer *peer;
+    CvgQmp *mon;
+    int fd = -1;
+    int rc;
+
+    if (!xml)
+        return NULL;
+    if (!(def = cvg_domain_def_parse_string(xml, 0))) {
+        fprintf(stderr, "%s: %s\n", xml_path, cvg_error_last()->message);
+        return NULL;
+    }
+    dom = cvg_domain_obj_new(&def);
+    cvg_driver_lock(drv);
+    if ((rc = cvg_driver_add(drv, dom)) == 0) {
+        /* Running as far as the driver can tell; pid 0 means there is no
+         * process for Confirm's kill to hit. */
+        dom->id = drv->next_id++;
+        dom->pid = 0;
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_BOOTED);
+    }
+    cvg_driver_unlock(drv);
+    if (rc < 0) {
+        fprintf(stderr, "cannot add the domain: %s\n",
+                cvg_error_last()->message);
+        return NULL;
+    }
+    if (!(peer = cvg_test_qmp_peer_start(script, &fd)))
+        return NULL;
+    if (!(mon = cvg_qmp_open_fd(fd, drv->mon_ctx, &monitor_callbacks, dom,
+                                OPEN_TIMEOUT_MS))) {
+        fprintf(stderr, "cannot open the monitor: %s\n",
+                cvg_error_last()->message);
+        cvg_test_qmp_peer_finish(peer);
+        return NULL;
+    }
+    cvg_driver_lock(drv);
+    dom->mon = mon;
+    cvg_qmp_get_version(mon, &dom->qemu_major, &dom->qemu_minor,
+                        &dom->qemu_micro);
+    cvg_driver_unlock(drv);
+    *ret_peer = peer;
+    return g_steal_pointer(&dom);
+}
+
+/* Begin, Perform, Confirm; one line each into @out. */
+static void
+run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
+              GString *out)
+{
+    g_autofree char *bcookie = NULL;
+    g_autofree char *pcookie = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) abort_log = g_string_new(NULL);
+    AbortJob aj = { drv, dom, abort_log };
+    GThread *aborter = NULL;
+    size_t blen = 0, plen = 0;
+    bool cancelled;
+    int rc;
+
+    cvg_error_reset();
+    rc = cvg_migration_begin(drv, dom, setup->params, setup->flags, out,
+                             &bcookie, &blen, &xml);
+    append_result(out, "begin", rc);
+    if (rc < 0)
+        return;
+
+    if (setup->domjobabort)
+        aborter = g_thread_new("domjobabort", abort_thread, &aj);
+    cvg_error_reset();
+    /* The destination's cookie is optional: none here. */
+    rc = cvg_migration_perform(drv, dom, MIGRATE_URI, NULL, 0, setup->flags,
+                               &pcookie, &plen);
+    append_result(out, "perform", rc);
+    if (aborter) {
+        g_thread_join(aborter);
+        g_string_append(out, abort_log->str);
+    }
+
+    cancelled = rc < 0 || setup->confirm_cancelled;
+    cvg_error_reset();
+    rc = cvg_migration_confirm(drv, dom, NULL, 0, setup->flags, cancelled);
+    append_result(out, cancelled ? "confirm cancelled" : "confirm", rc);
+}
+
+static int
+test_case(const void *data)
+{
+    const char *name = data;
+    g_autofree char *params_path = case_path(name, ".params");
+    g_autofree char *script = case_path(name, ".reply");
+    g_autofree char *out_path = case_path(name, ".out");
+    g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
+    g_autoptr(CvgTypedParamList) stats = NULL;
+    g_autoptr(CvgDaemonConfig) cfg = NULL;
+    g_autoptr(CvgDomainObj) dom = NULL;
+    g_autoptr(GError) gerr = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    g_autofree char *tmp = NULL;
+    CaseSetup setup = { .params = params };
+    EventLog evlog;
+    CvgTestQmpPeer *peer = NULL;
+    CvgDriver *drv;
+    CvgQmp *mon;
+    int stats_type = CVG_JOB_TYPE_NONE;
+    int ret = -1;
+
+    if (load_setup(params_path, &setup) < 0)
+        return -1;
+    if (!(tmp = g_dir_make_tmp("cvg-migconv-XXXXXX", &gerr))) {
+        fprintf(stderr, "%s\n", gerr->message);
+        return -1;
+    }
+    g_mutex_init(&evlog.lock);
+    evlog.log = g_string_new(NULL);
+    cfg = cvg_daemon_config_new();
+    g_free(cfg->state_dir);
+    cfg->state_dir = g_strdup(tmp);
+    if (!(drv = cvg_driver_new(&cfg, event_sink, &evlog))) {
+        fprintf(stderr, "cannot create the driver: %s\n",
+                cvg_error_last() ? cvg_error_last()->message : "?");
+        goto cleanup;
+    }
+    wait_for_monitor_loop(drv);
+    if (!(dom = start_domain(drv, script, &peer)))
+        goto cleanup;
+
+    run_migration(drv, dom, &setup, out);
+
+    /* QEMU goes away: the peer checks that nothing more was sent. */
+    cvg_driver_lock(drv);
+    g_string_append_printf(out, "state %s reason %d\n",
+                           state_name(dom->state), dom->reason);
+    mon = g_steal_pointer(&dom->mon);
+    dom->stopping = true;
+    cvg_driver_unlock(drv);
+    cvg_qmp_close(mon);
+    if (cvg_test_qmp_peer_finish(g_steal_pointer(&peer)) < 0) {
+        fprintf(stderr, "%s: the conversation differs from the script\n",
+                name);
+        goto cleanup;
+    }
+
+    g_mutex_lock(&evlog.lock);
+    g_string_append(out, evlog.log->str);
+    g_mutex_unlock(&evlog.lock);
+    cvg_error_reset();
+    if (cvg_migration_get_job_stats(drv, dom, CVG_JOB_STATS_COMPLETED |
+                                    CVG_JOB_STATS_KEEP_COMPLETED,
+                                    &stats_type, &stats) < 0) {
+        fprintf(stderr, "%s: no job stats: %s\n", name,
+                cvg_error_last()->message);
+        goto cleanup;
+    }
+    g_string_append_printf(out, "completed: %s\n", job_type_name(stats_type));
+    append_params(out, stats);
+    ret = cvg_test_compare_file(out_path, out->str);
+
+ cleanup:
+    /* Closes a monitor still open, which ends a script still playing. */
+    cvg_driver_free(drv);
+    if (peer)
+        cvg_test_qmp_peer_finish(peer);
+    g_string_free(evlog.log, TRUE);
+    g_mutex_clear(&evlog.lock);
+    remove_tree(tmp);
+    return ret;
+}
+
+int
+main(void)
+{
+    g_autofree char *dir = cvg_test_srcpath(DATADIR);
+    g_autoptr(GPtrArray) cases = cvg_test_list_cases(dir, ".params");
+
+    if (cases->len == 0) {
+        fprintf(stderr, "no cases in %s\n", dir);
+        return EXIT_FAILURE;
+    }
+    /* Edge cases first: those where a call fails. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < cases->len; i++) {
+            const char *name = g_ptr_array_index(cases, i);
+            g_autofree char *out_path = case_path(name, ".out");
+            g_autofree char *expected = NULL;
+            bool fails;
+
+            g_file_get_contents(out_path, &expected, NULL, NULL);
+            fails = expected && strstr(expected, ": error ");
+            if (fails == (pass == 0))
+                cvg_test_run(name, test_case, name);
+        }
+    }
+    return cvg_test_finish();
+}
