@@ -172,6 +172,38 @@ def wait_console(path, count=1, timeout=60, prefix="dirtier: t="):
         timeout, what=f"{count} '{prefix}' lines in {path}")
 
 
+def dirtier_rates(path):
+    """The rate= values of the dirtier's progress lines, in MiB/s."""
+    rates = []
+    for line in console_lines(path, "dirtier: t="):
+        for word in line.split():
+            if word.startswith("rate="):
+                try:
+                    rates.append(float(word[5:]))
+                except ValueError:
+                    pass
+    return rates
+
+
+def boot_at_rate(start, stop, console, target, tries=3, min_frac=0.7):
+    """Boot a guest with start() until its dirtier settles at >= min_frac
+    of its target rate (a boot of the test guest sometimes paces itself
+    at a fraction of it for its whole life; see tools/guest/README.md).
+    stop() destroys the guest between tries.  Returns the rates seen."""
+    rates = []
+    for attempt in range(tries):
+        if os.path.exists(console):
+            os.unlink(console)
+        start()
+        wait_console(console, count=5, timeout=90)
+        rates = dirtier_rates(console)[1:5]
+        if sum(rates) / len(rates) >= min_frac * target or \
+                attempt == tries - 1:
+            return rates
+        stop()
+    return rates
+
+
 def qemu_pids():
     out = subprocess.run(["pgrep", "-f", "qemu-system-x86_64"],
                          capture_output=True, text=True).stdout

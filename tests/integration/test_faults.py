@@ -128,8 +128,9 @@ class Faults(unittest.TestCase):
         with open(path, "w") as f:
             f.write(xml)
         virsh(cls.src.uri, "define", path)
-        virsh(cls.src.uri, "start", GUEST)
-        cvgtest.wait_console(cls.console, count=2, timeout=60)
+        cvgtest.boot_at_rate(lambda: virsh(cls.src.uri, "start", GUEST),
+                             lambda: virsh(cls.src.uri, "destroy", GUEST),
+                             cls.console, 40)
 
     @classmethod
     def tearDownClass(cls):

@@ -85,8 +85,9 @@ class Migration(unittest.TestCase):
             f.write(xml)
         self.names.append(name)
         virsh(self.src, "define", path)
-        virsh(self.src, "start", name)
-        cvgtest.wait_console(console, count=2, timeout=60)
+        cvgtest.boot_at_rate(lambda: virsh(self.src, "start", name),
+                             lambda: virsh(self.src, "destroy", name),
+                             console, rate)
         virsh(self.src, "migrate-setmaxdowntime", name, 500)
         return console
 
