@@ -47,6 +47,14 @@ CvgDomainObj *cvg_daemon_get_domain(const CvgWireDomain *wdom);
 /* Fill @ret_w with @dom's identity (strings g_malloc'd, freed by xdr_free). */
 void cvg_daemon_make_wire_domain(CvgDomainObj *dom, CvgWireDomain *ret_w);
 
+/* The driver, and the referenced domain named by a handler's args (which
+ * start with the domain); the handler returns -1 when it is unknown. */
+#define DRV (cvg_daemon->drv)
+#define GET_DOM(args)                                                        \
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&(args)->dom);       \
+    if (!dom)                                                                \
+        return -1
+
 /* Table-building helpers: the protocol's structs and xdr functions follow
  * one naming scheme, CvgRemote<Name>Args / xdr_cvg_remote_<name>_args. */
 #define CVG_PROC_AR(num, fn, Name, name, fl)                                 \

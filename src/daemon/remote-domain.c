@@ -21,13 +21,7 @@ cvg_daemon_make_wire_domain(CvgDomainObj *dom, CvgWireDomain *ret_w)
                         &ret_w->id);
 }
 
-#define DRV (cvg_daemon->drv)
 
-/* Handlers whose args start with the domain. */
-#define GET_DOM(args)                                                        \
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&(args)->dom);       \
-    if (!dom)                                                                \
-        return -1
 
 static int
 list_all(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)

@@ -6,12 +6,7 @@
 #include "cvg-protocol.h"
 #include "cvg-i18n.h"
 
-#define DRV (cvg_daemon->drv)
 
-#define GET_DOM(args)                                                        \
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&(args)->dom);       \
-    if (!dom)                                                                \
-        return -1
 
 static int
 get_job_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)

@@ -15,7 +15,6 @@
 
 #include <string.h>
 
-#define DRV (cvg_daemon->drv)
 /* Prepare starts QEMU on the destination; Finish waits for its stream. */
 #define PEER_CALL_TIMEOUT_MS 120000
 #define FEATURE_MIGRATION_PARAMS 13

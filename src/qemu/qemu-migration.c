@@ -306,6 +306,9 @@ poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
      * completed statistics keep the throttle the guest ended at. */
     if (s.status == CVG_MIG_STATUS_COMPLETED && !s.throttle_pct)
         s.throttle_pct = job->sample.throttle_pct;
+    /* Every poll counts, not only the ones the policy sees: QEMU may step
+     * once more just before completing. */
+    job->max_throttle_seen = MAX(job->max_throttle_seen, s.throttle_pct);
     if (s.has_ram) {
         cvg_migration_sample_clear(&job->sample);
         job->sample = s;
