@@ -1053,6 +1053,19 @@ test_adaptive_vs_qemu(const void *data)
                         sc->name, a.max_throttle, a.aborted, a.paused);
                 rc = -1;
             }
+            if (a.converged && q.max_throttle > 0) {
+                /* The physical lower bound: all data once, the hot set
+                 * twice (it is dirty again after the first pass). */
+                double lb_ms = (sc->nonzero + 2 * sc->hot) /
+                               sc->bandwidth * 1000.0;
+
+                if (a.total_ms > 1.5 * lb_ms) {
+                    fprintf(stderr, "  %s: adaptive %.1f s > 1.5 x the "
+                            "lower bound %.1f s\n", sc->name,
+                            a.total_ms / 1000.0, lb_ms / 1000.0);
+                    rc = -1;
+                }
+            }
             if (q.converged && a.converged && q.max_throttle > 0) {
                 time_ratio[nratio] = (double)a.total_ms / q.total_ms;
                 lost_ratio[nratio] = q.cpu_lost_ms > 0 ?

@@ -868,7 +868,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--rate", default="100mbit")
-    ap.add_argument("--cap", type=float, default=90)
+    ap.add_argument("--cap", type=float, default=75)
     ap.add_argument("--cases", default=DEFAULT_CASES,
                     help="HOT:RATE,... (MiB, MiB/s); default %(default)s")
     ap.add_argument("--policies", default=DEFAULT_POLICIES)

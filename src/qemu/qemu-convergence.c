@@ -7,8 +7,11 @@
  * W (1 - t) P dirty bytes, and P itself is (what is left) / B.  So the
  * remaining set shrinks by a factor q = W (1 - t) / B per pass, and the
  * migration finishes once it fits B x downtime.  The adaptive policy picks
- * t so that q is about one half, and makes QEMU land on that throttle at
- * its next step instead of climbing 20, 30, 40 ... one step per two passes.
+ * t so that the next pass leaves what fits (q = fit / remaining, kept
+ * between MIN_SHRINK and MAX_SHRINK), and makes QEMU land on that throttle
+ * at its next step instead of climbing 20, 30, 40 ... one step per two
+ * passes.  A short high throttle costs the guest less CPU than a long low
+ * one: the throttle is paid for every second the migration lasts.
  *
  * QEMU reports W only through its dirty-page rate, the number of distinct
  * pages dirtied per sync period: when the guest rewrites its whole hot set
@@ -22,8 +25,18 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The per-pass shrink factor the adaptive policy aims for. */
-#define TARGET_SHRINK 0.5
+/* The per-pass shrink factor the adaptive policy aims for: enough for the
+ * next pass to leave what fits the downtime limit, but at least this much
+ * (a smaller factor would ask for throttles QEMU cannot tell apart)... */
+#define MIN_SHRINK 0.05
+/* ...and at most this much, so that a guest far from fitting still gets
+ * there in a few passes. */
+#define MAX_SHRINK 0.5
+/* After the first pass the guest's write rate is unknown (QEMU's figure
+ * saturates): assume it dirties what it dirtied in that pass this many
+ * times over in the next one, that is, writes this many times faster than
+ * the link. */
+#define PRIOR_WRITE_FACTOR 3.0
 /* QEMU's switchover threshold is the limit; keep a margin below it so the
  * real downtime (which includes device state) stays within the caller's
  * limit.  Measured here: 357-528 ms for a 500 ms limit without margin. */
@@ -127,16 +140,25 @@ bandwidth_of(const CvgConvergenceConfig *cfg, const CvgConvergenceSample *s,
     return 0;
 }
 
-/* Throttle (percent) at which a pass shrinks the remaining set by the
- * target factor: W (1 - t) = q B. */
+/* Throttle (percent) at which the next pass leaves what fits the downtime
+ * limit: a pass of length R / B at throttle t leaves W (1 - t) R / B, so
+ * t = 1 - q B / W with q = fit / R, kept within [MIN_SHRINK, MAX_SHRINK].
+ *
+ * Aiming for one pass rather than a gentle factor costs the guest less,
+ * not more: the throttle is paid per second of migration, and a guest that
+ * needs throttling at all spends (1 - q B / W) / (1 - q) of a pass's time
+ * throttled, which grows with q. */
 static int
-throttle_for(double write_rate, double bandwidth)
+throttle_for(double write_rate, double bandwidth, double remaining,
+             double fit)
 {
+    double q = remaining > 0 ? fit / remaining : MAX_SHRINK;
     double t;
 
     if (write_rate <= 0 || bandwidth <= 0)
         return 0;
-    t = 1.0 - TARGET_SHRINK * bandwidth / write_rate;
+    q = CLAMP(q, MIN_SHRINK, MAX_SHRINK);
+    t = 1.0 - q * bandwidth / write_rate;
     if (t <= 0)
         return 0;
     return (int)ceil(t * 100.0);
@@ -334,20 +356,14 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
             /* After the first pass we know only that the guest dirtied
              * this much while all of RAM went across, and that figure is
              * usually saturated.  If it will not fit the downtime soon,
-             * start from the throttle that would shrink it to fit in one
-             * pass were dirtying proportional to (1 - t), but at least one
-             * assuming the guest writes 1.25x as fast as the link: a
-             * throttle that is too high for a few seconds costs the guest
-             * less than two more passes at one too low, and is released
-             * as soon as a pass shows the guest keeps up. */
-            if (cur->remaining > 2 * fit && bw > 0) {
-                double t0 = MAX(1.0 - fit / cur->remaining,
-                                1.0 - TARGET_SHRINK / 1.25);
-
-                t0 = MIN(t0, clamp_throttle(cfg, 99) / 100.0);
+             * bet that the guest writes PRIOR_WRITE_FACTOR times faster
+             * than the link: a throttle that is too high for one short
+             * pass costs the guest less than more passes at one too low
+             * (the next step only comes two syncs later), and it is
+             * released as soon as a pass shows the guest keeps up. */
+            if (cur->remaining > 2 * fit && bw > 0)
                 st->write_rate_est = MAX(st->write_rate_est,
-                                         TARGET_SHRINK * bw / (1.0 - t0));
-            }
+                                         PRIOR_WRITE_FACTOR * bw);
         } else if (pass_throttle < 100 && bw > 0) {
             double q = (double)cur->remaining / st->last_sync_remaining;
             double keep = 1.0 - pass_throttle / 100.0;
@@ -375,7 +391,10 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     }
 
     if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0) {
-        int want = clamp_throttle(cfg, throttle_for(st->write_rate_est, bw));
+        double fit = bw * (double)st->cur_downtime_ms / 1000.0;
+        int want = clamp_throttle(cfg, throttle_for(st->write_rate_est, bw,
+                                                    (double)cur->remaining,
+                                                    fit));
 
         /* Come down only when the guest has clearly gone quiet: a small
          * overshoot costs less than another slow pass. */
