@@ -91,7 +91,7 @@ main(int argc, char **argv)
     gint64 downtime = 500, max_downtime = 0, iterate = 50;
     int initial = 0, increment = 0, max_throttle = 99, threshold = 50;
     int ceiling = 0;
-    gboolean tailslow = FALSE, qemu72 = FALSE, trace = FALSE;
+    gboolean tailslow = FALSE, qemu72 = FALSE, trace = FALSE, kvm = FALSE;
     gboolean samples = FALSE;
     g_autofree char *policy = NULL;
     g_autofree char *escalate = NULL;
@@ -120,7 +120,10 @@ main(int argc, char **argv)
         { "tailslow", 0, 0, G_OPTION_ARG_NONE, &tailslow,
           "cpu-throttle-tailslow", NULL },
         { "qemu72", 0, 0, G_OPTION_ARG_NONE, &qemu72,
-          "QEMU < 9.2: no 5 s sync while throttled", NULL },
+          "QEMU < 9.2: no 5 s sync timer", NULL },
+        { "kvm", 0, 0, G_OPTION_ARG_NONE, &kvm,
+          "KVM: syncs do not wait for the vCPU's throttle sleep (TCG's do)",
+          NULL },
         { "iterate", 0, 0, G_OPTION_ARG_INT64, &iterate,
           "period of QEMU's iteration loop (50; 100 when max-bandwidth "
           "limits)", "ms" },
@@ -194,6 +197,7 @@ main(int argc, char **argv)
     cfg.threshold = threshold;
     cfg.tailslow = tailslow;
     cfg.periodic_sync = !qemu72;
+    cfg.tcg_sync_wait = !kvm;
     cfg.iterate_ms = iterate;
     cfg.max_time_ms = (unsigned long long)(max_time * 1000);
     if (initial)

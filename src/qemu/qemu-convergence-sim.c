@@ -27,8 +27,10 @@
  *  - Only a sync more than 1 s after the previous evaluated one evaluates
  *    the trigger (dirtied > threshold % of transferred in the period) and
  *    the dirty rate; two strikes step the throttle.
- *  - QEMU >= 9.2: every 5 s, while throttled, a sync is forced if none
- *    happened since the previous tick.
+ *  - QEMU >= 9.2: with auto-converge on, a timer started with the
+ *    migration ticks every 5 s and forces a sync if none happened since
+ *    the previous tick (from the end of the first pass on, throttled or
+ *    not).
  *  - Stop-and-copy sends the rest at the link's bandwidth (the final copy
  *    ignores max-bandwidth) plus 20 ms for device state and switchover.
  */
@@ -67,6 +69,7 @@ typedef struct {
     /* throttle */
     int throttle;                    /* 0: not active */
     int strikes;
+    double stall_ms;                 /* sender waits for a sync (TCG) */
 
     /* migration bitmap (bytes) */
     double un_zero, un_other, un_hot;
@@ -102,6 +105,7 @@ cvg_sim_config_init(CvgSimConfig *cfg)
     cfg->threshold = 50;
     cfg->tailslow = false;
     cfg->periodic_sync = true;
+    cfg->tcg_sync_wait = true;
     cfg->max_time_ms = 300000;
     cfg->use_policy = false;
     cfg->iterate_ms = 50;
@@ -183,6 +187,15 @@ sim_sync(Sim *s)
 
     s->syncs++;
     s->written = 0;
+    /* Under TCG every sync waits until the vCPU has run a no-op work
+     * item, which it does only once its throttle sleep (t / (1 - t) x
+     * 10 ms) is over: on average the sender stands still for the rest of
+     * a sleep it lands in, t x sleep / 2. */
+    if (s->cfg->tcg_sync_wait && s->throttle > 0 && !s->paused) {
+        double t = s->throttle / 100.0;
+
+        s->stall_ms += t * (t / (1.0 - t) * 10.0) / 2.0;
+    }
     s->un_hot += fresh;
     s->dirty_period += fresh;
     if (s->t <= s->t_period + SIM_PERIOD_MIN_MS)
@@ -227,6 +240,10 @@ sim_step(Sim *s, CvgSimResult *r)
         r->cpu_lost_ms += SIM_DT_MS * s->throttle / 100.0;
     }
 
+    if (s->stall_ms > 0) {
+        budget *= MAX(0.0, 1.0 - s->stall_ms / SIM_DT_MS);
+        s->stall_ms = MAX(0.0, s->stall_ms - SIM_DT_MS);
+    }
     /* The sender walks the bitmap in address order: every kind of page
      * drains in proportion to what is left of it. */
     if (cost <= budget) {
@@ -390,7 +407,8 @@ cvg_convergence_simulate(const CvgSimConfig *cfg, CvgSimResult *ret)
             s.threshold_size = s.bw_measured * s.downtime_ms / 1000.0;
         }
 
-        if (s.t % iterate == 0) {
+        /* the migration thread is blocked while a sync waits */
+        if (s.t % iterate == 0 && s.stall_ms <= 0) {
             double pending = sim_pending(&s);
 
             /* below the threshold, the estimate is made exact by a sync;
@@ -406,8 +424,13 @@ cvg_convergence_simulate(const CvgSimConfig *cfg, CvgSimResult *ret)
             }
         }
 
-        if (cfg->periodic_sync && s.t % SIM_SYNC_TIMER_MS == 0) {
-            if (s.throttle > 0 && s.syncs > 1 && s.syncs == s.prev_tick_syncs)
+        /* QEMU >= 9.2 starts this timer with the migration whenever
+         * auto-converge is on; a tick syncs when no sync happened since the
+         * tick before, from the end of the first pass on, throttled or
+         * not. */
+        if (cfg->periodic_sync && cfg->auto_converge &&
+            s.t % SIM_SYNC_TIMER_MS == 0) {
+            if (s.syncs > 1 && s.syncs == s.prev_tick_syncs)
                 sim_sync(&s);
             s.prev_tick_syncs = s.syncs;
         }

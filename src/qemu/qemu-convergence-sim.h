@@ -3,7 +3,8 @@
  *
  * Models what matters for convergence (shared/reference/
  * convergence-facts.md): RAM sent at a capped bandwidth, one dirty-bitmap
- * sync per pass over RAM (and every 5 s while throttled on QEMU >= 9.2),
+ * sync per pass over RAM (and at most 5 s apart with auto-converge on
+ * QEMU >= 9.2),
  * the trigger rule (dirtied > threshold % of transferred in two sync
  * periods, the "two strikes") and QEMU's throttle steps (initial, then
  * +increment, capped by max-cpu-throttle, optional tailslow), the 10 ms
@@ -30,6 +31,8 @@ typedef struct {
     int initial, increment, max_throttle, threshold;   /* QEMU's values */
     bool tailslow;
     bool periodic_sync;                /* QEMU >= 9.2 behaviour */
+    bool tcg_sync_wait;                /* TCG: a sync waits for the vCPU
+                                        * to finish its throttle sleep */
     unsigned long long max_time_ms;    /* give up after this */
     bool use_policy;                   /* run cvg_convergence_decide */
     CvgConvergenceConfig policy;
