@@ -309,6 +309,17 @@ poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     /* Every poll counts, not only the ones the policy sees: QEMU may step
      * once more just before completing. */
     job->max_throttle_seen = MAX(job->max_throttle_seen, s.throttle_pct);
+    {
+        unsigned long long now = cvg_mig_job_elapsed_ms(job);
+
+        if (job->polled && now > job->last_poll_ms)
+            job->cpu_lost_ms += (now - job->last_poll_ms) *
+                                (unsigned long long)job->last_poll_throttle /
+                                100;
+        job->polled = true;
+        job->last_poll_ms = now;
+        job->last_poll_throttle = s.throttle_pct;
+    }
     if (s.has_ram) {
         cvg_migration_sample_clear(&job->sample);
         job->sample = s;
@@ -560,14 +571,6 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     cs.iteration = s->ram_dirty_sync_count;
     cs.throttle = s->throttle_pct;
     cs.active = job->status == CVG_MIG_STATUS_ACTIVE;
-    if (job->history->len > 0) {
-        const CvgConvergenceSample *prev =
-            &g_array_index(job->history, CvgConvergenceSample,
-                           job->history->len - 1);
-
-        job->cpu_lost_ms += (cs.t_ms - prev->t_ms) * prev->throttle / 100;
-    }
-    job->max_throttle_seen = MAX(job->max_throttle_seen, cs.throttle);
     if (job->history->len >= HISTORY_MAX)
         g_array_remove_index(job->history, 0);
     g_array_append_val(job->history, cs);

@@ -51,7 +51,10 @@ struct _CvgMigrationJob {
     CvgConvergenceConfig conv;
     CvgConvergenceState conv_state;
     GArray *history;             /* CvgConvergenceSample, the last ones */
-    unsigned long long cpu_lost_ms;
+    unsigned long long cpu_lost_ms;  /* integral of throttle dt, all polls */
+    bool polled;                     /* query-migrate answered once */
+    unsigned long long last_poll_ms; /* elapsed at the last query-migrate */
+    int last_poll_throttle;          /* the throttle it reported */
     int max_throttle_seen;
     char *abort_reason;          /* the policy cancelled: why */
     bool policy_paused;          /* the policy stopped the guest */
