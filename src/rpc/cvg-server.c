@@ -430,16 +430,32 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
         return false;
     if (header_is_keepalive(client, &hdr))
         return true;
-    if (hdr.type != CVG_RPC_CALL || hdr.status != CVG_RPC_OK) {
-        /* Streams and fd passing are not offered; a reply or event from a
-         * client is a protocol violation, but harmless: ignore it.  A
-         * CALL_WITH_FDS would leave the fds unread; answer it with an error. */
-        if (hdr.type == CVG_RPC_CALL_WITH_FDS) {
+    if (hdr.type == CVG_RPC_STREAM) {
+        /* No streams are offered.  Stream data is not acknowledged, so
+         * (like libvirt after a stream closed) drop it silently. */
+        g_debug("client %s: ignoring stream data serial=%u proc=%d",
+                client->desc, hdr.serial, hdr.proc);
+        return true;
+    }
+    if (hdr.type != CVG_RPC_CALL) {
+        /* A reply or an event from a client, or a type that does not
+         * exist: answer with an RPC error, as libvirt does.  Fd passing
+         * is not offered either (the fds would stay unread). */
+        if (hdr.type == CVG_RPC_CALL_WITH_FDS)
             cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
                                   _("file descriptor passing is not supported"));
-            hdr.type = CVG_RPC_CALL;
-            send_error(client, &hdr);
-        }
+        else
+            cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                                  _("Unexpected message type %u"), hdr.type);
+        hdr.type = CVG_RPC_CALL;
+        send_error(client, &hdr);
+        return true;
+    }
+    if (hdr.status != CVG_RPC_OK) {
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                              _("Unexpected message status %u"), hdr.status);
+        hdr.status = CVG_RPC_OK;
+        send_error(client, &hdr);
         return true;
     }
     if (hdr.prog != CVG_RPC_PROGRAM_REMOTE ||
