@@ -37,6 +37,7 @@
 
 #include "cvg-error.h"
 #include "testutils.h"
+#include "testutils-params.h"
 #include "testutils-qmp.h"
 
 #include <glib/gstdio.h>
@@ -52,15 +53,7 @@
 /* How long the domjobabort thread waits for data to move. */
 #define ABORT_WAIT_US (5 * G_TIME_SPAN_SECOND)
 
-static char *
-case_path(const char *name, const char *suffix)
-{
-    g_autofree char *rel = g_strdup_printf(DATADIR "/%s%s", name, suffix);
-
-    return cvg_test_srcpath(rel);
-}
-
-/* ---- .params (the parser of qemumigrationtest.c, plus directives) ---- */
+/* ---- .params (testutils-params.h lines, plus directives) ---- */
 
 typedef struct {
     CvgTypedParamList *params;
@@ -68,90 +61,6 @@ typedef struct {
     bool domjobabort;
     bool confirm_cancelled;
 } CaseSetup;
-
-static int
-type_from_name(const char *name)
-{
-    for (int t = 1; t < CVG_TYPED_PARAM_LAST; t++) {
-        if (strcmp(cvg_typed_param_type_name(t), name) == 0)
-            return t;
-    }
-    return -1;
-}
-
-static bool
-parse_ll(const char *s, long long min, long long max, long long *ret)
-{
-    char *end = NULL;
-    long long v;
-
-    errno = 0;
-    v = strtoll(s, &end, 0);
-    if (errno || end == s || *end || v < min || v > max)
-        return false;
-    *ret = v;
-    return true;
-}
-
-static bool
-parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
-{
-    char *end = NULL;
-    unsigned long long v;
-
-    if (*s == '-')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || v > max)
-        return false;
-    *ret = v;
-    return true;
-}
-
-/* Append "FIELD TYPE VALUE" to @l. */
-static int
-add_param_line(CvgTypedParamList *l, const char *field, const char *type,
-               const char *value)
-{
-    long long ll;
-    unsigned long long ull;
-    char *end = NULL;
-    double d;
-
-    switch (type_from_name(type)) {
-    case CVG_TYPED_PARAM_INT:
-        if (!parse_ll(value, INT_MIN, INT_MAX, &ll))
-            return -1;
-        return cvg_typed_params_add_int(l, field, ll);
-    case CVG_TYPED_PARAM_UINT:
-        if (!parse_ull(value, UINT_MAX, &ull))
-            return -1;
-        return cvg_typed_params_add_uint(l, field, ull);
-    case CVG_TYPED_PARAM_LLONG:
-        if (!parse_ll(value, LLONG_MIN, LLONG_MAX, &ll))
-            return -1;
-        return cvg_typed_params_add_llong(l, field, ll);
-    case CVG_TYPED_PARAM_ULLONG:
-        if (!parse_ull(value, ULLONG_MAX, &ull))
-            return -1;
-        return cvg_typed_params_add_ullong(l, field, ull);
-    case CVG_TYPED_PARAM_DOUBLE:
-        d = g_ascii_strtod(value, &end);
-        if (end == value || *end)
-            return -1;
-        return cvg_typed_params_add_double(l, field, d);
-    case CVG_TYPED_PARAM_BOOLEAN:
-        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-            return -1;
-        return cvg_typed_params_add_boolean(l, field,
-                                            strcmp(value, "true") == 0);
-    case CVG_TYPED_PARAM_STRING:
-        return cvg_typed_params_add_string(l, field, value);
-    default:
-        return -1;
-    }
-}
 
 static int
 load_setup(const char *path, CaseSetup *setup)
@@ -171,7 +80,7 @@ load_setup(const char *path, CaseSetup *setup)
             continue;
         words = g_strsplit(line, " ", 3);
         if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
-            parse_ull(words[1], UINT_MAX, &ull)) {
+            cvg_test_parse_ull(words[1], UINT_MAX, &ull)) {
             setup->flags = ull;
         } else if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
                    strcmp(words[1], "source") == 0) {
@@ -182,8 +91,8 @@ load_setup(const char *path, CaseSetup *setup)
                    !words[2] && strcmp(words[1], "cancelled") == 0) {
             setup->confirm_cancelled = true;
         } else if (!words[1] || !words[2] ||
-                   add_param_line(setup->params, words[0], words[1],
-                                  words[2]) < 0) {
+                   cvg_test_params_add_line(setup->params, words[0],
+                                            words[1], words[2]) < 0) {
             fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
             return -1;
         }
@@ -506,9 +415,10 @@ static int
 test_case(const void *data)
 {
     const char *name = data;
-    g_autofree char *params_path = case_path(name, ".params");
-    g_autofree char *script = case_path(name, ".reply");
-    g_autofree char *out_path = case_path(name, ".out");
+    g_autofree char *params_path =
+        cvg_test_case_path(DATADIR, name, ".params");
+    g_autofree char *script = cvg_test_case_path(DATADIR, name, ".reply");
+    g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     g_autoptr(CvgTypedParamList) stats = NULL;
     g_autoptr(CvgDaemonConfig) cfg = NULL;
@@ -600,7 +510,8 @@ main(void)
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < cases->len; i++) {
             const char *name = g_ptr_array_index(cases, i);
-            g_autofree char *out_path = case_path(name, ".out");
+            g_autofree char *out_path =
+                cvg_test_case_path(DATADIR, name, ".out");
             g_autofree char *expected = NULL;
             bool fails;
 

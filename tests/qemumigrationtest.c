@@ -25,8 +25,8 @@
 
 #include "cvg-error.h"
 #include "testutils.h"
+#include "testutils-params.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,14 +37,6 @@
 #define JOB_CLOCK_MS 12345ULL
 
 static char *
-case_path(const char *name, const char *suffix)
-{
-    g_autofree char *rel = g_strdup_printf(DATADIR "/%s%s", name, suffix);
-
-    return cvg_test_srcpath(rel);
-}
-
-static char *
 error_line(void)
 {
     const CvgError *err = cvg_error_last();
@@ -52,90 +44,6 @@ error_line(void)
     if (!err)
         return g_strdup("no error reported\n");
     return g_strdup_printf("%d: %s\n", err->code, err->message);
-}
-
-static int
-type_from_name(const char *name)
-{
-    for (int t = 1; t < CVG_TYPED_PARAM_LAST; t++) {
-        if (strcmp(cvg_typed_param_type_name(t), name) == 0)
-            return t;
-    }
-    return -1;
-}
-
-static bool
-parse_ll(const char *s, long long min, long long max, long long *ret)
-{
-    char *end = NULL;
-    long long v;
-
-    errno = 0;
-    v = strtoll(s, &end, 0);
-    if (errno || end == s || *end || v < min || v > max)
-        return false;
-    *ret = v;
-    return true;
-}
-
-static bool
-parse_ull(const char *s, unsigned long long max, unsigned long long *ret)
-{
-    char *end = NULL;
-    unsigned long long v;
-
-    if (*s == '-')
-        return false;
-    errno = 0;
-    v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || v > max)
-        return false;
-    *ret = v;
-    return true;
-}
-
-/* Append "FIELD TYPE VALUE" to @l. */
-static int
-add_param_line(CvgTypedParamList *l, const char *field, const char *type,
-               const char *value)
-{
-    long long ll;
-    unsigned long long ull;
-    char *end = NULL;
-    double d;
-
-    switch (type_from_name(type)) {
-    case CVG_TYPED_PARAM_INT:
-        if (!parse_ll(value, INT_MIN, INT_MAX, &ll))
-            return -1;
-        return cvg_typed_params_add_int(l, field, ll);
-    case CVG_TYPED_PARAM_UINT:
-        if (!parse_ull(value, UINT_MAX, &ull))
-            return -1;
-        return cvg_typed_params_add_uint(l, field, ull);
-    case CVG_TYPED_PARAM_LLONG:
-        if (!parse_ll(value, LLONG_MIN, LLONG_MAX, &ll))
-            return -1;
-        return cvg_typed_params_add_llong(l, field, ll);
-    case CVG_TYPED_PARAM_ULLONG:
-        if (!parse_ull(value, ULLONG_MAX, &ull))
-            return -1;
-        return cvg_typed_params_add_ullong(l, field, ull);
-    case CVG_TYPED_PARAM_DOUBLE:
-        d = g_ascii_strtod(value, &end);
-        if (end == value || *end)
-            return -1;
-        return cvg_typed_params_add_double(l, field, d);
-    case CVG_TYPED_PARAM_BOOLEAN:
-        if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0)
-            return -1;
-        return cvg_typed_params_add_boolean(l, field,
-                                            strcmp(value, "true") == 0);
-    case CVG_TYPED_PARAM_STRING:
-        return cvg_typed_params_add_string(l, field, value);
-    default:
-        return -1;
-    }
 }
 
 /* Read a .params file into @l, *@flags and *@side. */
@@ -158,7 +66,7 @@ load_params(const char *path, CvgTypedParamList *l, unsigned int *flags,
             continue;
         words = g_strsplit(line, " ", 3);
         if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
-            parse_ull(words[1], UINT_MAX, &ull)) {
+            cvg_test_parse_ull(words[1], UINT_MAX, &ull)) {
             *flags = ull;
         } else if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
                    (strcmp(words[1], "source") == 0 ||
@@ -166,7 +74,8 @@ load_params(const char *path, CvgTypedParamList *l, unsigned int *flags,
             *side = strcmp(words[1], "source") == 0 ? CVG_MIG_SIDE_SOURCE
                                                     : CVG_MIG_SIDE_DEST;
         } else if (!words[1] || !words[2] ||
-                   add_param_line(l, words[0], words[1], words[2]) < 0) {
+                   cvg_test_params_add_line(l, words[0], words[1],
+                                            words[2]) < 0) {
             fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
             return -1;
         }
@@ -209,10 +118,12 @@ static int
 test_params_case(const void *data)
 {
     const char *name = data;
-    g_autofree char *in_path = case_path(name, ".params");
-    g_autofree char *err_path = case_path(name, ".err");
-    g_autofree char *caps_path = case_path(name, ".caps.json");
-    g_autofree char *qmp_path = case_path(name, ".qmp.json");
+    g_autofree char *in_path = cvg_test_case_path(DATADIR, name, ".params");
+    g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
+    g_autofree char *caps_path =
+        cvg_test_case_path(DATADIR, name, ".caps.json");
+    g_autofree char *qmp_path =
+        cvg_test_case_path(DATADIR, name, ".qmp.json");
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autoptr(json_object) caps = NULL;
@@ -289,9 +200,10 @@ static int
 test_stats_case(const void *data)
 {
     const char *name = data;
-    g_autofree char *in_path = case_path(name, ".reply");
-    g_autofree char *err_path = case_path(name, ".err");
-    g_autofree char *stats_path = case_path(name, ".stats");
+    g_autofree char *in_path = cvg_test_case_path(DATADIR, name, ".reply");
+    g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
+    g_autofree char *stats_path =
+        cvg_test_case_path(DATADIR, name, ".stats");
     g_autofree char *text = NULL;
     g_autofree char *err = NULL;
     g_autofree char *out = NULL;
@@ -721,7 +633,8 @@ run_cases(const char *suffix, int (*fn)(const void *data))
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < cases->len; i++) {
             const char *name = g_ptr_array_index(cases, i);
-            g_autofree char *err_path = case_path(name, ".err");
+            g_autofree char *err_path =
+                cvg_test_case_path(DATADIR, name, ".err");
             bool fails = g_file_test(err_path, G_FILE_TEST_EXISTS);
 
             if (fails == (pass == 0))

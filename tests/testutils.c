@@ -19,6 +19,14 @@ cvg_test_srcpath(const char *rel)
 }
 
 char *
+cvg_test_case_path(const char *datadir, const char *name, const char *suffix)
+{
+    g_autofree char *rel = g_strdup_printf("%s/%s%s", datadir, name, suffix);
+
+    return cvg_test_srcpath(rel);
+}
+
+char *
 cvg_test_load_file(const char *path)
 {
     g_autoptr(GError) err = NULL;

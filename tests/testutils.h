@@ -12,6 +12,11 @@
 /* Absolute path of tests/<rel> in the source tree (g_free it). */
 char *cvg_test_srcpath(const char *rel);
 
+/* Absolute path of tests/@datadir/@name@suffix, the file of case @name with
+ * that suffix (g_free it). */
+char *cvg_test_case_path(const char *datadir, const char *name,
+                         const char *suffix);
+
 /* Read a whole file; NULL (and a message on stderr) if it cannot be read. */
 char *cvg_test_load_file(const char *path);
 

@@ -26,103 +26,40 @@
 #define MAX_SERIAL_PORTS 4
 
 
-/* What the libxml2 callbacks learn while the document is read. */
-typedef struct {
-    bool doctype;
-    char *error;        /* "line:column: message" of the first error */
-} CvgDomainXmlReadState;
-
-#if LIBXML_VERSION >= 21200
-typedef const xmlError CvgXmlErrorArg;
-#else
-typedef xmlError CvgXmlErrorArg;
-#endif
-
-static void
-domain_xml_structured_error(void *data, CvgXmlErrorArg *err)
-{
-    xmlParserCtxtPtr ctxt = data;
-    CvgDomainXmlReadState *state = ctxt ? ctxt->_private : NULL;
-    g_autofree char *msg = NULL;
-
-    /* Warnings do not make a document unusable; the first error is the one
-     * that explains the rest. */
-    if (!state || !err || err->level < XML_ERR_ERROR || state->error)
-        return;
-    msg = g_strdup(err->message ? err->message : "");
-    g_strchomp(msg);
-    state->error = g_strdup_printf("%d:%d: %s", err->line, err->int2, msg);
-}
-
-static void
-domain_xml_internal_subset(void *data, const xmlChar *name,
-                           const xmlChar *external_id,
-                           const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = data;
-    CvgDomainXmlReadState *state = ctxt->_private;
-
-    /* A DTD could declare entities; stop before its body is read. */
-    state->doctype = true;
-    xmlStopParser(ctxt);
-}
-
 static xmlDoc *
 domain_xml_read(const char *xml)
 {
-    static gsize parser_initialized;
-    CvgDomainXmlReadState state = { 0 };
-    g_autoptr(xmlParserCtxt) ctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autofree char *error = NULL;
-    int len = 0;
+    CvgXmlReadStatus status;
 
-    if (strlen(xml) > G_MAXINT) {
+    doc = cvg_xml_read_untrusted(xml, strlen(xml), "domain_definition",
+                                 &status, &error);
+    switch (status) {
+    case CVG_XML_READ_TOO_LARGE:
         conf_error(CVG_ERR_XML_ERROR, _("domain XML is too large"));
         return NULL;
-    }
-    len = strlen(xml);
-
-    /* libxml2 wants its first initialization not to race. */
-    if (g_once_init_enter(&parser_initialized)) {
-        xmlInitParser();
-        g_once_init_leave(&parser_initialized, 1);
-    }
-    ctxt = xmlNewParserCtxt();
-    if (!ctxt) {
+    case CVG_XML_READ_NO_PARSER:
         conf_error(CVG_ERR_INTERNAL_ERROR,
                    _("cannot create an XML parser context"));
         return NULL;
-    }
-    ctxt->_private = &state;
-    ctxt->sax->serror = domain_xml_structured_error;
-    ctxt->sax->internalSubset = domain_xml_internal_subset;
-
-    /* No XML_PARSE_NOENT: entities are never substituted, and a DOCTYPE is
-     * refused before any could be declared. */
-    doc = xmlCtxtReadMemory(ctxt, xml, len, "domain_definition", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
-    error = g_steal_pointer(&state.error);
-    ctxt->_private = NULL;
-
-    if (state.doctype) {
+    case CVG_XML_READ_DOCTYPE:
         conf_error(CVG_ERR_XML_ERROR,
                    _("document type declarations are not allowed in domain XML"));
         return NULL;
+    case CVG_XML_READ_MALFORMED:
+    case CVG_XML_READ_OK:
+        break;
     }
+    /* Any error refuses the document, even one that leaves it well-formed
+     * (an undeclared namespace prefix). */
     if (error) {
         conf_error(CVG_ERR_XML_DETAIL, _("(domain_definition):%s"), error);
         return NULL;
     }
-    if (!doc || !ctxt->wellFormed) {
+    if (!doc) {
         conf_error(CVG_ERR_XML_DETAIL,
                    _("(domain_definition): failed to parse the document"));
-        return NULL;
-    }
-    if (doc->intSubset || doc->extSubset) {
-        conf_error(CVG_ERR_XML_ERROR,
-                   _("document type declarations are not allowed in domain XML"));
         return NULL;
     }
     return g_steal_pointer(&doc);

@@ -689,8 +689,12 @@ cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return rc;
 }
 
-int
-cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
+/* Run QMP @command on a running @dom under a MODIFY job, then put @dom in
+ * @state for @reason, queue lifecycle @event/@detail and save the status.
+ * A domain already in @state is left alone (and that is success). */
+static int
+change_run_state(CvgDriver *drv, CvgDomainObj *dom, const char *command,
+                 int state, int reason, int event, int detail)
 {
     int rc = -1;
 
@@ -700,15 +704,14 @@ cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
         goto out;
     if (check_active(dom) < 0)
         goto end;
-    if (dom->state == CVG_DOMAIN_PAUSED) {
+    if (dom->state == state) {
         rc = 0;
         goto end;
     }
-    if (cvg_qemu_monitor_command(drv, dom, "stop", NULL, NULL) == 0 &&
+    if (cvg_qemu_monitor_command(drv, dom, command, NULL, NULL) == 0 &&
         check_active(dom) == 0) {
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_USER);
-        cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
-                               CVG_EVENT_SUSPENDED_PAUSED);
+        cvg_domain_obj_set_state(dom, state, reason);
+        cvg_driver_queue_event(drv, dom, event, detail);
         cvg_driver_save_status(drv, dom);
         rc = 0;
     }
@@ -720,34 +723,19 @@ cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
 }
 
 int
+cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
+{
+    return change_run_state(drv, dom, "stop", CVG_DOMAIN_PAUSED,
+                            CVG_PAUSED_USER, CVG_EVENT_SUSPENDED,
+                            CVG_EVENT_SUSPENDED_PAUSED);
+}
+
+int
 cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom)
 {
-    int rc = -1;
-
-    cvg_driver_lock(drv);
-    if (check_active(dom) < 0 ||
-        cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0)
-        goto out;
-    if (check_active(dom) < 0)
-        goto end;
-    if (dom->state == CVG_DOMAIN_RUNNING) {
-        rc = 0;
-        goto end;
-    }
-    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0 &&
-        check_active(dom) == 0) {
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
-                                 CVG_RUNNING_UNPAUSED);
-        cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
-                               CVG_EVENT_RESUMED_UNPAUSED);
-        cvg_driver_save_status(drv, dom);
-        rc = 0;
-    }
- end:
-    cvg_domain_job_end(drv, dom);
- out:
-    cvg_driver_unlock(drv);
-    return rc;
+    return change_run_state(drv, dom, "cont", CVG_DOMAIN_RUNNING,
+                            CVG_RUNNING_UNPAUSED, CVG_EVENT_RESUMED,
+                            CVG_EVENT_RESUMED_UNPAUSED);
 }
 
 char *
