@@ -21,14 +21,6 @@
 #define DATADIR "domainxmldata"
 
 static char *
-case_path(const char *name, const char *suffix)
-{
-    g_autofree char *rel = g_strdup_printf(DATADIR "/%s%s", name, suffix);
-
-    return cvg_test_srcpath(rel);
-}
-
-static char *
 error_line(void)
 {
     const CvgError *err = cvg_error_last();
@@ -80,7 +72,7 @@ set_pty_paths(CvgDomainDef *def)
 static int
 check_live(const char *name, const CvgDomainDef *def, const char *inactive)
 {
-    g_autofree char *live_path = case_path(name, ".live.xml");
+    g_autofree char *live_path = cvg_test_case_path(DATADIR, name, ".live.xml");
     g_autoptr(CvgDomainDef) running = NULL;
     g_autoptr(CvgDomainDef) reparsed = NULL;
     g_autoptr(CvgDomainDef) status = NULL;
@@ -131,9 +123,9 @@ static int
 test_case(const void *data)
 {
     const char *name = data;
-    g_autofree char *in_path = case_path(name, ".in.xml");
-    g_autofree char *out_path = case_path(name, ".out.xml");
-    g_autofree char *err_path = case_path(name, ".err");
+    g_autofree char *in_path = cvg_test_case_path(DATADIR, name, ".in.xml");
+    g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out.xml");
+    g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
     g_autofree char *input = NULL;
     g_autoptr(CvgDomainDef) def = NULL;
     g_autoptr(CvgDomainDef) copy = NULL;
@@ -386,7 +378,7 @@ main(void)
     /* Edge cases first: the ones that must fail, then the ones that parse. */
     for (i = 0; i < cases->len; i++) {
         const char *name = g_ptr_array_index(cases, i);
-        g_autofree char *err_path = case_path(name, ".err");
+        g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
 
         if (g_file_test(err_path, G_FILE_TEST_EXISTS))
             cvg_test_run(name, test_case, name);
