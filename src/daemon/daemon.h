@@ -60,16 +60,18 @@ void cvg_daemon_make_wire_domain(CvgDomainObj *dom, CvgWireDomain *ret_w);
 #define CVG_PROC_AR(num, fn, Name, name, fl)                                 \
     { num, (xdrproc_t)xdr_cvg_remote_##name##_args,                          \
       sizeof(CvgRemote##Name##Args), (xdrproc_t)xdr_cvg_remote_##name##_ret, \
-      sizeof(CvgRemote##Name##Ret), fn, fl }
+      sizeof(CvgRemote##Name##Ret), fn, fl, "vir" #Name }
 #define CVG_PROC_A(num, fn, Name, name, fl)                                  \
     { num, (xdrproc_t)xdr_cvg_remote_##name##_args,                          \
-      sizeof(CvgRemote##Name##Args), (xdrproc_t)xdr_cvg_void, 0, fn, fl }
+      sizeof(CvgRemote##Name##Args), (xdrproc_t)xdr_cvg_void, 0, fn, fl,     \
+      "vir" #Name }
 #define CVG_PROC_R(num, fn, Name, name, fl)                                  \
     { num, (xdrproc_t)xdr_cvg_void, 0,                                       \
       (xdrproc_t)xdr_cvg_remote_##name##_ret,                                \
-      sizeof(CvgRemote##Name##Ret), fn, fl }
+      sizeof(CvgRemote##Name##Ret), fn, fl, "vir" #Name }
 #define CVG_PROC_V(num, fn, fl)                                              \
-    { num, (xdrproc_t)xdr_cvg_void, 0, (xdrproc_t)xdr_cvg_void, 0, fn, fl }
+    { num, (xdrproc_t)xdr_cvg_void, 0, (xdrproc_t)xdr_cvg_void, 0, fn, fl,   \
+      NULL }
 
 /* Flags shorthand for the tables. */
 #define RO_OK (CVG_RPC_PROC_NEEDS_OPEN | CVG_RPC_PROC_READONLY_OK)

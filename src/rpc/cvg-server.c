@@ -416,6 +416,26 @@ header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
 }
 
 /* Handle one complete frame; false means drop the client. */
+/* The public API's spelling of a procedure's table name: the protocol's
+ * struct names write acronyms in camel case (DomainDefineXml), the API
+ * does not (virDomainDefineXML).  NULL for NULL. */
+static char *
+api_name(const char *name)
+{
+    static const char *const fix[][2] = {
+        { "Xml", "XML" }, { "Uri", "URI" }, { "Uuid", "UUID" },
+        { "OsType", "OSType" }, { "ById", "ByID" },
+    };
+    GString *s;
+
+    if (!name)
+        return NULL;
+    s = g_string_new(name);
+    for (size_t i = 0; i < G_N_ELEMENTS(fix); i++)
+        g_string_replace(s, fix[i][0], fix[i][1], 0);
+    return g_string_free(s, FALSE);
+}
+
 static bool
 client_dispatch(CvgRpcClient *client, GByteArray *frame)
 {
@@ -479,9 +499,16 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
         return true;
     }
     if (client->readonly && !(p->flags & CVG_RPC_PROC_READONLY_OK)) {
-        cvg_error_report(CVG_ERR_OPERATION_DENIED,
-                         _("read only access prevents procedure %d"),
-                         hdr.proc);
+        g_autofree char *api = api_name(p->name);
+
+        /* libvirt names the API function refused */
+        if (api)
+            cvg_error_report(CVG_ERR_OPERATION_DENIED,
+                             _("read only access prevents %s"), api);
+        else
+            cvg_error_report(CVG_ERR_OPERATION_DENIED,
+                             _("read only access prevents procedure %d"),
+                             hdr.proc);
         send_error(client, &hdr);
         return true;
     }

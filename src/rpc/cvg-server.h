@@ -33,6 +33,7 @@ typedef struct {
     size_t ret_size;
     CvgRpcHandler handler;
     unsigned int flags;      /* CvgRpcProcedureFlags */
+    const char *name;        /* "virDomainCreate"-like, for errors; or NULL */
 } CvgRpcProcedure;
 
 typedef enum {

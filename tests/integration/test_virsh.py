@@ -408,13 +408,14 @@ class TestReadOnly(VirshBase):
     def _raw_denied(self, client):
         """Mutating calls on a read-only raw connection: code 29."""
         dom = xdr_domain(self.name)
+        # libvirt's wording names the API refused
         calls = {
-            "DOMAIN_CREATE": (PROC_DOMAIN_CREATE, dom),
-            "DOMAIN_DESTROY": (PROC_DOMAIN_DESTROY, dom),
-            "DOMAIN_SUSPEND": (PROC_DOMAIN_SUSPEND, dom),
-            "DOMAIN_UNDEFINE_FLAGS": (PROC_DOMAIN_UNDEFINE_FLAGS,
-                                      dom + struct.pack(">I", 0)),
-            "DOMAIN_DEFINE_XML": (PROC_DOMAIN_DEFINE_XML, xdr_string(
+            "virDomainCreate": (PROC_DOMAIN_CREATE, dom),
+            "virDomainDestroy": (PROC_DOMAIN_DESTROY, dom),
+            "virDomainSuspend": (PROC_DOMAIN_SUSPEND, dom),
+            "virDomainUndefineFlags": (PROC_DOMAIN_UNDEFINE_FLAGS,
+                                       dom + struct.pack(">I", 0)),
+            "virDomainDefineXML": (PROC_DOMAIN_DEFINE_XML, xdr_string(
                 guest_xml("other", self.console + ".o"))),
         }
         for what, (proc, payload) in calls.items():
@@ -423,7 +424,8 @@ class TestReadOnly(VirshBase):
             err = decode_rpc_error(r["payload"])
             self.assertEqual(err["code"], VIR_ERR_OPERATION_DENIED,
                              f"{what}: {err}")
-            self.assertIn("operation forbidden", err["message"])
+            self.assertEqual(err["message"], "operation forbidden: read "
+                             f"only access prevents {what}")
         # Reads work.
         r = client.call(PROC_CONNECT_LIST_ALL_DOMAINS,
                         struct.pack(">iI", 1, 0))
