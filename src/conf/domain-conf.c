@@ -6,6 +6,7 @@
 #include "domain-conf.h"
 #include "cvg-xml.h"
 
+#include "cvg-enum.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 
@@ -33,29 +34,21 @@ G_STATIC_ASSERT(G_N_ELEMENTS(chr_type_names) == CVG_CHR_TYPE_LAST);
 const char *
 cvg_domain_lifecycle_action_to_string(int action)
 {
-    if (action < 0 || action >= CVG_DOMAIN_LIFECYCLE_LAST)
-        return NULL;
-    return lifecycle_action_names[action];
+    return cvg_enum_to_string(lifecycle_action_names,
+                              CVG_DOMAIN_LIFECYCLE_LAST, action);
 }
 
 int
 cvg_domain_lifecycle_action_from_string(const char *str)
 {
-    int i;
-
-    for (i = 0; str && i < CVG_DOMAIN_LIFECYCLE_LAST; i++) {
-        if (strcmp(str, lifecycle_action_names[i]) == 0)
-            return i;
-    }
-    return -1;
+    return cvg_enum_from_string(lifecycle_action_names,
+                                CVG_DOMAIN_LIFECYCLE_LAST, str);
 }
 
 const char *
 cvg_chr_type_to_string(int type)
 {
-    if (type < 0 || type >= CVG_CHR_TYPE_LAST)
-        return NULL;
-    return chr_type_names[type];
+    return cvg_enum_to_string(chr_type_names, CVG_CHR_TYPE_LAST, type);
 }
 
 /* ---- UUIDs ---- */

@@ -20,6 +20,7 @@
  * whenever a pass at the target throttle does not shrink the remaining set.
  */
 #include "qemu-convergence.h"
+#include "cvg-enum.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -61,37 +62,25 @@ G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
 const char *
 cvg_convergence_policy_to_string(int policy)
 {
-    if (policy < 0 || policy >= CVG_POLICY_LAST)
-        return NULL;
-    return policy_names[policy];
+    return cvg_enum_to_string(policy_names, CVG_POLICY_LAST, policy);
 }
 
 int
 cvg_convergence_policy_from_string(const char *s)
 {
-    for (int i = 0; s && i < CVG_POLICY_LAST; i++) {
-        if (strcmp(policy_names[i], s) == 0)
-            return i;
-    }
-    return -1;
+    return cvg_enum_from_string(policy_names, CVG_POLICY_LAST, s);
 }
 
 const char *
 cvg_convergence_escalation_to_string(int e)
 {
-    if (e < 0 || e >= CVG_ESCALATE_LAST)
-        return NULL;
-    return escalation_names[e];
+    return cvg_enum_to_string(escalation_names, CVG_ESCALATE_LAST, e);
 }
 
 int
 cvg_convergence_escalation_from_string(const char *s)
 {
-    for (int i = 0; s && i < CVG_ESCALATE_LAST; i++) {
-        if (strcmp(escalation_names[i], s) == 0)
-            return i;
-    }
-    return -1;
+    return cvg_enum_from_string(escalation_names, CVG_ESCALATE_LAST, s);
 }
 
 static CvgConvergenceAction *

@@ -9,6 +9,7 @@
  * cpu-throttle-percentage is absent while the throttle is 0.
  */
 #include "qemu-migration-stats.h"
+#include "cvg-enum.h"
 
 #include "cvg-error.h"
 #include "cvg-i18n.h"
@@ -36,19 +37,18 @@ G_STATIC_ASSERT(G_N_ELEMENTS(status_names) == CVG_MIG_STATUS_LAST);
 int
 cvg_migration_status_from_string(const char *s)
 {
-    for (size_t i = 0; s && i < CVG_MIG_STATUS_OTHER; i++) {
-        if (strcmp(status_names[i], s) == 0)
-            return i;
-    }
-    return CVG_MIG_STATUS_OTHER;
+    int status = cvg_enum_from_string(status_names, CVG_MIG_STATUS_OTHER, s);
+
+    return status < 0 ? CVG_MIG_STATUS_OTHER : status;
 }
 
 const char *
 cvg_migration_status_to_string(int status)
 {
-    if (status < 0 || status >= CVG_MIG_STATUS_LAST)
-        return status_names[CVG_MIG_STATUS_OTHER];
-    return status_names[status];
+    const char *name = cvg_enum_to_string(status_names, CVG_MIG_STATUS_LAST,
+                                          status);
+
+    return name ? name : status_names[CVG_MIG_STATUS_OTHER];
 }
 
 /* The ram members, in QEMU's units; "required" ones must be present when
