@@ -283,6 +283,7 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     bool quiet = false;
     int pass_throttle;
     double bw;
+    double fit;
 
     /* The qemu policy is libvirt's behaviour: QEMU alone decides. */
     if (cfg->policy != CVG_POLICY_ADAPTIVE || nhist == 0 || st->aborted)
@@ -312,8 +313,9 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
             set_param(out, &n, "max-cpu-throttle", ceiling, "ceiling");
             st->set_max = ceiling;
             if (cfg->initial <= 0 && cfg->increment <= 0) {
-                /* Count strikes from the first sync on, so the first step
-                 * can come one sync earlier. */
+                /* The first pass counts as a strike even when the guest
+                 * dirtied less than half of what was sent, so the first
+                 * step comes at the sync after it. */
                 set_param(out, &n, "throttle-trigger-threshold",
                           EAGER_THRESHOLD, "step at the next two syncs");
                 st->set_threshold = EAGER_THRESHOLD;
@@ -324,13 +326,13 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
         return n;
 
     bw = bandwidth_of(cfg, cur, st);
+    /* what QEMU's switchover fits, bytes */
+    fit = bw * (double)st->cur_downtime_ms / 1000.0;
     synced = cur->iteration != st->last_sync_iteration;
     /* QEMU steps the throttle at the sync itself: the pass that just ended
      * ran at the throttle of the sample before this one. */
     pass_throttle = nhist >= 2 ? hist[nhist - 2].throttle : cur->throttle;
     if (synced && cur->iteration >= 2) {
-        double fit = bw * (double)st->cur_downtime_ms / 1000.0;
-
         /* What this pass left, against the one before. */
         if (st->last_sync_iteration >= 2 &&
             cur->remaining > st->last_sync_remaining * STALL_FRACTION)
@@ -380,7 +382,6 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     }
 
     if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0) {
-        double fit = bw * (double)st->cur_downtime_ms / 1000.0;
         int want = clamp_throttle(cfg, throttle_for(st->write_rate_est, bw,
                                                     (double)cur->remaining,
                                                     fit));
