@@ -15,6 +15,7 @@
  */
 #include "migration-cookie.h"
 #include "cvg-error.h"
+#include "fuzz-common.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -27,16 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void G_GNUC_NORETURN
 fail(const char *what, const char *first, const char *second)
 {
-    const CvgError *err = cvg_error_last();
-
-    fprintf(stderr, "migration cookie round trip: %s\n", what);
-    if (err)
-        fprintf(stderr, "last error: %s\n", err->message);
-    if (first)
-        fprintf(stderr, "--- first ---\n%s", first);
-    if (second)
-        fprintf(stderr, "--- second ---\n%s", second);
-    abort();
+    fuzz_fail("migration cookie", what, first, second);
 }
 
 static bool

@@ -17,6 +17,7 @@
  */
 #include "domain-conf.h"
 #include "cvg-error.h"
+#include "fuzz-common.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,16 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void G_GNUC_NORETURN
 fail(const char *what, const char *first, const char *second)
 {
-    const CvgError *err = cvg_error_last();
-
-    fprintf(stderr, "domain XML round trip: %s\n", what);
-    if (err)
-        fprintf(stderr, "last error: %s\n", err->message);
-    if (first)
-        fprintf(stderr, "--- first ---\n%s", first);
-    if (second)
-        fprintf(stderr, "--- second ---\n%s", second);
-    abort();
+    fuzz_fail("domain XML", what, first, second);
 }
 
 /* A parse that returned NULL must have said why. */
