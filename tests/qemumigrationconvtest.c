@@ -62,42 +62,32 @@ typedef struct {
     bool confirm_cancelled;
 } CaseSetup;
 
+/* This test's own lines: the side (only the source), domjobabort and
+ * "confirm cancelled". */
+static bool
+setup_line(char **words, void *opaque)
+{
+    CaseSetup *setup = opaque;
+
+    if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
+        strcmp(words[1], "source") == 0) {
+        /* the only side this test drives */
+    } else if (strcmp(words[0], "domjobabort") == 0 && !words[1]) {
+        setup->domjobabort = true;
+    } else if (strcmp(words[0], "confirm") == 0 && words[1] &&
+               !words[2] && strcmp(words[1], "cancelled") == 0) {
+        setup->confirm_cancelled = true;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static int
 load_setup(const char *path, CaseSetup *setup)
 {
-    g_autofree char *text = cvg_test_load_file(path);
-    g_auto(GStrv) lines = NULL;
-
-    if (!text)
-        return -1;
-    lines = g_strsplit(text, "\n", -1);
-    for (size_t i = 0; lines[i]; i++) {
-        g_auto(GStrv) words = NULL;
-        unsigned long long ull;
-        const char *line = lines[i];
-
-        if (!*line || *line == '#')
-            continue;
-        words = g_strsplit(line, " ", 3);
-        if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
-            cvg_test_parse_ull(words[1], UINT_MAX, &ull)) {
-            setup->flags = ull;
-        } else if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
-                   strcmp(words[1], "source") == 0) {
-            /* the only side this test drives */
-        } else if (strcmp(words[0], "domjobabort") == 0 && !words[1]) {
-            setup->domjobabort = true;
-        } else if (strcmp(words[0], "confirm") == 0 && words[1] &&
-                   !words[2] && strcmp(words[1], "cancelled") == 0) {
-            setup->confirm_cancelled = true;
-        } else if (!words[1] || !words[2] ||
-                   cvg_test_params_add_line(setup->params, words[0],
-                                            words[1], words[2]) < 0) {
-            fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
-            return -1;
-        }
-    }
-    return 0;
+    return cvg_test_params_load(path, setup->params, &setup->flags,
+                                setup_line, setup);
 }
 
 /* ---- what the driver reported ---- */

@@ -46,41 +46,26 @@ error_line(void)
     return g_strdup_printf("%d: %s\n", err->code, err->message);
 }
 
+/* "side source" / "side dest" lines: *@opaque, a CvgMigrationSide. */
+static bool
+side_line(char **words, void *opaque)
+{
+    unsigned int *side = opaque;
+
+    if (strcmp(words[0], "side") != 0 || !words[1] || words[2] ||
+        (strcmp(words[1], "source") != 0 && strcmp(words[1], "dest") != 0))
+        return false;
+    *side = strcmp(words[1], "source") == 0 ? CVG_MIG_SIDE_SOURCE
+                                            : CVG_MIG_SIDE_DEST;
+    return true;
+}
+
 /* Read a .params file into @l, *@flags and *@side. */
 static int
 load_params(const char *path, CvgTypedParamList *l, unsigned int *flags,
             unsigned int *side)
 {
-    g_autofree char *text = cvg_test_load_file(path);
-    g_auto(GStrv) lines = NULL;
-
-    if (!text)
-        return -1;
-    lines = g_strsplit(text, "\n", -1);
-    for (size_t i = 0; lines[i]; i++) {
-        g_auto(GStrv) words = NULL;
-        unsigned long long ull;
-        const char *line = lines[i];
-
-        if (!*line || *line == '#')
-            continue;
-        words = g_strsplit(line, " ", 3);
-        if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
-            cvg_test_parse_ull(words[1], UINT_MAX, &ull)) {
-            *flags = ull;
-        } else if (strcmp(words[0], "side") == 0 && words[1] && !words[2] &&
-                   (strcmp(words[1], "source") == 0 ||
-                    strcmp(words[1], "dest") == 0)) {
-            *side = strcmp(words[1], "source") == 0 ? CVG_MIG_SIDE_SOURCE
-                                                    : CVG_MIG_SIDE_DEST;
-        } else if (!words[1] || !words[2] ||
-                   cvg_test_params_add_line(l, words[0], words[1],
-                                            words[2]) < 0) {
-            fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
-            return -1;
-        }
-    }
-    return 0;
+    return cvg_test_params_load(path, l, flags, side_line, side);
 }
 
 static char *

@@ -2,9 +2,11 @@
  * testutils-params.c: typed parameters from the lines of a .params case file
  */
 #include "testutils-params.h"
+#include "testutils.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,4 +92,38 @@ cvg_test_params_add_line(CvgTypedParamList *l, const char *field,
     default:
         return -1;
     }
+}
+
+int
+cvg_test_params_load(const char *path, CvgTypedParamList *l,
+                     unsigned int *flags, CvgTestParamsLineFunc line_fn,
+                     void *opaque)
+{
+    g_autofree char *text = cvg_test_load_file(path);
+    g_auto(GStrv) lines = NULL;
+
+    if (!text)
+        return -1;
+    lines = g_strsplit(text, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        g_auto(GStrv) words = NULL;
+        unsigned long long ull;
+        const char *line = lines[i];
+
+        if (!*line || *line == '#')
+            continue;
+        words = g_strsplit(line, " ", 3);
+        if (strcmp(words[0], "flags") == 0 && words[1] && !words[2] &&
+            cvg_test_parse_ull(words[1], UINT_MAX, &ull)) {
+            *flags = ull;
+        } else if (line_fn && line_fn(words, opaque)) {
+            /* the test's own */
+        } else if (!words[1] || !words[2] ||
+                   cvg_test_params_add_line(l, words[0], words[1],
+                                            words[2]) < 0) {
+            fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
+            return -1;
+        }
+    }
+    return 0;
 }

@@ -23,3 +23,17 @@ bool cvg_test_parse_ull(const char *s, unsigned long long max,
  * values or the add fails. */
 int cvg_test_params_add_line(CvgTypedParamList *l, const char *field,
                              const char *type, const char *value);
+
+/* A test's own kind of line, split in up to three words ({KEY, ARG, REST},
+ * missing ones NULL): return true if it is one and was taken. */
+typedef bool (*CvgTestParamsLineFunc)(char **words, void *opaque);
+
+/*
+ * Read the .params file @path: blank lines and '#' comments are skipped,
+ * "flags N" sets *@flags, lines @line_fn takes (if not NULL) are its own,
+ * and every other line is a parameter line added to @l.  Returns -1, with
+ * a message naming the line on stderr, if a line is none of these.
+ */
+int cvg_test_params_load(const char *path, CvgTypedParamList *l,
+                         unsigned int *flags, CvgTestParamsLineFunc line_fn,
+                         void *opaque);
