@@ -19,6 +19,27 @@ BUILD = os.environ.get("CVG_BUILD_DIR", os.path.join(TOP, "build"))
 GUEST = os.environ.get("CVG_GUEST_DIR", os.path.join(BUILD, "guest"))
 CONVERGD = os.path.join(BUILD, "src", "daemon", "convergd")
 VIRSH = shutil.which("virsh") or "/usr/bin/virsh"
+TESTBED = os.path.join(TOP, "tools", "testbed.sh")
+
+
+def testbed(*args, timeout=120):
+    """Run tools/testbed.sh; its KEY=VALUE output lines as a dict."""
+    p = subprocess.run(["bash", TESTBED] + list(args), capture_output=True,
+                       text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"testbed {args}: {p.stdout}{p.stderr}")
+    return dict(line.split("=", 1) for line in p.stdout.splitlines()
+                if "=" in line)
+
+
+def virsh_at(uri, *args, check=True, timeout=180):
+    """Real virsh on @uri; AssertionError with its stderr if it fails and
+    @check."""
+    p = subprocess.run([VIRSH, "-c", uri] + [str(a) for a in args],
+                       capture_output=True, text=True, timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"virsh {args} failed: {p.stderr}")
+    return p
 
 
 class Daemon:

@@ -17,28 +17,12 @@ import unittest
 import uuid
 
 import cvgtest
-from cvgtest import TOP, VIRSH, guest_xml, wait_for, console_lines
+from cvgtest import (VIRSH, guest_xml, wait_for, console_lines, testbed,
+                     virsh_at as virsh)
 
 NAME = "cvgflt"
-TESTBED = os.path.join(TOP, "tools", "testbed.sh")
 ROUNDS = int(os.environ.get("CVG_FAULT_ROUNDS", "9"))
 GUEST = "victim"
-
-
-def testbed(*args):
-    p = subprocess.run(["bash", TESTBED] + list(args), capture_output=True,
-                       text=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError(f"testbed {args}: {p.stdout}{p.stderr}")
-    return dict(l.split("=", 1) for l in p.stdout.splitlines() if "=" in l)
-
-
-def virsh(uri, *args, check=True, timeout=120):
-    p = subprocess.run([VIRSH, "-c", uri] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout)
-    if check and p.returncode != 0:
-        raise AssertionError(f"virsh {args}: {p.stderr}")
-    return p
 
 
 class Host:

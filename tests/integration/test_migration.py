@@ -6,7 +6,6 @@ to 100 Mbit/s (about 12 MiB/s) and the downtime limit is 500 ms, so its
 pre-copy never converges unless the guest is throttled.
 """
 import os
-import re
 import subprocess
 import threading
 import time
@@ -14,33 +13,16 @@ import unittest
 import uuid
 
 import cvgtest
-from cvgtest import TOP, VIRSH, guest_xml, wait_for, console_lines
+from cvgtest import (VIRSH, guest_xml, wait_for, console_lines, testbed,
+                     virsh_at as virsh)
 
 import libvirt
 
 libvirt.virEventRegisterDefaultImpl()
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
-TESTBED = os.path.join(TOP, "tools", "testbed.sh")
 NAME = "cvgmig"
 RATE = "100mbit"
-
-
-def testbed(*args):
-    p = subprocess.run(["bash", TESTBED] + list(args), capture_output=True,
-                       text=True, timeout=120)
-    if p.returncode != 0:
-        raise RuntimeError(f"testbed {args}: {p.stdout}{p.stderr}")
-    return dict(line.split("=", 1) for line in p.stdout.splitlines()
-                if "=" in line)
-
-
-def virsh(uri, *args, check=True, timeout=180):
-    p = subprocess.run([VIRSH, "-c", uri] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout)
-    if check and p.returncode != 0:
-        raise AssertionError(f"virsh {args} failed: {p.stderr}")
-    return p
 
 
 def jobinfo(uri, name, *flags):

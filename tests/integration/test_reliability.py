@@ -12,12 +12,11 @@ import uuid
 
 import cvgtest
 from cvgtest import (Daemon, RawClient, guest_xml, rpc_frame, wait_for,
-                     console_lines, TOP, VIRSH, REMOTE_PROG, KEEPALIVE_PROG,
-                     RPC_MESSAGE)
+                     console_lines, TESTBED, VIRSH, REMOTE_PROG,
+                     KEEPALIVE_PROG, RPC_MESSAGE)
 
 import libvirt
 
-TESTBED = os.path.join(TOP, "tools", "testbed.sh")
 # Expected errors are asserted by code; keep libvirt from printing them.
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
