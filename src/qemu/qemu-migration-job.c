@@ -137,6 +137,25 @@ set_live_param(CvgDriver *drv, CvgDomainObj *dom, const char *name,
     return rc;
 }
 
+/* A migration tunable: QEMU's parameter @name gets @qemu_value, and once
+ * it took it (or there is no QEMU to tell) the domain keeps @value in
+ * *@field and its status file. */
+static int
+set_tunable(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+            gint64 qemu_value, unsigned long long *field,
+            unsigned long long value)
+{
+    int rc;
+
+    cvg_driver_lock(drv);
+    if ((rc = set_live_param(drv, dom, name, qemu_value)) == 0) {
+        *field = value;
+        cvg_driver_save_status(drv, dom);
+    }
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
 /* QEMU's limits: downtime-limit in ms up to 2000 s; max-bandwidth bytes/s
  * that must fit int64. */
 #define MAX_DOWNTIME_MS 2000000ULL
@@ -146,8 +165,6 @@ int
 cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
                                unsigned long long ms, unsigned int flags)
 {
-    int rc;
-
     cvg_check_flags(flags, 0, -1);
     if (ms > MAX_DOWNTIME_MS) {
         cvg_error_report(CVG_ERR_INVALID_ARG,
@@ -155,13 +172,8 @@ cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
                          ms, MAX_DOWNTIME_MS);
         return -1;
     }
-    cvg_driver_lock(drv);
-    if ((rc = set_live_param(drv, dom, "downtime-limit", (gint64)ms)) == 0) {
-        dom->max_downtime_ms = ms;
-        cvg_driver_save_status(drv, dom);
-    }
-    cvg_driver_unlock(drv);
-    return rc;
+    return set_tunable(drv, dom, "downtime-limit", (gint64)ms,
+                       &dom->max_downtime_ms, ms);
 }
 
 int
@@ -179,8 +191,6 @@ int
 cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                             unsigned long long mibs, unsigned int flags)
 {
-    int rc;
-
     /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): no post-copy */
     cvg_check_flags(flags, 0, -1);
     if (mibs > MAX_SPEED_MIBS) {
@@ -189,14 +199,8 @@ cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                          (unsigned long long)MAX_SPEED_MIBS + 1);
         return -1;
     }
-    cvg_driver_lock(drv);
-    if ((rc = set_live_param(drv, dom, "max-bandwidth",
-                             (gint64)(mibs << 20))) == 0) {
-        dom->max_speed_mibs = mibs;
-        cvg_driver_save_status(drv, dom);
-    }
-    cvg_driver_unlock(drv);
-    return rc;
+    return set_tunable(drv, dom, "max-bandwidth", (gint64)(mibs << 20),
+                       &dom->max_speed_mibs, mibs);
 }
 
 int

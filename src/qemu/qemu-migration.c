@@ -290,6 +290,24 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     return apply_json(drv, dom, "migrate-set-parameters", params);
 }
 
+/* The throttle QEMU reported at this poll: the highest one, and the guest
+ * CPU lost (the previous poll's throttle over the time since).  Every poll
+ * counts, not only the ones the policy sees: QEMU may step once more just
+ * before completing. */
+static void
+note_throttle(CvgMigrationJob *job, int throttle)
+{
+    unsigned long long now = cvg_mig_job_elapsed_ms(job);
+
+    job->max_throttle_seen = MAX(job->max_throttle_seen, throttle);
+    if (job->polled && now > job->last_poll_ms)
+        job->cpu_lost_ms += (now - job->last_poll_ms) *
+                            (unsigned long long)job->last_poll_throttle / 100;
+    job->polled = true;
+    job->last_poll_ms = now;
+    job->last_poll_throttle = throttle;
+}
+
 /* One query-migrate; updates the job's sample (lock held). */
 static int
 poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
@@ -306,20 +324,7 @@ poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
      * completed statistics keep the throttle the guest ended at. */
     if (s.status == CVG_MIG_STATUS_COMPLETED && !s.throttle_pct)
         s.throttle_pct = job->sample.throttle_pct;
-    /* Every poll counts, not only the ones the policy sees: QEMU may step
-     * once more just before completing. */
-    job->max_throttle_seen = MAX(job->max_throttle_seen, s.throttle_pct);
-    {
-        unsigned long long now = cvg_mig_job_elapsed_ms(job);
-
-        if (job->polled && now > job->last_poll_ms)
-            job->cpu_lost_ms += (now - job->last_poll_ms) *
-                                (unsigned long long)job->last_poll_throttle /
-                                100;
-        job->polled = true;
-        job->last_poll_ms = now;
-        job->last_poll_throttle = s.throttle_pct;
-    }
+    note_throttle(job, s.throttle_pct);
     if (s.has_ram) {
         cvg_migration_sample_clear(&job->sample);
         job->sample = s;
