@@ -466,6 +466,23 @@ fill_lifecycle_msg(void *body)
 }
 
 static void
+fill_reboot_msg(void *body)
+{
+    CvgRemoteDomainEventCallbackRebootMsg *m = body;
+
+    m->callbackID = 7;
+    set_dom(&m->dom, "vm1", uuid_vm1, 1);
+}
+
+static void
+fill_reset_args(void *body)
+{
+    CvgRemoteDomainResetArgs *a = body;
+
+    set_dom(&a->dom, "vm1", uuid_vm1, 1);
+}
+
+static void
 fill_register_any_args(void *body)
 {
     CvgRemoteConnectDomainEventCallbackRegisterAnyArgs *a = body;
@@ -559,6 +576,11 @@ static const XdrCase cases[] = {
     CASE("domain-event-callback-lifecycle-msg",
          xdr_cvg_remote_domain_event_callback_lifecycle_msg,
          CvgRemoteDomainEventCallbackLifecycleMsg, fill_lifecycle_msg),
+    CASE("domain-event-callback-reboot-msg",
+         xdr_cvg_remote_domain_event_callback_reboot_msg,
+         CvgRemoteDomainEventCallbackRebootMsg, fill_reboot_msg),
+    CASE("domain-reset-args", xdr_cvg_remote_domain_reset_args,
+         CvgRemoteDomainResetArgs, fill_reset_args),
     CASE("connect-domain-event-callback-register-any-args",
          xdr_cvg_remote_connect_domain_event_callback_register_any_args,
          CvgRemoteConnectDomainEventCallbackRegisterAnyArgs,
@@ -1303,8 +1325,8 @@ test_procedure_table(const void *data)
             xdr_free(proc, body);
     }
     cvg_error_reset();
-    /* 69 procedures, of which 4 are event messages */
-    return ndefined == 65 ? 0 : -1;
+    /* 71 procedures, of which 5 are event messages */
+    return ndefined == 66 ? 0 : -1;
 }
 
 int

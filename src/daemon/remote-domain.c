@@ -213,6 +213,15 @@ shutdown_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
 }
 
 static int
+reset_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+{
+    CvgRemoteDomainResetArgs *args = a;
+    GET_DOM(args);
+
+    return cvg_driver_reset(DRV, dom, args->flags);
+}
+
+static int
 suspend(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 {
     CvgRemoteDomainSuspendArgs *args = a;
@@ -421,6 +430,8 @@ const CvgRpcProcedure cvg_domain_procs[] = {
                domain_shutdown, RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_SHUTDOWN_FLAGS, shutdown_flags,
                DomainShutdownFlags, domain_shutdown_flags, RW),
+    CVG_PROC_A(CVG_PROC_DOMAIN_RESET, reset_dom, DomainReset, domain_reset,
+               RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_SUSPEND, suspend, DomainSuspend,
                domain_suspend, RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_RESUME, resume, DomainResume, domain_resume,

@@ -143,6 +143,15 @@ send_event(CvgRpcClient *client, void *priv, void *data)
                                       CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
                                       (xdrproc_t)xdr_cvg_remote_domain_event_callback_lifecycle_msg,
                                       &msg);
+        } else if (ev->event_id == CVG_EVENT_ID_REBOOT) {
+            CvgRemoteDomainEventCallbackRebootMsg msg = {
+                .callbackID = cbid, .dom = wdom,
+            };
+
+            cvg_rpc_client_send_event(client,
+                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
+                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_reboot_msg,
+                                      &msg);
         } else if (ev->event_id == CVG_EVENT_ID_MIGRATION_ITERATION) {
             CvgRemoteDomainEventCallbackMigrationIterationMsg msg = {
                 .callbackID = cbid, .dom = wdom,

@@ -668,25 +668,41 @@ cvg_driver_destroy(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return rc;
 }
 
-int
-cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+/* Run QMP @command, which changes nothing we track, on a running @dom
+ * under a MODIFY job. */
+static int
+guest_command(CvgDriver *drv, CvgDomainObj *dom, const char *command)
 {
     int rc = -1;
 
-    /* DEFAULT (0) and ACPI_POWER_BTN (1) both mean the ACPI power button;
-     * there is no guest agent, initctl or paravirt channel. */
-    cvg_check_flags(flags, 1, -1);
     cvg_driver_lock(drv);
     if (check_active(dom) < 0 ||
         cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0)
         goto out;
     if (check_active(dom) == 0)
-        rc = cvg_qemu_monitor_command(drv, dom, "system_powerdown", NULL,
-                                      NULL);
+        rc = cvg_qemu_monitor_command(drv, dom, command, NULL, NULL);
     cvg_domain_job_end(drv, dom);
  out:
     cvg_driver_unlock(drv);
     return rc;
+}
+
+int
+cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    /* DEFAULT (0) and ACPI_POWER_BTN (1) both mean the ACPI power button;
+     * there is no guest agent, initctl or paravirt channel. */
+    cvg_check_flags(flags, 1, -1);
+    return guest_command(drv, dom, "system_powerdown");
+}
+
+int
+cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    /* A hard reset: the guest's state stays running (or paused) and QEMU's
+     * RESET event becomes the reboot event, as for a guest reboot. */
+    cvg_check_flags(flags, 0, -1);
+    return guest_command(drv, dom, "system_reset");
 }
 
 /* Run QMP @command on a running @dom under a MODIFY job, then put @dom in

@@ -14,6 +14,7 @@
 /* virDomainEventID values of the events the driver produces */
 enum {
     CVG_EVENT_ID_LIFECYCLE = 0,
+    CVG_EVENT_ID_REBOOT = 1,
     CVG_EVENT_ID_MIGRATION_ITERATION = 20,
     CVG_EVENT_ID_JOB_COMPLETED = 21,
 };
@@ -81,6 +82,7 @@ CvgDomainObj *cvg_driver_create_xml(CvgDriver *drv, const char *xml,
                                     unsigned int flags);
 int cvg_driver_destroy(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
+int cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom);
 int cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom);
 char *cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom,

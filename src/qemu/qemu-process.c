@@ -261,6 +261,10 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
                                    CVG_EVENT_SUSPENDED_PAUSED);
             cvg_driver_save_status(drv, dom);
         }
+    } else if (strcmp(name, "RESET") == 0) {
+        /* A guest reboot or system_reset: libvirt's reboot event.  The
+         * run state does not change. */
+        cvg_driver_queue_job_event(drv, dom, CVG_EVENT_ID_REBOOT, 0, NULL);
     } else if (strcmp(name, "MIGRATION") == 0 ||
                strcmp(name, "MIGRATION_PASS") == 0) {
         cvg_migration_handle_event(drv, dom, name, data);

@@ -70,6 +70,13 @@ xdr_cvg_remote_domain_destroy_args(XDR *xdrs, CvgRemoteDomainDestroyArgs *a)
 }
 
 bool_t
+xdr_cvg_remote_domain_flags_args(XDR *xdrs, CvgRemoteDomainFlagsArgs *a)
+{
+    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
+           xdr_u_int(xdrs, &a->flags);
+}
+
+bool_t
 xdr_cvg_remote_domain_get_xml_desc_args(XDR *xdrs,
                                         CvgRemoteDomainGetXmlDescArgs *a)
 {
@@ -658,6 +665,14 @@ xdr_cvg_remote_domain_event_callback_lifecycle_msg(
 }
 
 bool_t
+xdr_cvg_remote_domain_event_callback_reboot_msg(
+    XDR *xdrs, CvgRemoteDomainEventCallbackRebootMsg *a)
+{
+    return xdr_int(xdrs, &a->callbackID) &&
+           xdr_cvg_wire_domain(xdrs, &a->dom);
+}
+
+bool_t
 xdr_cvg_remote_domain_define_xml_flags_args(
     XDR *xdrs, CvgRemoteDomainDefineXmlFlagsArgs *a)
 {
@@ -825,6 +840,7 @@ static const CvgRemoteProcInfo procedures[] = {
     P_A(DOMAIN_DESTROY_FLAGS, domain_destroy_flags, DomainDestroyFlags),
     P_AR(DOMAIN_MIGRATE_GET_MAX_SPEED,
         domain_migrate_get_max_speed, DomainMigrateGetMaxSpeed),
+    P_A(DOMAIN_RESET, domain_reset, DomainReset),
     P_A(DOMAIN_SHUTDOWN_FLAGS, domain_shutdown_flags, DomainShutdownFlags),
     P_AR(CONNECT_LIST_ALL_DOMAINS,
         connect_list_all_domains, ConnectListAllDomains),
@@ -845,6 +861,8 @@ static const CvgRemoteProcInfo procedures[] = {
         connect_domain_event_callback_deregister_any, ConnectDomainEventCallbackDeregisterAny),
     P_M(DOMAIN_EVENT_CALLBACK_LIFECYCLE,
         domain_event_callback_lifecycle, DomainEventCallbackLifecycle),
+    P_M(DOMAIN_EVENT_CALLBACK_REBOOT,
+        domain_event_callback_reboot, DomainEventCallbackReboot),
     P_AR(DOMAIN_DEFINE_XML_FLAGS,
         domain_define_xml_flags, DomainDefineXmlFlags),
     P_M(DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION,

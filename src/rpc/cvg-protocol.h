@@ -66,6 +66,7 @@ typedef enum {
     CVG_PROC_DOMAIN_UNDEFINE_FLAGS = 231,
     CVG_PROC_DOMAIN_DESTROY_FLAGS = 234,
     CVG_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED = 242,
+    CVG_PROC_DOMAIN_RESET = 245,
     CVG_PROC_DOMAIN_SHUTDOWN_FLAGS = 258,
     CVG_PROC_CONNECT_LIST_ALL_DOMAINS = 273,
     CVG_PROC_DOMAIN_GET_JOB_STATS = 298,
@@ -77,6 +78,7 @@ typedef enum {
     CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY = 316,
     CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY = 317,
     CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
+    CVG_PROC_DOMAIN_EVENT_CALLBACK_REBOOT = 319,
     CVG_PROC_DOMAIN_DEFINE_XML_FLAGS = 350,
     CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION = 359,
     CVG_PROC_CONNECT_REGISTER_CLOSE_CALLBACK = 360,
@@ -88,6 +90,16 @@ typedef enum {
     CVG_PROC_DOMAIN_ABORT_JOB_FLAGS = 442,
     CVG_PROC_LAST = 443,  /* one past the highest number defined here */
 } CvgRemoteProcedure;
+
+/* { dom, flags }: the args of procedures that take a domain and flags
+ * only.  Such procedures name it through a typedef and a #define of their
+ * xdr_ procedure, so the dispatch tables' token pasting finds them. */
+typedef struct {
+    CvgWireDomain dom;
+    u_int flags;
+} CvgRemoteDomainFlagsArgs;
+bool_t xdr_cvg_remote_domain_flags_args(XDR *xdrs,
+                                        CvgRemoteDomainFlagsArgs *a);
 
 /* 1 CONNECT_OPEN args */
 typedef struct {
@@ -623,6 +635,10 @@ typedef struct {
 bool_t xdr_cvg_remote_domain_shutdown_flags_args(
     XDR *xdrs, CvgRemoteDomainShutdownFlagsArgs *a);
 
+/* 245 DOMAIN_RESET args */
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainResetArgs;
+#define xdr_cvg_remote_domain_reset_args xdr_cvg_remote_domain_flags_args
+
 /* 273 CONNECT_LIST_ALL_DOMAINS args */
 typedef struct {
     int need_results;
@@ -772,6 +788,15 @@ typedef struct {
 } CvgRemoteDomainEventCallbackLifecycleMsg;
 bool_t xdr_cvg_remote_domain_event_callback_lifecycle_msg(
     XDR *xdrs, CvgRemoteDomainEventCallbackLifecycleMsg *a);
+
+/* 319 DOMAIN_EVENT_CALLBACK_REBOOT msg: callbackID, then libvirt's
+ * { dom } struct, flattened */
+typedef struct {
+    int callbackID;
+    CvgWireDomain dom;
+} CvgRemoteDomainEventCallbackRebootMsg;
+bool_t xdr_cvg_remote_domain_event_callback_reboot_msg(
+    XDR *xdrs, CvgRemoteDomainEventCallbackRebootMsg *a);
 
 /* 350 DOMAIN_DEFINE_XML_FLAGS args */
 typedef struct {

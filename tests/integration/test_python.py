@@ -103,6 +103,8 @@ class TestConnection(PyBase):
             self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, ro.defineXML,
                                     self.xml("other"))
             self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, rdom.undefine)
+            self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, rdom.reset,
+                                    msg_re="virDomainReset")
         finally:
             ro.close()
         self.assertEqual(dom.isActive(), 0)
@@ -261,6 +263,7 @@ class TestErrors(PyBase):
         self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.XMLDesc, 1 << 20)
         self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.undefineFlags,
                                 1 << 30)
+        self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.reset, 1)
         self.assertEqual(dom.isPersistent(), 1)
 
     def test_xml_not_wellformed(self):
@@ -327,6 +330,8 @@ class TestErrors(PyBase):
                                 msg_re="domain is not running")
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.suspend)
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.resume)
+        self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.reset, 0,
+                                msg_re="domain is not running")
         dom.create()
         self.assertLibvirtError(
             L.VIR_ERR_OPERATION_INVALID, dom.create,
@@ -389,6 +394,48 @@ class TestEvents(PyBase):
         self.conn.defineXML(self.xml("quiet"))
         time.sleep(1.0)
         self.assertEqual(len(got), 6, got)
+
+    def test_reboot_event(self):
+        """reset() of a running (and of a paused) guest: reboot events for
+        that domain only, its state unchanged."""
+        got = []
+        cond = threading.Condition()
+
+        def cb(conn, dom, opaque):
+            with cond:
+                got.append((dom.name(), opaque))
+                cond.notify_all()
+
+        dom = self.conn.defineXML(self.xml())
+        other = self.conn.defineXML(self.xml("other",
+                                             console=self.console + ".o"))
+        cbid = self.conn.domainEventRegisterAny(
+            dom, L.VIR_DOMAIN_EVENT_ID_REBOOT, cb, "tag")
+        try:
+            dom.create()
+            other.create()
+            self.assertEqual(dom.reset(0), 0)
+            with cond:
+                self.assertTrue(cond.wait_for(lambda: got, 15),
+                                "no reboot event")
+            self.assertEqual(dom.state(), [L.VIR_DOMAIN_RUNNING,
+                                           L.VIR_DOMAIN_RUNNING_BOOTED])
+            other.reset(0)
+            dom.suspend()
+            n = len(got)
+            dom.reset(0)
+            with cond:
+                self.assertTrue(cond.wait_for(lambda: len(got) > n, 15),
+                                "no reboot event while paused")
+            self.assertEqual(dom.state(), [L.VIR_DOMAIN_PAUSED,
+                                           L.VIR_DOMAIN_PAUSED_USER])
+            time.sleep(0.5)
+            self.assertEqual(set(got), {("pyvm", "tag")}, got)
+        finally:
+            self.conn.domainEventDeregisterAny(cbid)
+            for d in (dom, other):
+                if d.isActive():
+                    d.destroy()
 
     def test_event_domain_filter(self):
         """A callback registered for one domain sees only that domain."""

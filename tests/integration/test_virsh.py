@@ -100,6 +100,20 @@ class VirshBase(unittest.TestCase):
                             f"{p.stdout}")
         return p
 
+    def wait_event_client(self, out):
+        """Wait until the 'virsh event --all' writing to @out is registered:
+        define/undefine a throw-away domain until its events show up."""
+        probe_xml = os.path.join(self.d.dir, "probe.xml")
+        with open(probe_xml, "w") as f:
+            f.write(guest_xml("probe", self.console + ".probe"))
+
+        def registered():
+            self.virsh("define", probe_xml)
+            self.virsh("undefine", "probe")
+            with open(out) as f:
+                return "domain 'probe': Undefined Removed" in f.read()
+        wait_for(registered, 20, interval=0.1, what="virsh event ready")
+
     def define(self):
         p = self.virsh("define", self.xmlfile)
         self.assertIn(f"Domain '{self.name}' defined from {self.xmlfile}",
@@ -269,18 +283,7 @@ class TestEvents(VirshBase):
                  "--loop", "--timeout", "60"],
                 stdout=f, stderr=subprocess.STDOUT)
         try:
-            # Wait until the event client is registered: define/undefine a
-            # throw-away domain until its events show up.
-            probe_xml = os.path.join(self.d.dir, "probe.xml")
-            with open(probe_xml, "w") as f:
-                f.write(guest_xml("probe", self.console + ".probe"))
-
-            def registered():
-                self.virsh("define", probe_xml)
-                self.virsh("undefine", "probe")
-                with open(out) as f:
-                    return "domain 'probe': Undefined Removed" in f.read()
-            wait_for(registered, 20, interval=0.1, what="virsh event ready")
+            self.wait_event_client(out)
             with open(out) as f:
                 skip = len(f.read())
 
@@ -319,6 +322,54 @@ class TestEvents(VirshBase):
         self.assertIn(f"events received: {n}", text)
 
 
+    def test_reset_reboots_guest(self):
+        """virsh reset: a hard reset; the guest boots again, the domain
+        stays running with the same id, and 'virsh event' sees reboot
+        events and nothing else."""
+        self.define()
+        self.virsh("start", self.name)
+        domid = self.virsh("domid", self.name).stdout.strip()
+        wait_console(self.console, count=1, timeout=60)
+        self.assertEqual(len(console_lines(self.console, "dirtier: start")),
+                         1)
+        out = os.path.join(self.d.dir, "events.out")
+        with open(out, "w") as f:
+            ev = subprocess.Popen(
+                ["stdbuf", "-oL", VIRSH, "-c", self.d.uri, "event",
+                 "--all", "--loop", "--timeout", "120"],
+                stdout=f, stderr=subprocess.STDOUT)
+        try:
+            self.wait_event_client(out)
+            with open(out) as f:
+                skip = len(f.read())
+            p = self.virsh("reset", self.name)
+            self.assertIn(f"Domain '{self.name}' was reset", p.stdout)
+            want = f"event 'reboot' for domain '{self.name}'"
+            wait_for(lambda: want in open(out).read()[skip:], 15,
+                     what="reboot event")
+            self.assertEqual(self.domstate(), "running (booted)")
+            self.assertEqual(self.virsh("domid", self.name).stdout.strip(),
+                             domid)
+            # The guest ran its /init again from the start.
+            wait_for(lambda: len(console_lines(self.console,
+                                               "dirtier: start")) == 2,
+                     90, what="second boot on the console")
+            # Every QEMU RESET is a reboot event, as in libvirt: the host's
+            # reset, then usually the firmware's own on the way up.
+            time.sleep(0.5)
+            with open(out) as f:
+                lines = f.read()[skip:].strip().splitlines()
+            self.assertTrue(lines)
+            self.assertEqual(set(lines), {want}, "only reboot events")
+        finally:
+            ev.send_signal(signal.SIGINT)
+            try:
+                ev.wait(10)
+            except subprocess.TimeoutExpired:
+                ev.kill()
+                ev.wait()
+
+
 class TestErrors(VirshBase):
 
     def test_dominfo_unknown(self):
@@ -340,7 +391,7 @@ class TestErrors(VirshBase):
 
     def test_not_running_operations(self):
         self.define()
-        for cmd in ("destroy", "suspend", "resume"):
+        for cmd in ("destroy", "suspend", "resume", "reset"):
             p = self.virsh_fail(cmd, self.name)
             self.assertIn("Requested operation is not valid: "
                           "domain is not running", p.stderr, cmd)
