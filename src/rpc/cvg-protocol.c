@@ -77,14 +77,6 @@ xdr_cvg_remote_domain_flags_args(XDR *xdrs, CvgRemoteDomainFlagsArgs *a)
 }
 
 bool_t
-xdr_cvg_remote_domain_get_xml_desc_args(XDR *xdrs,
-                                        CvgRemoteDomainGetXmlDescArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_get_xml_desc_ret(XDR *xdrs,
                                        CvgRemoteDomainGetXmlDescRet *a)
 {
@@ -400,14 +392,6 @@ xdr_cvg_remote_connect_domain_event_deregister_any_args(
 }
 
 bool_t
-xdr_cvg_remote_domain_has_managed_save_image_args(
-    XDR *xdrs, CvgRemoteDomainHasManagedSaveImageArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_has_managed_save_image_ret(
     XDR *xdrs, CvgRemoteDomainHasManagedSaveImageRet *a)
 {
@@ -415,26 +399,10 @@ xdr_cvg_remote_domain_has_managed_save_image_ret(
 }
 
 bool_t
-xdr_cvg_remote_domain_snapshot_num_args(XDR *xdrs,
-                                        CvgRemoteDomainSnapshotNumArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_snapshot_num_ret(XDR *xdrs,
                                        CvgRemoteDomainSnapshotNumRet *a)
 {
     return xdr_int(xdrs, &a->num);
-}
-
-bool_t
-xdr_cvg_remote_domain_create_with_flags_args(
-    XDR *xdrs, CvgRemoteDomainCreateWithFlagsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
 }
 
 bool_t
@@ -467,13 +435,6 @@ xdr_cvg_remote_domain_migrate_set_max_speed_args(
 }
 
 bool_t
-xdr_cvg_remote_domain_get_state_args(XDR *xdrs, CvgRemoteDomainGetStateArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_get_state_ret(XDR *xdrs, CvgRemoteDomainGetStateRet *a)
 {
     return xdr_int(xdrs, &a->state) &&
@@ -481,42 +442,10 @@ xdr_cvg_remote_domain_get_state_ret(XDR *xdrs, CvgRemoteDomainGetStateRet *a)
 }
 
 bool_t
-xdr_cvg_remote_domain_undefine_flags_args(XDR *xdrs,
-                                          CvgRemoteDomainUndefineFlagsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
-xdr_cvg_remote_domain_destroy_flags_args(XDR *xdrs,
-                                         CvgRemoteDomainDestroyFlagsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
-xdr_cvg_remote_domain_migrate_get_max_speed_args(
-    XDR *xdrs, CvgRemoteDomainMigrateGetMaxSpeedArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_migrate_get_max_speed_ret(
     XDR *xdrs, CvgRemoteDomainMigrateGetMaxSpeedRet *a)
 {
     return xdr_u_hyper(xdrs, &a->bandwidth);
-}
-
-bool_t
-xdr_cvg_remote_domain_shutdown_flags_args(XDR *xdrs,
-                                          CvgRemoteDomainShutdownFlagsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
 }
 
 bool_t
@@ -533,14 +462,6 @@ xdr_cvg_remote_connect_list_all_domains_ret(
 {
     return xdr_cvg_wire_domains(xdrs, &a->domains, CVG_RPC_DOMAIN_LIST_MAX) &&
            xdr_u_int(xdrs, &a->ret);
-}
-
-bool_t
-xdr_cvg_remote_domain_get_job_stats_args(XDR *xdrs,
-                                         CvgRemoteDomainGetJobStatsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
 }
 
 bool_t
@@ -713,14 +634,6 @@ xdr_cvg_remote_domain_event_callback_job_completed_msg(
 }
 
 bool_t
-xdr_cvg_remote_domain_migrate_get_max_downtime_args(
-    XDR *xdrs, CvgRemoteDomainMigrateGetMaxDowntimeArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_migrate_get_max_downtime_ret(
     XDR *xdrs, CvgRemoteDomainMigrateGetMaxDowntimeRet *a)
 {
@@ -728,26 +641,10 @@ xdr_cvg_remote_domain_migrate_get_max_downtime_ret(
 }
 
 bool_t
-xdr_cvg_remote_domain_get_messages_args(XDR *xdrs,
-                                        CvgRemoteDomainGetMessagesArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
-}
-
-bool_t
 xdr_cvg_remote_domain_get_messages_ret(XDR *xdrs,
                                        CvgRemoteDomainGetMessagesRet *a)
 {
     return xdr_cvg_wire_strings(xdrs, &a->msgs, CVG_RPC_DOMAIN_MESSAGES_MAX);
-}
-
-bool_t
-xdr_cvg_remote_domain_abort_job_flags_args(XDR *xdrs,
-                                           CvgRemoteDomainAbortJobFlagsArgs *a)
-{
-    return xdr_cvg_wire_domain(xdrs, &a->dom) &&
-           xdr_u_int(xdrs, &a->flags);
 }
 
 typedef struct {

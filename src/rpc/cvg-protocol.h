@@ -173,12 +173,8 @@ bool_t xdr_cvg_remote_domain_destroy_args(XDR *xdrs,
                                           CvgRemoteDomainDestroyArgs *a);
 
 /* 14 DOMAIN_GET_XML_DESC args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainGetXmlDescArgs;
-bool_t xdr_cvg_remote_domain_get_xml_desc_args(
-    XDR *xdrs, CvgRemoteDomainGetXmlDescArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainGetXmlDescArgs;
+#define xdr_cvg_remote_domain_get_xml_desc_args xdr_cvg_remote_domain_flags_args
 
 /* 14 DOMAIN_GET_XML_DESC ret */
 typedef struct {
@@ -513,12 +509,8 @@ bool_t xdr_cvg_remote_connect_domain_event_deregister_any_args(
     XDR *xdrs, CvgRemoteConnectDomainEventDeregisterAnyArgs *a);
 
 /* 183 DOMAIN_HAS_MANAGED_SAVE_IMAGE args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainHasManagedSaveImageArgs;
-bool_t xdr_cvg_remote_domain_has_managed_save_image_args(
-    XDR *xdrs, CvgRemoteDomainHasManagedSaveImageArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainHasManagedSaveImageArgs;
+#define xdr_cvg_remote_domain_has_managed_save_image_args xdr_cvg_remote_domain_flags_args
 
 /* 183 DOMAIN_HAS_MANAGED_SAVE_IMAGE ret */
 typedef struct {
@@ -528,12 +520,8 @@ bool_t xdr_cvg_remote_domain_has_managed_save_image_ret(
     XDR *xdrs, CvgRemoteDomainHasManagedSaveImageRet *a);
 
 /* 187 DOMAIN_SNAPSHOT_NUM args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainSnapshotNumArgs;
-bool_t xdr_cvg_remote_domain_snapshot_num_args(
-    XDR *xdrs, CvgRemoteDomainSnapshotNumArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainSnapshotNumArgs;
+#define xdr_cvg_remote_domain_snapshot_num_args xdr_cvg_remote_domain_flags_args
 
 /* 187 DOMAIN_SNAPSHOT_NUM ret */
 typedef struct {
@@ -543,12 +531,8 @@ bool_t xdr_cvg_remote_domain_snapshot_num_ret(XDR *xdrs,
                                               CvgRemoteDomainSnapshotNumRet *a);
 
 /* 196 DOMAIN_CREATE_WITH_FLAGS args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainCreateWithFlagsArgs;
-bool_t xdr_cvg_remote_domain_create_with_flags_args(
-    XDR *xdrs, CvgRemoteDomainCreateWithFlagsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainCreateWithFlagsArgs;
+#define xdr_cvg_remote_domain_create_with_flags_args xdr_cvg_remote_domain_flags_args
 
 /* 196 DOMAIN_CREATE_WITH_FLAGS ret */
 typedef struct {
@@ -581,12 +565,8 @@ bool_t xdr_cvg_remote_domain_migrate_set_max_speed_args(
     XDR *xdrs, CvgRemoteDomainMigrateSetMaxSpeedArgs *a);
 
 /* 212 DOMAIN_GET_STATE args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainGetStateArgs;
-bool_t xdr_cvg_remote_domain_get_state_args(XDR *xdrs,
-                                            CvgRemoteDomainGetStateArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainGetStateArgs;
+#define xdr_cvg_remote_domain_get_state_args xdr_cvg_remote_domain_flags_args
 
 /* 212 DOMAIN_GET_STATE ret */
 typedef struct {
@@ -597,28 +577,16 @@ bool_t xdr_cvg_remote_domain_get_state_ret(XDR *xdrs,
                                            CvgRemoteDomainGetStateRet *a);
 
 /* 231 DOMAIN_UNDEFINE_FLAGS args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainUndefineFlagsArgs;
-bool_t xdr_cvg_remote_domain_undefine_flags_args(
-    XDR *xdrs, CvgRemoteDomainUndefineFlagsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainUndefineFlagsArgs;
+#define xdr_cvg_remote_domain_undefine_flags_args xdr_cvg_remote_domain_flags_args
 
 /* 234 DOMAIN_DESTROY_FLAGS args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainDestroyFlagsArgs;
-bool_t xdr_cvg_remote_domain_destroy_flags_args(
-    XDR *xdrs, CvgRemoteDomainDestroyFlagsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainDestroyFlagsArgs;
+#define xdr_cvg_remote_domain_destroy_flags_args xdr_cvg_remote_domain_flags_args
 
 /* 242 DOMAIN_MIGRATE_GET_MAX_SPEED args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainMigrateGetMaxSpeedArgs;
-bool_t xdr_cvg_remote_domain_migrate_get_max_speed_args(
-    XDR *xdrs, CvgRemoteDomainMigrateGetMaxSpeedArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainMigrateGetMaxSpeedArgs;
+#define xdr_cvg_remote_domain_migrate_get_max_speed_args xdr_cvg_remote_domain_flags_args
 
 /* 242 DOMAIN_MIGRATE_GET_MAX_SPEED ret */
 typedef struct {
@@ -628,12 +596,8 @@ bool_t xdr_cvg_remote_domain_migrate_get_max_speed_ret(
     XDR *xdrs, CvgRemoteDomainMigrateGetMaxSpeedRet *a);
 
 /* 258 DOMAIN_SHUTDOWN_FLAGS args; field order per libvirt 9.0 wire */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainShutdownFlagsArgs;
-bool_t xdr_cvg_remote_domain_shutdown_flags_args(
-    XDR *xdrs, CvgRemoteDomainShutdownFlagsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainShutdownFlagsArgs;
+#define xdr_cvg_remote_domain_shutdown_flags_args xdr_cvg_remote_domain_flags_args
 
 /* 245 DOMAIN_RESET args */
 typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainResetArgs;
@@ -657,12 +621,8 @@ bool_t xdr_cvg_remote_connect_list_all_domains_ret(
     XDR *xdrs, CvgRemoteConnectListAllDomainsRet *a);
 
 /* 298 DOMAIN_GET_JOB_STATS args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainGetJobStatsArgs;
-bool_t xdr_cvg_remote_domain_get_job_stats_args(
-    XDR *xdrs, CvgRemoteDomainGetJobStatsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainGetJobStatsArgs;
+#define xdr_cvg_remote_domain_get_job_stats_args xdr_cvg_remote_domain_flags_args
 
 /* 298 DOMAIN_GET_JOB_STATS ret */
 typedef struct {
@@ -839,12 +799,8 @@ bool_t xdr_cvg_remote_domain_event_callback_job_completed_msg(
     XDR *xdrs, CvgRemoteDomainEventCallbackJobCompletedMsg *a);
 
 /* 387 DOMAIN_MIGRATE_GET_MAX_DOWNTIME args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainMigrateGetMaxDowntimeArgs;
-bool_t xdr_cvg_remote_domain_migrate_get_max_downtime_args(
-    XDR *xdrs, CvgRemoteDomainMigrateGetMaxDowntimeArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainMigrateGetMaxDowntimeArgs;
+#define xdr_cvg_remote_domain_migrate_get_max_downtime_args xdr_cvg_remote_domain_flags_args
 
 /* 387 DOMAIN_MIGRATE_GET_MAX_DOWNTIME ret */
 typedef struct {
@@ -854,12 +810,8 @@ bool_t xdr_cvg_remote_domain_migrate_get_max_downtime_ret(
     XDR *xdrs, CvgRemoteDomainMigrateGetMaxDowntimeRet *a);
 
 /* 426 DOMAIN_GET_MESSAGES args; field order per libvirt 9.0 wire */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainGetMessagesArgs;
-bool_t xdr_cvg_remote_domain_get_messages_args(
-    XDR *xdrs, CvgRemoteDomainGetMessagesArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainGetMessagesArgs;
+#define xdr_cvg_remote_domain_get_messages_args xdr_cvg_remote_domain_flags_args
 
 /* 426 DOMAIN_GET_MESSAGES ret; field order per libvirt 9.0 wire */
 typedef struct {
@@ -869,12 +821,8 @@ bool_t xdr_cvg_remote_domain_get_messages_ret(XDR *xdrs,
                                               CvgRemoteDomainGetMessagesRet *a);
 
 /* 442 DOMAIN_ABORT_JOB_FLAGS args */
-typedef struct {
-    CvgWireDomain dom;
-    u_int flags;
-} CvgRemoteDomainAbortJobFlagsArgs;
-bool_t xdr_cvg_remote_domain_abort_job_flags_args(
-    XDR *xdrs, CvgRemoteDomainAbortJobFlagsArgs *a);
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainAbortJobFlagsArgs;
+#define xdr_cvg_remote_domain_abort_job_flags_args xdr_cvg_remote_domain_flags_args
 
 /* The procedure's name without prefix ("DOMAIN_GET_INFO"), or "UNKNOWN"
  * for one not defined here.  For logs. */
