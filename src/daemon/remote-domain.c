@@ -213,6 +213,15 @@ shutdown_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
 }
 
 static int
+reboot_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+{
+    CvgRemoteDomainRebootArgs *args = a;
+    GET_DOM(args);
+
+    return cvg_driver_reboot(DRV, dom, args->flags);
+}
+
+static int
 reset_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 {
     CvgRemoteDomainResetArgs *args = a;
@@ -432,6 +441,8 @@ const CvgRpcProcedure cvg_domain_procs[] = {
                DomainShutdownFlags, domain_shutdown_flags, RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_RESET, reset_dom, DomainReset, domain_reset,
                RW),
+    CVG_PROC_A(CVG_PROC_DOMAIN_REBOOT, reboot_dom, DomainReboot,
+               domain_reboot, RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_SUSPEND, suspend, DomainSuspend,
                domain_suspend, RW),
     CVG_PROC_A(CVG_PROC_DOMAIN_RESUME, resume, DomainResume, domain_resume,

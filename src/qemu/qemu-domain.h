@@ -58,12 +58,17 @@ typedef enum {
     CVG_EVENT_SUSPENDED = 3,
     CVG_EVENT_RESUMED = 4,
     CVG_EVENT_STOPPED = 5,
+    CVG_EVENT_SHUTDOWN = 6,
 } CvgLifecycleEvent;
 enum { CVG_EVENT_DEFINED_ADDED = 0, CVG_EVENT_DEFINED_UPDATED = 1 };
 enum { CVG_EVENT_UNDEFINED_REMOVED = 0 };
 enum { CVG_EVENT_STARTED_BOOTED = 0, CVG_EVENT_STARTED_MIGRATED = 1 };
 enum { CVG_EVENT_SUSPENDED_PAUSED = 0, CVG_EVENT_SUSPENDED_MIGRATED = 1 };
 enum { CVG_EVENT_RESUMED_UNPAUSED = 0, CVG_EVENT_RESUMED_MIGRATED = 1 };
+enum {
+    CVG_EVENT_SHUTDOWN_FINISHED = 0, CVG_EVENT_SHUTDOWN_GUEST = 1,
+    CVG_EVENT_SHUTDOWN_HOST = 2,
+};
 enum {
     CVG_EVENT_STOPPED_SHUTDOWN = 0, CVG_EVENT_STOPPED_DESTROYED = 1,
     CVG_EVENT_STOPPED_CRASHED = 2, CVG_EVENT_STOPPED_MIGRATED = 3,
@@ -105,6 +110,7 @@ typedef struct {
     int qemu_major, qemu_minor, qemu_micro;
     bool stopping;              /* we asked QEMU to go away */
     bool got_shutdown;          /* QEMU reported the guest powered off */
+    bool fake_reboot;           /* a reboot asked: the power-off resets */
     bool pty_queried;
     unsigned long long cpu_time_ns_base;
     GCond job_cond;

@@ -696,6 +696,100 @@ cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return guest_command(drv, dom, "system_powerdown");
 }
 
+/* QMP set-action: what QEMU does when the guest powers off (lock held). */
+static int
+set_shutdown_action(CvgDriver *drv, CvgDomainObj *dom, const char *action)
+{
+    json_object *args = json_object_new_object();
+    int rc;
+
+    json_object_object_add(args, "shutdown", json_object_new_string(action));
+    rc = cvg_qemu_monitor_command(drv, dom, "set-action", args, NULL);
+    json_object_put(args);
+    return rc;
+}
+
+int
+cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    int rc = -1;
+
+    /* DEFAULT (0) and ACPI_POWER_BTN (1): the power button, with QEMU told
+     * to pause instead of exiting when the guest powers off.  The SHUTDOWN
+     * event then resets and continues it (cvg_driver_fake_reboot_start):
+     * libvirt's "fake reboot".  A guest that ignores the button does not
+     * reboot, as with libvirt. */
+    cvg_check_flags(flags, 1, -1);
+    cvg_driver_lock(drv);
+    if (check_active(dom) < 0 ||
+        cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0)
+        goto out;
+    if (check_active(dom) == 0 &&
+        set_shutdown_action(drv, dom, "pause") == 0) {
+        dom->fake_reboot = true;
+        rc = cvg_qemu_monitor_command(drv, dom, "system_powerdown", NULL,
+                                      NULL);
+        if (rc < 0 && !dom->got_shutdown) {
+            dom->fake_reboot = false;
+            if (dom->mon)
+                (void)set_shutdown_action(drv, dom, "poweroff");
+        }
+    }
+    cvg_domain_job_end(drv, dom);
+ out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+static gpointer
+fake_reboot_thread(gpointer data)
+{
+    CvgDomainObj *dom = data;
+    CvgDriver *drv = dom->driver;
+    int rc = -1;
+
+    cvg_driver_lock(drv);
+    if (check_active(dom) == 0 &&
+        cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) == 0) {
+        if (check_active(dom) == 0 &&
+            cvg_qemu_monitor_command(drv, dom, "system_reset", NULL,
+                                     NULL) == 0 &&
+            set_shutdown_action(drv, dom, "poweroff") == 0 &&
+            cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0) {
+            dom->got_shutdown = false;
+            cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                     CVG_RUNNING_BOOTED);
+            cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                                   CVG_EVENT_RESUMED_UNPAUSED);
+            cvg_driver_save_status(drv, dom);
+            rc = 0;
+        }
+        dom->fake_reboot = false;
+        /* A guest left powered off and paused would hang there: finish
+         * the shutdown it asked for instead. */
+        if (rc < 0 && cvg_domain_obj_is_active(dom)) {
+            const CvgError *err = cvg_error_last();
+
+            g_warning("reboot of '%s' failed: %s; shutting it off",
+                      dom->def->name, err ? err->message : "?");
+            cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_SHUTDOWN,
+                                  CVG_EVENT_STOPPED_SHUTDOWN);
+        }
+        cvg_domain_job_end(drv, dom);
+    }
+    dom->fake_reboot = false;
+    cvg_driver_unlock(drv);
+    cvg_domain_obj_unref(dom);
+    return NULL;
+}
+
+void
+cvg_driver_fake_reboot_start(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom)
+{
+    cvg_domain_obj_ref(dom);
+    g_thread_unref(g_thread_new("fake-reboot", fake_reboot_thread, dom));
+}
+
 int
 cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 {

@@ -250,7 +250,25 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
 
     cvg_driver_lock(drv);
     if (strcmp(name, "SHUTDOWN") == 0) {
-        dom->got_shutdown = true;
+        /* The guest powered off (or QEMU was told to quit): libvirt's
+         * SHUTDOWN lifecycle event, once.  QEMU then exits, or, during a
+         * reboot, pauses for us to reset it. */
+        gboolean guest = FALSE;
+
+        if (!dom->got_shutdown && !dom->stopping) {
+            dom->got_shutdown = true;
+            cvg_domain_obj_set_state(dom, CVG_DOMAIN_SHUTDOWN,
+                                     CVG_SHUTDOWN_UNKNOWN);
+            if (!data || !cvg_json_get_bool(data, "guest", &guest))
+                cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN,
+                                       CVG_EVENT_SHUTDOWN_FINISHED);
+            else
+                cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN,
+                                       guest ? CVG_EVENT_SHUTDOWN_GUEST :
+                                               CVG_EVENT_SHUTDOWN_HOST);
+            if (dom->fake_reboot)
+                cvg_driver_fake_reboot_start(drv, dom);
+        }
     } else if (strcmp(name, "STOP") == 0) {
         /* Pauses we ask for are recorded by the job that asked. */
         if (dom->job == CVG_JOB_NONE && dom->async_job == CVG_ASYNC_NONE &&

@@ -737,6 +737,7 @@ static const CvgRemoteProcInfo procedures[] = {
     P_A(DOMAIN_DESTROY_FLAGS, domain_destroy_flags, DomainDestroyFlags),
     P_AR(DOMAIN_MIGRATE_GET_MAX_SPEED,
         domain_migrate_get_max_speed, DomainMigrateGetMaxSpeed),
+    P_A(DOMAIN_REBOOT, domain_reboot, DomainReboot),
     P_A(DOMAIN_RESET, domain_reset, DomainReset),
     P_A(DOMAIN_SHUTDOWN_FLAGS, domain_shutdown_flags, DomainShutdownFlags),
     P_AR(CONNECT_LIST_ALL_DOMAINS,

@@ -35,6 +35,7 @@ typedef enum {
     CVG_PROC_DOMAIN_LOOKUP_BY_NAME = 23,
     CVG_PROC_DOMAIN_LOOKUP_BY_UUID = 24,
     CVG_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS = 25,
+    CVG_PROC_DOMAIN_REBOOT = 27,
     CVG_PROC_DOMAIN_RESUME = 28,
     CVG_PROC_DOMAIN_SET_AUTOSTART = 29,
     CVG_PROC_DOMAIN_SHUTDOWN = 33,
@@ -598,6 +599,10 @@ bool_t xdr_cvg_remote_domain_migrate_get_max_speed_ret(
 /* 258 DOMAIN_SHUTDOWN_FLAGS args; field order per libvirt 9.0 wire */
 typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainShutdownFlagsArgs;
 #define xdr_cvg_remote_domain_shutdown_flags_args xdr_cvg_remote_domain_flags_args
+
+/* 27 DOMAIN_REBOOT args */
+typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainRebootArgs;
+#define xdr_cvg_remote_domain_reboot_args xdr_cvg_remote_domain_flags_args
 
 /* 245 DOMAIN_RESET args */
 typedef CvgRemoteDomainFlagsArgs CvgRemoteDomainResetArgs;

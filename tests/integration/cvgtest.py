@@ -138,8 +138,10 @@ class Daemon:
 
 
 def guest_xml(name, console, mem_mib=128, dirty_mib=16, rate=16,
-              verify=False, extra_cmdline="", uuid=None, metadata=None):
-    """A direct-kernel-boot test guest running the dirtier."""
+              verify=False, extra_cmdline="", uuid=None, metadata=None,
+              acpi=False):
+    """A direct-kernel-boot test guest running the dirtier.  With @acpi it
+    has ACPI and powers off on the power button (virsh shutdown/reboot)."""
     cmdline = (f"console=ttyS0 quiet panic=-1 dirty.mib={dirty_mib} "
                f"dirty.rate={rate}")
     if verify:
@@ -148,6 +150,7 @@ def guest_xml(name, console, mem_mib=128, dirty_mib=16, rate=16,
         cmdline += " " + extra_cmdline
     uuid_el = f"  <uuid>{uuid}</uuid>\n" if uuid else ""
     meta = f"  <metadata>{metadata}</metadata>\n" if metadata else ""
+    features = "  <features>\n    <acpi/>\n  </features>\n" if acpi else ""
     return f"""<domain type='qemu'>
   <name>{name}</name>
 {uuid_el}{meta}  <memory unit='MiB'>{mem_mib}</memory>
@@ -158,7 +161,7 @@ def guest_xml(name, console, mem_mib=128, dirty_mib=16, rate=16,
     <initrd>{GUEST}/initrd.img</initrd>
     <cmdline>{cmdline}</cmdline>
   </os>
-  <devices>
+{features}  <devices>
     <serial type='file'>
       <source path='{console}'/>
     </serial>

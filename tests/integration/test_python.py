@@ -105,6 +105,8 @@ class TestConnection(PyBase):
             self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, rdom.undefine)
             self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, rdom.reset,
                                     msg_re="virDomainReset")
+            self.assertLibvirtError(L.VIR_ERR_OPERATION_DENIED, rdom.reboot,
+                                    0, msg_re="virDomainReboot")
         finally:
             ro.close()
         self.assertEqual(dom.isActive(), 0)
@@ -264,6 +266,13 @@ class TestErrors(PyBase):
         self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.undefineFlags,
                                 1 << 30)
         self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.reset, 1)
+        # Only the ACPI power button: no guest agent, initctl, signal or
+        # paravirt channel.
+        for f in (L.VIR_DOMAIN_REBOOT_GUEST_AGENT, L.VIR_DOMAIN_REBOOT_INITCTL,
+                  L.VIR_DOMAIN_REBOOT_SIGNAL, L.VIR_DOMAIN_REBOOT_PARAVIRT):
+            self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.reboot, f)
+            self.assertLibvirtError(L.VIR_ERR_INVALID_ARG, dom.shutdownFlags,
+                                    f)
         self.assertEqual(dom.isPersistent(), 1)
 
     def test_xml_not_wellformed(self):
@@ -331,6 +340,8 @@ class TestErrors(PyBase):
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.suspend)
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.resume)
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.reset, 0,
+                                msg_re="domain is not running")
+        self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.reboot, 0,
                                 msg_re="domain is not running")
         dom.create()
         self.assertLibvirtError(

@@ -332,42 +332,121 @@ class TestEvents(VirshBase):
         wait_console(self.console, count=1, timeout=60)
         self.assertEqual(len(console_lines(self.console, "dirtier: start")),
                          1)
+        ev, out, skip = self.start_event_client()
+        p = self.virsh("reset", self.name)
+        self.assertIn(f"Domain '{self.name}' was reset", p.stdout)
+        want = f"event 'reboot' for domain '{self.name}'"
+        wait_for(lambda: want in self.events_since(out, skip), 15,
+                 what="reboot event")
+        self.assertEqual(self.domstate(), "running (booted)")
+        self.assertEqual(self.virsh("domid", self.name).stdout.strip(),
+                         domid)
+        # The guest ran its /init again from the start.
+        wait_for(lambda: len(console_lines(self.console,
+                                           "dirtier: start")) == 2,
+                 90, what="second boot on the console")
+        # Every QEMU RESET is a reboot event, as in libvirt: the host's
+        # reset, then usually the firmware's own on the way up.
+        time.sleep(0.5)
+        self.assertEqual(set(self.events_since(out, skip)), {want},
+                         "only reboot events")
+
+    def start_event_client(self):
+        """A 'virsh event --all --loop' writing to a file, registered: returns
+        (process, path, offset of the first event after registration)."""
         out = os.path.join(self.d.dir, "events.out")
         with open(out, "w") as f:
             ev = subprocess.Popen(
                 ["stdbuf", "-oL", VIRSH, "-c", self.d.uri, "event",
                  "--all", "--loop", "--timeout", "120"],
                 stdout=f, stderr=subprocess.STDOUT)
+        self.addCleanup(self.stop_event_client, ev)
+        self.wait_event_client(out)
+        with open(out) as f:
+            return ev, out, len(f.read())
+
+    @staticmethod
+    def stop_event_client(ev):
+        ev.send_signal(signal.SIGINT)
         try:
-            self.wait_event_client(out)
-            with open(out) as f:
-                skip = len(f.read())
-            p = self.virsh("reset", self.name)
-            self.assertIn(f"Domain '{self.name}' was reset", p.stdout)
-            want = f"event 'reboot' for domain '{self.name}'"
-            wait_for(lambda: want in open(out).read()[skip:], 15,
-                     what="reboot event")
-            self.assertEqual(self.domstate(), "running (booted)")
-            self.assertEqual(self.virsh("domid", self.name).stdout.strip(),
-                             domid)
-            # The guest ran its /init again from the start.
-            wait_for(lambda: len(console_lines(self.console,
-                                               "dirtier: start")) == 2,
-                     90, what="second boot on the console")
-            # Every QEMU RESET is a reboot event, as in libvirt: the host's
-            # reset, then usually the firmware's own on the way up.
-            time.sleep(0.5)
-            with open(out) as f:
-                lines = f.read()[skip:].strip().splitlines()
-            self.assertTrue(lines)
-            self.assertEqual(set(lines), {want}, "only reboot events")
-        finally:
-            ev.send_signal(signal.SIGINT)
-            try:
-                ev.wait(10)
-            except subprocess.TimeoutExpired:
-                ev.kill()
-                ev.wait()
+            ev.wait(10)
+        except subprocess.TimeoutExpired:
+            ev.kill()
+            ev.wait()
+
+    def events_since(self, out, skip):
+        with open(out) as f:
+            return [l.strip() for l in f.read()[skip:].splitlines()]
+
+    def start_acpi_guest(self):
+        with open(self.xmlfile, "w") as f:
+            f.write(guest_xml(self.name, self.console, acpi=True))
+        self.define()
+        self.virsh("start", self.name)
+        wait_console(self.console, count=1, timeout=60)
+
+    def test_shutdown_acpi_guest(self):
+        """virsh shutdown presses the power button; a guest with ACPI powers
+        off: libvirt's two events, 'shut off (shutdown)', QEMU gone."""
+        self.start_acpi_guest()
+        pid = self.status_pid()
+        ev, out, skip = self.start_event_client()
+        p = self.virsh("shutdown", self.name)
+        self.assertIn(f"Domain '{self.name}' is being shutdown", p.stdout)
+        wait_for(lambda: self.domstate() == "shut off (shutdown)", 30,
+                 what="shut off (shutdown)")
+        wait_for(lambda: not pid_alive(pid), 10, what=f"QEMU {pid} to exit")
+        self.assertIn("dirtier: power button, powering off",
+                      console_lines(self.console))
+        pre = f"event 'lifecycle' for domain '{self.name}': "
+        wait_for(lambda: len(self.events_since(out, skip)) >= 2, 10,
+                 what="2 events")
+        time.sleep(0.5)
+        self.assertEqual(self.events_since(out, skip),
+                         [pre + "Shutdown Finished after guest request",
+                          pre + "Stopped Shutdown"])
+
+    def test_shutdown_ignored_without_acpi(self):
+        """Without <acpi/> the button does nothing, as with libvirt: the call
+        succeeds and the guest keeps running."""
+        self.define()
+        self.virsh("start", self.name)
+        n = len(wait_console(self.console, count=2, timeout=60))
+        self.virsh("shutdown", self.name)
+        wait_console(self.console, count=n + 3, timeout=30)
+        self.assertEqual(self.domstate(), "running (booted)")
+
+    def test_reboot_acpi_guest(self):
+        """virsh reboot: the guest powers off, convergd resets and continues
+        the same QEMU (libvirt's fake reboot): same id and pid, the guest
+        boots again, and virsh event shows libvirt's sequence."""
+        self.start_acpi_guest()
+        pid = self.status_pid()
+        domid = self.virsh("domid", self.name).stdout.strip()
+        ev, out, skip = self.start_event_client()
+        p = self.virsh("reboot", self.name)
+        self.assertIn(f"Domain '{self.name}' is being rebooted", p.stdout)
+        wait_for(lambda: len(console_lines(self.console, "dirtier: start"))
+                 == 2, 90, what="second boot on the console")
+        self.assertEqual(self.domstate(), "running (booted)")
+        self.assertEqual(self.virsh("domid", self.name).stdout.strip(), domid)
+        self.assertEqual(self.status_pid(), pid)
+        self.assertTrue(pid_alive(pid))
+        pre = f"event 'lifecycle' for domain '{self.name}': "
+        reboot = f"event 'reboot' for domain '{self.name}'"
+        time.sleep(0.5)
+        lines = self.events_since(out, skip)
+        self.assertEqual(lines[0], pre + "Shutdown Finished after guest "
+                         "request", lines)
+        self.assertIn(pre + "Resumed Unpaused", lines)
+        self.assertIn(reboot, lines)
+        self.assertEqual(set(lines) - {reboot},
+                         {pre + "Shutdown Finished after guest request",
+                          pre + "Resumed Unpaused"}, lines)
+        # After the reboot the power button shuts it off for good.
+        self.virsh("shutdown", self.name)
+        wait_for(lambda: self.domstate() == "shut off (shutdown)", 30,
+                 what="shut off after the reboot")
 
 
 class TestErrors(VirshBase):
@@ -391,7 +470,8 @@ class TestErrors(VirshBase):
 
     def test_not_running_operations(self):
         self.define()
-        for cmd in ("destroy", "suspend", "resume", "reset"):
+        for cmd in ("destroy", "suspend", "resume", "reset", "reboot",
+                    "shutdown"):
             p = self.virsh_fail(cmd, self.name)
             self.assertIn("Requested operation is not valid: "
                           "domain is not running", p.stderr, cmd)

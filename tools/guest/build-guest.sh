@@ -5,7 +5,8 @@
 #
 # The kernel is Debian's cloud kernel, fetched with `apt-get download` and
 # unpacked with `dpkg-deb -x` -- it is never installed on the host.  The
-# initramfs holds only /init (the static dirtier) and /dev, /proc, /sys.
+# initramfs holds only /init (the static dirtier), /dev, /proc, /sys and, in
+# /modules, the two kernel modules the ACPI power button needs.
 # Idempotent: does nothing when the outputs are up to date.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 OUTDIR=${1:-$REPO_ROOT/build/guest}
 CC=${CC:-gcc}
 KPKG_META=${GUEST_KERNEL_META:-linux-image-cloud-amd64}
+GUEST_MODULES="evdev button"
 
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
@@ -69,6 +71,15 @@ fetch_kernel() {
     dpkg-deb -x "$deb" "$TMP/x"
     vmlinuz=("$TMP"/x/boot/vmlinuz-*)
     [ -f "${vmlinuz[0]}" ] || die "no boot/vmlinuz-* in $deb"
+    # The power button needs two modules of the same build (the cloud
+    # kernel has them as modules, not built in).
+    mkdir -p "$OUTDIR/modules"
+    for m in $GUEST_MODULES; do
+        local ko
+        ko=$(find "$TMP"/x/lib/modules -name "$m.ko" | head -n 1)
+        [ -n "$ko" ] || die "no $m.ko in $deb"
+        cp "$ko" "$OUTDIR/modules/$m.ko"
+    done
     cp "${vmlinuz[0]}" "$OUTDIR/vmlinuz.tmp.$$"
     mv "$OUTDIR/vmlinuz.tmp.$$" "$OUTDIR/vmlinuz"
     # shellcheck disable=SC2016  # dpkg-deb expands these, not the shell
@@ -77,11 +88,12 @@ fetch_kernel() {
     log "kernel: $(cat "$OUTDIR/kernel-version.txt")"
 }
 
-if [ -s "$OUTDIR/vmlinuz" ]; then
-    :
-else
-    fetch_kernel
-fi
+have_kernel=1
+[ -s "$OUTDIR/vmlinuz" ] || have_kernel=0
+for m in $GUEST_MODULES; do
+    [ -s "$OUTDIR/modules/$m.ko" ] || have_kernel=0
+done
+[ "$have_kernel" = 1 ] || fetch_kernel
 
 # ---------------------------------------------------------------- initrd
 SRC=$SCRIPT_DIR/dirtier.c
@@ -91,6 +103,9 @@ if [ ! -s "$OUTDIR/initrd.img" ] || [ ! -x "$OUTDIR/dirtier" ] ||
    [ "$0" -nt "$OUTDIR/initrd.img" ]; then
     need_initrd=1
 fi
+for m in $GUEST_MODULES; do
+    [ "$OUTDIR/modules/$m.ko" -nt "$OUTDIR/initrd.img" ] && need_initrd=1
+done
 
 if [ "$need_initrd" = 1 ]; then
     command -v "$CC" >/dev/null || die "$CC not found"
@@ -101,8 +116,11 @@ if [ "$need_initrd" = 1 ]; then
 
     tmpdir
     root=$TMP/root
-    mkdir -p "$root/dev" "$root/proc" "$root/sys"
+    mkdir -p "$root/dev" "$root/proc" "$root/sys" "$root/modules"
     cp "$OUTDIR/dirtier" "$root/init"
+    for m in $GUEST_MODULES; do
+        cp "$OUTDIR/modules/$m.ko" "$root/modules/"
+    done
     chmod 0755 "$root/init"
     chmod 0755 "$root/dev" "$root/proc" "$root/sys"
     log "writing initrd.img"

@@ -16,6 +16,11 @@
  *   dirtier: t=<s> rate=<MiB/s> MiB/s pages=<n> set=<N> MiB target=<R> MiB/s verify_errors=<e>
  *
  * PID 1 must never exit: on a fatal error it prints a message and idles.
+ *
+ * The ACPI power button powers the guest off (virsh shutdown, and virsh
+ * reboot through convergd's fake reboot): a child process loads evdev.ko and
+ * button.ko from /modules and waits on the "Power Button" input devices.
+ *   dirtier: power button, powering off
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,9 +30,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <linux/input.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +142,104 @@ static void setup_console(void)
         if (fd > STDERR_FILENO)
             close(fd);
         return;
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* power button                                                        */
+
+#define MAX_BUTTONS 4
+
+static void load_module(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0) {
+        out("dirtier: warning: %s: %s\n", path, strerror(errno));
+        return;
+    }
+    if (syscall(SYS_finit_module, fd, "", 0) != 0 && errno != EEXIST)
+        out("dirtier: warning: loading %s: %s\n", path, strerror(errno));
+    close(fd);
+}
+
+/* Open every input device named "Power Button"; returns how many. */
+static int open_power_buttons(struct pollfd *fds)
+{
+    DIR *dir = opendir("/sys/class/input");
+    struct dirent *e;
+    int n = 0;
+
+    if (!dir)
+        return 0;
+    while ((e = readdir(dir)) && n < MAX_BUTTONS) {
+        char path[300], name[64] = "";
+        ssize_t len;
+        int fd;
+
+        if (strncmp(e->d_name, "event", 5) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/sys/class/input/%s/device/name",
+                 e->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        len = read(fd, name, sizeof(name) - 1);
+        close(fd);
+        if (len <= 0 || strncmp(name, "Power Button", 12) != 0)
+            continue;
+        snprintf(path, sizeof(path), "/dev/input/%s", e->d_name);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        fds[n].fd = fd;
+        fds[n].events = POLLIN;
+        n++;
+    }
+    closedir(dir);
+    return n;
+}
+
+/* In a child process (PID 1 must keep dirtying): power off when the ACPI
+ * power button is pressed.  Without the modules or the device, only a
+ * warning: the guest then ignores the button, as many real guests do. */
+static void watch_power_button(void)
+{
+    struct pollfd fds[MAX_BUTTONS];
+    int n = 0;
+
+    if (fork() != 0)
+        return;
+    /* No ACPI (no <acpi/> in the domain XML): there is no button. */
+    if (access("/sys/firmware/acpi", F_OK) != 0)
+        _exit(0);
+    load_module("/modules/evdev.ko");
+    load_module("/modules/button.ko");
+    /* Devices appear as the driver probes; devtmpfs makes the nodes. */
+    for (int i = 0; i < 50 && n == 0; i++) {
+        n = open_power_buttons(fds);
+        if (n == 0)
+            usleep(100000);
+    }
+    if (n == 0) {
+        out("dirtier: warning: no power button device\n");
+        _exit(0);
+    }
+    for (;;) {
+        struct input_event ev;
+
+        if (poll(fds, (nfds_t)n, -1) <= 0)
+            continue;
+        for (int i = 0; i < n; i++) {
+            if (!(fds[i].revents & POLLIN))
+                continue;
+            if (read(fds[i].fd, &ev, sizeof(ev)) == (ssize_t)sizeof(ev) &&
+                ev.type == EV_KEY && ev.code == KEY_POWER && ev.value == 1) {
+                out("dirtier: power button, powering off\n");
+                sync();
+                reboot(RB_POWER_OFF);
+            }
+        }
     }
 }
 
@@ -430,6 +538,7 @@ int main(void)
     /* End whatever the firmware left on the current console line (with
      * "quiet", SeaBIOS escapes precede us), so every line starts "dirtier: ". */
     out("\n");
+    watch_power_button();
     parse_cmdline(&p);
     g_seed = mix64(p.seed ^ UINT64_C(0x5eed5eed5eed5eed));
 
