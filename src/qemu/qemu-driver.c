@@ -687,15 +687,6 @@ guest_command(CvgDriver *drv, CvgDomainObj *dom, const char *command)
     return rc;
 }
 
-int
-cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
-{
-    /* DEFAULT (0) and ACPI_POWER_BTN (1) both mean the ACPI power button;
-     * there is no guest agent, initctl or paravirt channel. */
-    cvg_check_flags(flags, 1, -1);
-    return guest_command(drv, dom, "system_powerdown");
-}
-
 /* QMP set-action: what QEMU does when the guest powers off (lock held). */
 static int
 set_shutdown_action(CvgDriver *drv, CvgDomainObj *dom, const char *action)
@@ -709,36 +700,55 @@ set_shutdown_action(CvgDriver *drv, CvgDomainObj *dom, const char *action)
     return rc;
 }
 
-int
-cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+/* Press the ACPI power button.  For a @reboot, QEMU is first told to pause
+ * instead of exiting when the guest powers off; the SHUTDOWN event then
+ * resets and continues it (cvg_driver_fake_reboot_start): libvirt's "fake
+ * reboot".  A shutdown undoes a reboot still pending, as in libvirt.  A
+ * guest that ignores the button keeps running, as with libvirt. */
+static int
+power_button(CvgDriver *drv, CvgDomainObj *dom, bool reboot)
 {
     int rc = -1;
 
-    /* DEFAULT (0) and ACPI_POWER_BTN (1): the power button, with QEMU told
-     * to pause instead of exiting when the guest powers off.  The SHUTDOWN
-     * event then resets and continues it (cvg_driver_fake_reboot_start):
-     * libvirt's "fake reboot".  A guest that ignores the button does not
-     * reboot, as with libvirt. */
-    cvg_check_flags(flags, 1, -1);
     cvg_driver_lock(drv);
     if (check_active(dom) < 0 ||
         cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0)
         goto out;
-    if (check_active(dom) == 0 &&
-        set_shutdown_action(drv, dom, "pause") == 0) {
-        dom->fake_reboot = true;
-        rc = cvg_qemu_monitor_command(drv, dom, "system_powerdown", NULL,
-                                      NULL);
-        if (rc < 0 && !dom->got_shutdown) {
-            dom->fake_reboot = false;
-            if (dom->mon)
-                (void)set_shutdown_action(drv, dom, "poweroff");
-        }
+    if (check_active(dom) < 0)
+        goto end;
+    /* Only a reboot, or a shutdown undoing one, changes QEMU's action. */
+    if ((reboot || dom->fake_reboot) &&
+        set_shutdown_action(drv, dom, reboot ? "pause" : "poweroff") < 0)
+        goto end;
+    dom->fake_reboot = reboot;
+    rc = cvg_qemu_monitor_command(drv, dom, "system_powerdown", NULL, NULL);
+    if (rc < 0 && reboot && !dom->got_shutdown) {
+        dom->fake_reboot = false;
+        if (dom->mon)
+            (void)set_shutdown_action(drv, dom, "poweroff");
     }
+ end:
     cvg_domain_job_end(drv, dom);
  out:
     cvg_driver_unlock(drv);
     return rc;
+}
+
+int
+cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    /* DEFAULT (0) and ACPI_POWER_BTN (1) both mean the ACPI power button;
+     * there is no guest agent, initctl or paravirt channel. */
+    cvg_check_flags(flags, 1, -1);
+    return power_button(drv, dom, false);
+}
+
+int
+cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    /* As shutdown: DEFAULT (0) and ACPI_POWER_BTN (1). */
+    cvg_check_flags(flags, 1, -1);
+    return power_button(drv, dom, true);
 }
 
 static gpointer

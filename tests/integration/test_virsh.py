@@ -310,12 +310,7 @@ class TestEvents(VirshBase):
             self.assertEqual(got(), want, "unexpected extra events")
             self.assertIsNone(ev.poll(), "virsh event exited early")
         finally:
-            ev.send_signal(signal.SIGINT)
-            try:
-                ev.wait(10)
-            except subprocess.TimeoutExpired:
-                ev.kill()
-                ev.wait()
+            self.stop_event_client(ev)
         with open(out) as f:
             text = f.read()
         n = len(re.findall(r"^event 'lifecycle' for domain", text, re.M))
@@ -447,6 +442,23 @@ class TestEvents(VirshBase):
         self.virsh("shutdown", self.name)
         wait_for(lambda: self.domstate() == "shut off (shutdown)", 30,
                  what="shut off after the reboot")
+
+
+    def test_shutdown_cancels_pending_reboot(self):
+        """A reboot the guest has not acted on yet (it is paused) is undone
+        by a later shutdown, as in libvirt: on resume the guest powers off
+        and stays off."""
+        self.start_acpi_guest()
+        pid = self.status_pid()
+        self.virsh("suspend", self.name)
+        self.virsh("reboot", self.name)
+        self.virsh("shutdown", self.name)
+        self.virsh("resume", self.name)
+        wait_for(lambda: self.domstate() == "shut off (shutdown)", 30,
+                 what="shut off (shutdown)")
+        wait_for(lambda: not pid_alive(pid), 10, what=f"QEMU {pid} to exit")
+        self.assertEqual(len(console_lines(self.console, "dirtier: start")),
+                         1)
 
 
 class TestErrors(VirshBase):
