@@ -37,8 +37,8 @@
 
 #include "cvg-error.h"
 #include "testutils.h"
+#include "testutils-driver.h"
 #include "testutils-params.h"
-#include "testutils-qmp.h"
 
 #include <glib/gstdio.h>
 #include <errno.h>
@@ -49,7 +49,6 @@
 
 #define DATADIR "qemumigrationconvdata"
 #define MIGRATE_URI "tcp:127.0.0.1:49152"
-#define OPEN_TIMEOUT_MS 5000
 /* How long the domjobabort thread waits for data to move. */
 #define ABORT_WAIT_US (5 * G_TIME_SPAN_SECOND)
 
@@ -92,34 +91,6 @@ load_setup(const char *path, CaseSetup *setup)
 
 /* ---- what the driver reported ---- */
 
-typedef struct {
-    GMutex lock;
-    GString *log;
-} EventLog;
-
-static const char *
-lifecycle_name(int event)
-{
-    static const char *const names[] = {
-        "defined", "undefined", "started", "suspended", "resumed", "stopped",
-    };
-
-    return event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event]
-                                                          : "unknown";
-}
-
-static const char *
-state_name(int state)
-{
-    static const char *const names[] = {
-        "nostate", "running", "blocked", "paused", "shutdown", "shutoff",
-        "crashed", "pmsuspended",
-    };
-
-    return state >= 0 && state < (int)G_N_ELEMENTS(names) ? names[state]
-                                                          : "unknown";
-}
-
 static const char *
 job_type_name(int type)
 {
@@ -129,32 +100,6 @@ job_type_name(int type)
 
     return type >= 0 && type < (int)G_N_ELEMENTS(names) ? names[type]
                                                         : "unknown";
-}
-
-/* The driver's event sink: runs in whichever thread drops the lock. */
-static void
-event_sink(const CvgDriverEvent *ev, void *opaque)
-{
-    EventLog *evlog = opaque;
-
-    g_mutex_lock(&evlog->lock);
-    switch (ev->event_id) {
-    case CVG_EVENT_ID_LIFECYCLE:
-        g_string_append_printf(evlog->log, "event lifecycle %s %d\n",
-                               lifecycle_name(ev->event), ev->detail);
-        break;
-    case CVG_EVENT_ID_MIGRATION_ITERATION:
-        g_string_append_printf(evlog->log, "event migration-iteration %d\n",
-                               ev->iteration);
-        break;
-    case CVG_EVENT_ID_JOB_COMPLETED:
-        g_string_append_printf(evlog->log, "event job-completed\n");
-        break;
-    default:
-        g_string_append_printf(evlog->log, "event id %d\n", ev->event_id);
-        break;
-    }
-    g_mutex_unlock(&evlog->lock);
 }
 
 /* QEMU's migration events reach the job as qemu-process.c's monitor
@@ -177,23 +122,6 @@ static const CvgQmpCallbacks monitor_callbacks = {
     .event = monitor_event,
     .eof = NULL,
 };
-
-static void
-append_result(GString *out, const char *what, int rc)
-{
-    const CvgError *err = cvg_error_last();
-
-    if (rc == 0 && !err)
-        g_string_append_printf(out, "%s: rc 0\n", what);
-    else if (rc == 0)
-        g_string_append_printf(out, "%s: rc 0 with error %d: %s\n", what,
-                               err->code, err->message);
-    else if (err)
-        g_string_append_printf(out, "%s: error %d: %s\n", what, err->code,
-                               err->message);
-    else
-        g_string_append_printf(out, "%s: rc %d without an error\n", what, rc);
-}
 
 static bool
 varies(const char *field)
@@ -271,95 +199,12 @@ abort_thread(gpointer opaque)
         g_usleep(2 * 1000);
     }
     cvg_error_reset();
-    append_result(aj->log, "domjobabort",
+    cvg_test_append_result(aj->log, "domjobabort",
                   cvg_migration_abort(aj->drv, aj->dom, 0));
     return NULL;
 }
 
 /* ---- one case ---- */
-
-/* cvg_driver_free() quits the QMP loop with g_main_loop_quit(), which
- * g_main_loop_run() undoes if its thread has not started yet: the free then
- * waits forever for that thread.  A daemon's driver lives long enough; a
- * case that fails in Begin frees it within a millisecond, so wait for the
- * loop to run first. */
-static void
-wait_for_monitor_loop(CvgDriver *drv)
-{
-    while (!g_main_loop_is_running(drv->mon_loop))
-        g_usleep(1000);
-}
-
-static void
-remove_tree(const char *path)
-{
-    if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) &&
-        g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
-        const char *ent;
-
-        while (dir && (ent = g_dir_read_name(dir))) {
-            g_autofree char *child = g_build_filename(path, ent, NULL);
-
-            remove_tree(child);
-        }
-    }
-    if (g_remove(path) < 0)
-        fprintf(stderr, "cannot remove %s: %s\n", path, g_strerror(errno));
-}
-
-/* A running domain in @drv whose QEMU is a peer playing @script (returned
- * in *@ret_peer). */
-static CvgDomainObj *
-start_domain(CvgDriver *drv, const char *script, CvgTestQmpPeer **ret_peer)
-{
-    g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
-    g_autofree char *xml = cvg_test_load_file(xml_path);
-    g_autoptr(CvgDomainDef) def = NULL;
-    g_autoptr(CvgDomainObj) dom = NULL;
-    CvgTestQmpPeer *peer;
-    CvgQmp *mon;
-    int fd = -1;
-    int rc;
-
-    if (!xml)
-        return NULL;
-    if (!(def = cvg_domain_def_parse_string(xml, 0))) {
-        fprintf(stderr, "%s: %s\n", xml_path, cvg_error_last()->message);
-        return NULL;
-    }
-    dom = cvg_domain_obj_new(&def);
-    cvg_driver_lock(drv);
-    if ((rc = cvg_driver_add(drv, dom)) == 0) {
-        /* Running as far as the driver can tell; pid 0 means there is no
-         * process for Confirm's kill to hit. */
-        dom->id = drv->next_id++;
-        dom->pid = 0;
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_BOOTED);
-    }
-    cvg_driver_unlock(drv);
-    if (rc < 0) {
-        fprintf(stderr, "cannot add the domain: %s\n",
-                cvg_error_last()->message);
-        return NULL;
-    }
-    if (!(peer = cvg_test_qmp_peer_start(script, &fd)))
-        return NULL;
-    if (!(mon = cvg_qmp_open_fd(fd, drv->mon_ctx, &monitor_callbacks, dom,
-                                OPEN_TIMEOUT_MS))) {
-        fprintf(stderr, "cannot open the monitor: %s\n",
-                cvg_error_last()->message);
-        cvg_test_qmp_peer_finish(peer);
-        return NULL;
-    }
-    cvg_driver_lock(drv);
-    dom->mon = mon;
-    cvg_qmp_get_version(mon, &dom->qemu_major, &dom->qemu_minor,
-                        &dom->qemu_micro);
-    cvg_driver_unlock(drv);
-    *ret_peer = peer;
-    return g_steal_pointer(&dom);
-}
 
 /* Begin, Perform, Confirm; one line each into @out. */
 static void
@@ -379,7 +224,7 @@ run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
     cvg_error_reset();
     rc = cvg_migration_begin(drv, dom, setup->params, setup->flags, out,
                              &bcookie, &blen, &xml);
-    append_result(out, "begin", rc);
+    cvg_test_append_result(out, "begin", rc);
     if (rc < 0)
         return;
 
@@ -389,7 +234,7 @@ run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
     /* The destination's cookie is optional: none here. */
     rc = cvg_migration_perform(drv, dom, MIGRATE_URI, NULL, 0, setup->flags,
                                &pcookie, &plen);
-    append_result(out, "perform", rc);
+    cvg_test_append_result(out, "perform", rc);
     if (aborter) {
         g_thread_join(aborter);
         g_string_append(out, abort_log->str);
@@ -398,7 +243,7 @@ run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
     cancelled = rc < 0 || setup->confirm_cancelled;
     cvg_error_reset();
     rc = cvg_migration_confirm(drv, dom, NULL, 0, setup->flags, cancelled);
-    append_result(out, cancelled ? "confirm cancelled" : "confirm", rc);
+    cvg_test_append_result(out, cancelled ? "confirm cancelled" : "confirm", rc);
 }
 
 static int
@@ -409,16 +254,15 @@ test_case(const void *data)
         cvg_test_case_path(DATADIR, name, ".params");
     g_autofree char *script = cvg_test_case_path(DATADIR, name, ".reply");
     g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
+    g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
+    g_autofree char *events = NULL;
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     g_autoptr(CvgTypedParamList) stats = NULL;
-    g_autoptr(CvgDaemonConfig) cfg = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
-    g_autoptr(GError) gerr = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
-    g_autofree char *tmp = NULL;
     CaseSetup setup = { .params = params };
-    EventLog evlog;
     CvgTestQmpPeer *peer = NULL;
+    CvgTestDriver *t;
     CvgDriver *drv;
     CvgQmp *mon;
     int stats_type = CVG_JOB_TYPE_NONE;
@@ -426,22 +270,11 @@ test_case(const void *data)
 
     if (load_setup(params_path, &setup) < 0)
         return -1;
-    if (!(tmp = g_dir_make_tmp("cvg-migconv-XXXXXX", &gerr))) {
-        fprintf(stderr, "%s\n", gerr->message);
+    if (!(t = cvg_test_driver_new("cvg-migconv")))
         return -1;
-    }
-    g_mutex_init(&evlog.lock);
-    evlog.log = g_string_new(NULL);
-    cfg = cvg_daemon_config_new();
-    g_free(cfg->state_dir);
-    cfg->state_dir = g_strdup(tmp);
-    if (!(drv = cvg_driver_new(&cfg, event_sink, &evlog))) {
-        fprintf(stderr, "cannot create the driver: %s\n",
-                cvg_error_last() ? cvg_error_last()->message : "?");
-        goto cleanup;
-    }
-    wait_for_monitor_loop(drv);
-    if (!(dom = start_domain(drv, script, &peer)))
+    drv = t->drv;
+    if (!(dom = cvg_test_driver_start_domain(t, xml_path, script,
+                                             &monitor_callbacks, &peer)))
         goto cleanup;
 
     run_migration(drv, dom, &setup, out);
@@ -449,7 +282,7 @@ test_case(const void *data)
     /* QEMU goes away: the peer checks that nothing more was sent. */
     cvg_driver_lock(drv);
     g_string_append_printf(out, "state %s reason %d\n",
-                           state_name(dom->state), dom->reason);
+                           cvg_test_state_name(dom->state), dom->reason);
     mon = g_steal_pointer(&dom->mon);
     dom->stopping = true;
     cvg_driver_unlock(drv);
@@ -460,9 +293,8 @@ test_case(const void *data)
         goto cleanup;
     }
 
-    g_mutex_lock(&evlog.lock);
-    g_string_append(out, evlog.log->str);
-    g_mutex_unlock(&evlog.lock);
+    events = cvg_test_driver_events(t);
+    g_string_append(out, events);
     cvg_error_reset();
     if (cvg_migration_get_job_stats(drv, dom, CVG_JOB_STATS_COMPLETED |
                                     CVG_JOB_STATS_KEEP_COMPLETED,
@@ -477,12 +309,9 @@ test_case(const void *data)
 
  cleanup:
     /* Closes a monitor still open, which ends a script still playing. */
-    cvg_driver_free(drv);
+    cvg_test_driver_free(t);
     if (peer)
         cvg_test_qmp_peer_finish(peer);
-    g_string_free(evlog.log, TRUE);
-    g_mutex_clear(&evlog.lock);
-    remove_tree(tmp);
     return ret;
 }
 
