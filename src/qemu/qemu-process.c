@@ -299,7 +299,7 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
     cvg_driver_unlock(drv);
 }
 
-static const CvgQmpCallbacks monitor_callbacks = {
+const CvgQmpCallbacks cvg_qemu_process_monitor_callbacks = {
     .event = monitor_event,
     .eof = monitor_eof,
 };
@@ -451,7 +451,8 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
 
     /* Connecting can take seconds: don't hold the lock meanwhile. */
     cvg_driver_unlock(drv);
-    mon = cvg_qmp_open(qmp, drv->mon_ctx, &monitor_callbacks, dom,
+    mon = cvg_qmp_open(qmp, drv->mon_ctx,
+                       &cvg_qemu_process_monitor_callbacks, dom,
                        MONITOR_OPEN_TIMEOUT_MS);
     cvg_driver_lock(drv);
     if (!mon) {
@@ -525,7 +526,8 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     if (!pid_alive(dom->pid))
         return -1;
     cvg_driver_unlock(drv);
-    mon = cvg_qmp_open(qmp, drv->mon_ctx, &monitor_callbacks, dom, 3000);
+    mon = cvg_qmp_open(qmp, drv->mon_ctx,
+                       &cvg_qemu_process_monitor_callbacks, dom, 3000);
     cvg_driver_lock(drv);
     if (!mon)
         return -1;

@@ -4,7 +4,12 @@
 #pragma once
 
 #include "qemu-driver.h"
+#include "qemu-monitor.h"
 #include "cvg-json.h"
+
+/* What a domain's monitor does with QEMU's events and its going away
+ * (exposed for tests that stand a scripted QEMU in for the real one). */
+extern const CvgQmpCallbacks cvg_qemu_process_monitor_callbacks;
 
 /* virDomainCreateFlags we honour */
 #define CVG_START_PAUSED 1

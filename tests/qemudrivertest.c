@@ -1,0 +1,190 @@
+/*
+ * qemudrivertest.c: guest power and reset calls against a scripted QEMU
+ *
+ * Each case NAME in tests/qemudriverdata/ runs driver calls on a running
+ * domain (qemudriverdata/domain.xml) whose QEMU is the scripted QMP peer of
+ * testutils-qmp.h behind the daemon's own monitor callbacks, so QEMU's
+ * SHUTDOWN, STOP, RESET and RESUME events take the real paths.
+ *
+ *   NAME.calls  one call per line, run in order:
+ *                 shutdown FLAGS | reboot FLAGS | reset FLAGS
+ *                 suspend | resume
+ *                 settle     wait (at most 10 s) until no reboot is pending
+ *                            and no job runs: a fake reboot has finished
+ *                 events N   wait (at most 10 s) until N events came
+ *   NAME.reply  the whole QMP conversation, from the handshake to
+ *               "wait-close" (the test closes the monitor at the end, if
+ *               the driver has not already)
+ *   NAME.out    one line per call ("reboot: rc 0" or "reboot: error CODE:
+ *               MESSAGE"), then the domain's state and reason, then the
+ *               events in order.  CVG_TEST_REGENERATE=1 rewrites it.
+ */
+#include "qemu-process.h"
+
+#include "cvg-error.h"
+#include "testutils.h"
+#include "testutils-driver.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DATADIR "qemudriverdata"
+#define SETTLE_US (10 * G_TIME_SPAN_SECOND)
+
+static int
+settle(CvgDriver *drv, CvgDomainObj *dom)
+{
+    gint64 deadline = g_get_monotonic_time() + SETTLE_US;
+
+    for (;;) {
+        bool busy;
+
+        cvg_driver_lock(drv);
+        busy = dom->fake_reboot || dom->job != CVG_JOB_NONE;
+        cvg_driver_unlock(drv);
+        if (!busy)
+            return 0;
+        if (g_get_monotonic_time() > deadline) {
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
+                             "a reboot or a job is still running");
+            return -1;
+        }
+        g_usleep(2000);
+    }
+}
+
+static int
+wait_events(CvgTestDriver *t, guint n)
+{
+    gint64 deadline = g_get_monotonic_time() + SETTLE_US;
+
+    for (;;) {
+        g_autofree char *events = cvg_test_driver_events(t);
+        guint have = 0;
+
+        for (const char *p = events; (p = strchr(p, '\n')); p++)
+            have++;
+        if (have >= n)
+            return 0;
+        if (g_get_monotonic_time() > deadline) {
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
+                             "%u of %u events", have, n);
+            return -1;
+        }
+        g_usleep(2000);
+    }
+}
+
+/* Run one line of NAME.calls; its result goes into @out. */
+static int
+run_call(CvgTestDriver *t, CvgDomainObj *dom, const char *line, GString *out)
+{
+    CvgDriver *drv = t->drv;
+    g_auto(GStrv) w = g_strsplit(line, " ", -1);
+    unsigned int flags = 0;
+    int rc;
+
+    if (!w[0])
+        return 0;
+    if (w[1])
+        flags = (unsigned int)strtoul(w[1], NULL, 0);
+    cvg_error_reset();
+    if (strcmp(w[0], "shutdown") == 0)
+        rc = cvg_driver_shutdown(drv, dom, flags);
+    else if (strcmp(w[0], "reboot") == 0)
+        rc = cvg_driver_reboot(drv, dom, flags);
+    else if (strcmp(w[0], "reset") == 0)
+        rc = cvg_driver_reset(drv, dom, flags);
+    else if (strcmp(w[0], "suspend") == 0)
+        rc = cvg_driver_suspend(drv, dom);
+    else if (strcmp(w[0], "resume") == 0)
+        rc = cvg_driver_resume(drv, dom);
+    else if (strcmp(w[0], "settle") == 0)
+        rc = settle(drv, dom);
+    else if (strcmp(w[0], "events") == 0)
+        rc = wait_events(t, flags);
+    else {
+        fprintf(stderr, "unknown call '%s'\n", line);
+        return -1;
+    }
+    cvg_test_append_result(out, line, rc);
+    return 0;
+}
+
+static int
+test_case(const void *data)
+{
+    const char *name = data;
+    g_autofree char *calls_path = cvg_test_case_path(DATADIR, name, ".calls");
+    g_autofree char *script = cvg_test_case_path(DATADIR, name, ".reply");
+    g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
+    g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
+    g_autofree char *calls = cvg_test_load_file(calls_path);
+    g_autofree char *events = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(CvgDomainObj) dom = NULL;
+    g_autoptr(GString) out = g_string_new(NULL);
+    CvgTestQmpPeer *peer = NULL;
+    CvgTestDriver *t;
+    CvgDriver *drv;
+    CvgQmp *mon;
+    int ret = -1;
+
+    if (!calls)
+        return -1;
+    if (!(t = cvg_test_driver_new("cvg-drvtest")))
+        return -1;
+    drv = t->drv;
+    if (!(dom = cvg_test_driver_start_domain(
+              t, xml_path, script, &cvg_qemu_process_monitor_callbacks,
+              &peer)))
+        goto cleanup;
+
+    lines = g_strsplit(calls, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        if (run_call(t, dom, g_strstrip(lines[i]), out) < 0)
+            goto cleanup;
+    }
+
+    /* QEMU goes away, unless the driver stopped it already: the peer
+     * checks that nothing more was sent. */
+    cvg_driver_lock(drv);
+    g_string_append_printf(out, "state %s reason %d\n",
+                           cvg_test_state_name(dom->state), dom->reason);
+    mon = g_steal_pointer(&dom->mon);
+    dom->stopping = true;
+    cvg_driver_unlock(drv);
+    if (mon)
+        cvg_qmp_close(mon);
+    if (cvg_test_qmp_peer_finish(g_steal_pointer(&peer)) < 0) {
+        fprintf(stderr, "%s: the conversation differs from the script\n",
+                name);
+        goto cleanup;
+    }
+    events = cvg_test_driver_events(t);
+    g_string_append(out, events);
+    ret = cvg_test_compare_file(out_path, out->str);
+
+ cleanup:
+    cvg_test_driver_free(t);
+    if (peer)
+        cvg_test_qmp_peer_finish(peer);
+    return ret;
+}
+
+int
+main(void)
+{
+    g_autofree char *dir = cvg_test_srcpath(DATADIR);
+    g_autoptr(GPtrArray) cases = cvg_test_list_cases(dir, ".calls");
+
+    if (cases->len == 0) {
+        fprintf(stderr, "no cases in %s\n", dir);
+        return EXIT_FAILURE;
+    }
+    for (size_t i = 0; i < cases->len; i++)
+        cvg_test_run(g_ptr_array_index(cases, i), test_case,
+                     g_ptr_array_index(cases, i));
+    return cvg_test_finish();
+}
