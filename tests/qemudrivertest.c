@@ -121,21 +121,17 @@ test_case(const void *data)
     g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
     g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
     g_autofree char *calls = cvg_test_load_file(calls_path);
-    g_autofree char *events = NULL;
     g_auto(GStrv) lines = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
     CvgTestQmpPeer *peer = NULL;
     CvgTestDriver *t;
-    CvgDriver *drv;
-    CvgQmp *mon;
     int ret = -1;
 
     if (!calls)
         return -1;
     if (!(t = cvg_test_driver_new("cvg-drvtest")))
         return -1;
-    drv = t->drv;
     if (!(dom = cvg_test_driver_start_domain(
               t, xml_path, script, &cvg_qemu_process_monitor_callbacks,
               &peer)))
@@ -147,24 +143,8 @@ test_case(const void *data)
             goto cleanup;
     }
 
-    /* QEMU goes away, unless the driver stopped it already: the peer
-     * checks that nothing more was sent. */
-    cvg_driver_lock(drv);
-    g_string_append_printf(out, "state %s reason %d\n",
-                           cvg_test_state_name(dom->state), dom->reason);
-    mon = g_steal_pointer(&dom->mon);
-    dom->stopping = true;
-    cvg_driver_unlock(drv);
-    if (mon)
-        cvg_qmp_close(mon);
-    if (cvg_test_qmp_peer_finish(g_steal_pointer(&peer)) < 0) {
-        fprintf(stderr, "%s: the conversation differs from the script\n",
-                name);
-        goto cleanup;
-    }
-    events = cvg_test_driver_events(t);
-    g_string_append(out, events);
-    ret = cvg_test_compare_file(out_path, out->str);
+    if (cvg_test_driver_end_case(t, dom, &peer, name, out) == 0)
+        ret = cvg_test_compare_file(out_path, out->str);
 
  cleanup:
     cvg_test_driver_free(t);

@@ -255,7 +255,6 @@ test_case(const void *data)
     g_autofree char *script = cvg_test_case_path(DATADIR, name, ".reply");
     g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
     g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
-    g_autofree char *events = NULL;
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     g_autoptr(CvgTypedParamList) stats = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
@@ -264,7 +263,6 @@ test_case(const void *data)
     CvgTestQmpPeer *peer = NULL;
     CvgTestDriver *t;
     CvgDriver *drv;
-    CvgQmp *mon;
     int stats_type = CVG_JOB_TYPE_NONE;
     int ret = -1;
 
@@ -279,22 +277,8 @@ test_case(const void *data)
 
     run_migration(drv, dom, &setup, out);
 
-    /* QEMU goes away: the peer checks that nothing more was sent. */
-    cvg_driver_lock(drv);
-    g_string_append_printf(out, "state %s reason %d\n",
-                           cvg_test_state_name(dom->state), dom->reason);
-    mon = g_steal_pointer(&dom->mon);
-    dom->stopping = true;
-    cvg_driver_unlock(drv);
-    cvg_qmp_close(mon);
-    if (cvg_test_qmp_peer_finish(g_steal_pointer(&peer)) < 0) {
-        fprintf(stderr, "%s: the conversation differs from the script\n",
-                name);
+    if (cvg_test_driver_end_case(t, dom, &peer, name, out) < 0)
         goto cleanup;
-    }
-
-    events = cvg_test_driver_events(t);
-    g_string_append(out, events);
     cvg_error_reset();
     if (cvg_migration_get_job_stats(drv, dom, CVG_JOB_STATS_COMPLETED |
                                     CVG_JOB_STATS_KEEP_COMPLETED,

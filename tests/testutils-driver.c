@@ -77,6 +77,33 @@ cvg_test_driver_events(CvgTestDriver *t)
     return s;
 }
 
+int
+cvg_test_driver_end_case(CvgTestDriver *t, CvgDomainObj *dom,
+                         CvgTestQmpPeer **peer, const char *name,
+                         GString *out)
+{
+    CvgDriver *drv = t->drv;
+    g_autofree char *events = NULL;
+    CvgQmp *mon;
+
+    cvg_driver_lock(drv);
+    g_string_append_printf(out, "state %s reason %d\n",
+                           cvg_test_state_name(dom->state), dom->reason);
+    mon = g_steal_pointer(&dom->mon);
+    dom->stopping = true;
+    cvg_driver_unlock(drv);
+    if (mon)
+        cvg_qmp_close(mon);
+    if (cvg_test_qmp_peer_finish(g_steal_pointer(peer)) < 0) {
+        fprintf(stderr, "%s: the conversation differs from the script\n",
+                name);
+        return -1;
+    }
+    events = cvg_test_driver_events(t);
+    g_string_append(out, events);
+    return 0;
+}
+
 void
 cvg_test_append_result(GString *out, const char *what, int rc)
 {

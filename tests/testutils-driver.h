@@ -45,6 +45,15 @@ CvgDomainObj *cvg_test_driver_start_domain(CvgTestDriver *t,
 /* The events so far (g_free it). */
 char *cvg_test_driver_events(CvgTestDriver *t);
 
+/* End a case: append "state NAME reason N" to @out, close @dom's monitor
+ * (unless the driver already did), wait for the peer in *@peer to finish
+ * its script (it checks that nothing more was sent) and append the events.
+ * -1 with a message on stderr when the conversation differed from the
+ * script.  *@peer is consumed either way. */
+int cvg_test_driver_end_case(CvgTestDriver *t, CvgDomainObj *dom,
+                             CvgTestQmpPeer **peer, const char *name,
+                             GString *out);
+
 /* virDomainState as a word: "running", "paused", "shutoff"... */
 const char *cvg_test_state_name(int state);
 
