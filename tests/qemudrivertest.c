@@ -11,7 +11,9 @@
  *                 suspend | resume
  *                 settle     wait (at most 10 s) until no reboot is pending
  *                            and no job runs: a fake reboot has finished
- *                 events N   wait (at most 10 s) until N events came
+ *                 events N   wait (at most 10 s) until N events came: the
+ *                            driver delivers events after dropping its
+ *                            lock, so "settle" alone may see them late
  *   NAME.reply  the whole QMP conversation, from the handshake to
  *               "wait-close" (the test closes the monitor at the end, if
  *               the driver has not already)

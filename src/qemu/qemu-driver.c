@@ -830,9 +830,13 @@ change_run_state(CvgDriver *drv, CvgDomainObj *dom, const char *command,
     }
     if (cvg_qemu_monitor_command(drv, dom, command, NULL, NULL) == 0 &&
         check_active(dom) == 0) {
-        cvg_domain_obj_set_state(dom, state, reason);
-        cvg_driver_queue_event(drv, dom, event, detail);
-        cvg_driver_save_status(drv, dom);
+        /* A guest that powered off meanwhile stays in shutdown: QEMU is
+         * about to exit, or a reboot is about to reset it. */
+        if (!dom->got_shutdown) {
+            cvg_domain_obj_set_state(dom, state, reason);
+            cvg_driver_queue_event(drv, dom, event, detail);
+            cvg_driver_save_status(drv, dom);
+        }
         rc = 0;
     }
  end:
