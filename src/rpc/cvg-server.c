@@ -415,7 +415,6 @@ header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
     return true;
 }
 
-/* Handle one complete frame; false means drop the client. */
 /* The public API's spelling of a procedure's table name: the protocol's
  * struct names write acronyms in camel case (DomainDefineXml), the API
  * does not (virDomainDefineXML).  NULL for NULL. */
@@ -436,6 +435,7 @@ api_name(const char *name)
     return g_string_free(s, FALSE);
 }
 
+/* Handle one complete frame; false means drop the client. */
 static bool
 client_dispatch(CvgRpcClient *client, GByteArray *frame)
 {
