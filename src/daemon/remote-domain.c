@@ -21,7 +21,17 @@ cvg_daemon_make_wire_domain(CvgDomainObj *dom, CvgWireDomain *ret_w)
                         &ret_w->id);
 }
 
-
+/* A handler whose args are { dom, flags } and whose driver function takes
+ * exactly those. */
+#define DOM_FLAGS_HANDLER(fn, driver_fn)                                     \
+    static int                                                               \
+    fn(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)      \
+    {                                                                        \
+        CvgRemoteDomainFlagsArgs *args = a;                                  \
+        GET_DOM(args);                                                       \
+                                                                             \
+        return driver_fn(DRV, dom, args->flags);                             \
+    }
 
 static int
 list_all(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
@@ -141,15 +151,7 @@ undefine(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return cvg_driver_undefine(DRV, dom, 0);
 }
 
-static int
-undefine_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
-{
-    CvgRemoteDomainUndefineFlagsArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_undefine(DRV, dom, args->flags);
-}
+DOM_FLAGS_HANDLER(undefine_flags, cvg_driver_undefine)
 
 static int
 create(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
@@ -183,15 +185,7 @@ destroy(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return cvg_driver_destroy(DRV, dom, 0);
 }
 
-static int
-destroy_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
-{
-    CvgRemoteDomainDestroyFlagsArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_destroy(DRV, dom, args->flags);
-}
+DOM_FLAGS_HANDLER(destroy_flags, cvg_driver_destroy)
 
 static int
 shutdown_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
@@ -202,33 +196,11 @@ shutdown_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return cvg_driver_shutdown(DRV, dom, 0);
 }
 
-static int
-shutdown_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
-{
-    CvgRemoteDomainShutdownFlagsArgs *args = a;
-    GET_DOM(args);
+DOM_FLAGS_HANDLER(shutdown_flags, cvg_driver_shutdown)
 
-    return cvg_driver_shutdown(DRV, dom, args->flags);
-}
+DOM_FLAGS_HANDLER(reboot_dom, cvg_driver_reboot)
 
-static int
-reboot_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainRebootArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_reboot(DRV, dom, args->flags);
-}
-
-static int
-reset_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainResetArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_reset(DRV, dom, args->flags);
-}
+DOM_FLAGS_HANDLER(reset_dom, cvg_driver_reset)
 
 static int
 suspend(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)

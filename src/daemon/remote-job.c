@@ -6,8 +6,6 @@
 #include "cvg-protocol.h"
 #include "cvg-i18n.h"
 
-
-
 static int
 get_job_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 {
