@@ -774,7 +774,6 @@ fake_reboot_thread(gpointer data)
             cvg_driver_save_status(drv, dom);
             rc = 0;
         }
-        dom->fake_reboot = false;
         /* A guest left powered off and paused would hang there: finish
          * the shutdown it asked for instead. */
         if (rc < 0 && cvg_domain_obj_is_active(dom)) {
@@ -794,7 +793,7 @@ fake_reboot_thread(gpointer data)
 }
 
 void
-cvg_driver_fake_reboot_start(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom)
+cvg_driver_fake_reboot_start(CvgDomainObj *dom)
 {
     cvg_domain_obj_ref(dom);
     g_thread_unref(g_thread_new("fake-reboot", fake_reboot_thread, dom));

@@ -86,7 +86,7 @@ int cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 /* The guest powered off during a reboot: reset and continue it in a thread
  * of its own (lock held; QEMU paused on the power-off). */
-void cvg_driver_fake_reboot_start(CvgDriver *drv, CvgDomainObj *dom);
+void cvg_driver_fake_reboot_start(CvgDomainObj *dom);
 int cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom);
 int cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom);
 char *cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom,

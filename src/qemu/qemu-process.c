@@ -254,20 +254,18 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
          * SHUTDOWN lifecycle event, once.  QEMU then exits, or, during a
          * reboot, pauses for us to reset it. */
         gboolean guest = FALSE;
+        int detail = CVG_EVENT_SHUTDOWN_FINISHED;
 
         if (!dom->got_shutdown && !dom->stopping) {
             dom->got_shutdown = true;
             cvg_domain_obj_set_state(dom, CVG_DOMAIN_SHUTDOWN,
                                      CVG_SHUTDOWN_UNKNOWN);
-            if (!data || !cvg_json_get_bool(data, "guest", &guest))
-                cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN,
-                                       CVG_EVENT_SHUTDOWN_FINISHED);
-            else
-                cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN,
-                                       guest ? CVG_EVENT_SHUTDOWN_GUEST :
-                                               CVG_EVENT_SHUTDOWN_HOST);
+            if (data && cvg_json_get_bool(data, "guest", &guest))
+                detail = guest ? CVG_EVENT_SHUTDOWN_GUEST :
+                                 CVG_EVENT_SHUTDOWN_HOST;
+            cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN, detail);
             if (dom->fake_reboot)
-                cvg_driver_fake_reboot_start(drv, dom);
+                cvg_driver_fake_reboot_start(dom);
         }
     } else if (strcmp(name, "STOP") == 0) {
         /* Pauses we ask for are recorded by the job that asked. */
