@@ -100,20 +100,6 @@ class VirshBase(unittest.TestCase):
                             f"{p.stdout}")
         return p
 
-    def wait_event_client(self, out):
-        """Wait until the 'virsh event --all' writing to @out is registered:
-        define/undefine a throw-away domain until its events show up."""
-        probe_xml = os.path.join(self.d.dir, "probe.xml")
-        with open(probe_xml, "w") as f:
-            f.write(guest_xml("probe", self.console + ".probe"))
-
-        def registered():
-            self.virsh("define", probe_xml)
-            self.virsh("undefine", "probe")
-            with open(out) as f:
-                return "domain 'probe': Undefined Removed" in f.read()
-        wait_for(registered, 20, interval=0.1, what="virsh event ready")
-
     def define(self):
         p = self.virsh("define", self.xmlfile)
         self.assertIn(f"Domain '{self.name}' defined from {self.xmlfile}",
@@ -275,76 +261,19 @@ class TestLifecycle(VirshBase):
 
 class TestEvents(VirshBase):
 
-    def test_lifecycle_events(self):
-        out = os.path.join(self.d.dir, "events.out")
-        with open(out, "w") as f:
-            ev = subprocess.Popen(
-                ["stdbuf", "-oL", VIRSH, "-c", self.d.uri, "event", "--all",
-                 "--loop", "--timeout", "60"],
-                stdout=f, stderr=subprocess.STDOUT)
-        try:
-            self.wait_event_client(out)
+    def wait_event_client(self, out):
+        """Wait until the 'virsh event --all' writing to @out is registered:
+        define/undefine a throw-away domain until its events show up."""
+        probe_xml = os.path.join(self.d.dir, "probe.xml")
+        with open(probe_xml, "w") as f:
+            f.write(guest_xml("probe", self.console + ".probe"))
+
+        def registered():
+            self.virsh("define", probe_xml)
+            self.virsh("undefine", "probe")
             with open(out) as f:
-                skip = len(f.read())
-
-            self.define()
-            self.virsh("start", self.name)
-            self.virsh("suspend", self.name)
-            self.virsh("resume", self.name)
-            self.virsh("destroy", self.name)
-            self.virsh("undefine", self.name)
-
-            want = ["Defined Added", "Started Booted", "Suspended Paused",
-                    "Resumed Unpaused", "Stopped Destroyed",
-                    "Undefined Removed"]
-            want = [f"event 'lifecycle' for domain '{self.name}': {w}"
-                    for w in want]
-
-            def got():
-                with open(out) as f:
-                    lines = [l.strip() for l in f.read()[skip:].splitlines()]
-                return lines if len(lines) >= len(want) else None
-            lines = wait_for(got, 15, what="6 lifecycle events")
-            self.assertEqual(lines[:len(want)], want)
-            time.sleep(0.5)
-            self.assertEqual(got(), want, "unexpected extra events")
-            self.assertIsNone(ev.poll(), "virsh event exited early")
-        finally:
-            self.stop_event_client(ev)
-        with open(out) as f:
-            text = f.read()
-        n = len(re.findall(r"^event 'lifecycle' for domain", text, re.M))
-        self.assertIn(f"events received: {n}", text)
-
-
-    def test_reset_reboots_guest(self):
-        """virsh reset: a hard reset; the guest boots again, the domain
-        stays running with the same id, and 'virsh event' sees reboot
-        events and nothing else."""
-        self.define()
-        self.virsh("start", self.name)
-        domid = self.virsh("domid", self.name).stdout.strip()
-        wait_console(self.console, count=1, timeout=60)
-        self.assertEqual(len(console_lines(self.console, "dirtier: start")),
-                         1)
-        ev, out, skip = self.start_event_client()
-        p = self.virsh("reset", self.name)
-        self.assertIn(f"Domain '{self.name}' was reset", p.stdout)
-        want = f"event 'reboot' for domain '{self.name}'"
-        wait_for(lambda: want in self.events_since(out, skip), 15,
-                 what="reboot event")
-        self.assertEqual(self.domstate(), "running (booted)")
-        self.assertEqual(self.virsh("domid", self.name).stdout.strip(),
-                         domid)
-        # The guest ran its /init again from the start.
-        wait_for(lambda: len(console_lines(self.console,
-                                           "dirtier: start")) == 2,
-                 90, what="second boot on the console")
-        # Every QEMU RESET is a reboot event, as in libvirt: the host's
-        # reset, then usually the firmware's own on the way up.
-        time.sleep(0.5)
-        self.assertEqual(set(self.events_since(out, skip)), {want},
-                         "only reboot events")
+                return "domain 'probe': Undefined Removed" in f.read()
+        wait_for(registered, 20, interval=0.1, what="virsh event ready")
 
     def start_event_client(self):
         """A 'virsh event --all --loop' writing to a file, registered: returns
@@ -379,6 +308,64 @@ class TestEvents(VirshBase):
         self.define()
         self.virsh("start", self.name)
         wait_console(self.console, count=1, timeout=60)
+
+    def test_lifecycle_events(self):
+        ev, out, skip = self.start_event_client()
+        self.define()
+        self.virsh("start", self.name)
+        self.virsh("suspend", self.name)
+        self.virsh("resume", self.name)
+        self.virsh("destroy", self.name)
+        self.virsh("undefine", self.name)
+
+        want = ["Defined Added", "Started Booted", "Suspended Paused",
+                "Resumed Unpaused", "Stopped Destroyed",
+                "Undefined Removed"]
+        want = [f"event 'lifecycle' for domain '{self.name}': {w}"
+                for w in want]
+
+        def got():
+            lines = self.events_since(out, skip)
+            return lines if len(lines) >= len(want) else None
+        lines = wait_for(got, 15, what="6 lifecycle events")
+        self.assertEqual(lines[:len(want)], want)
+        time.sleep(0.5)
+        self.assertEqual(got(), want, "unexpected extra events")
+        self.assertIsNone(ev.poll(), "virsh event exited early")
+        self.stop_event_client(ev)
+        with open(out) as f:
+            text = f.read()
+        n = len(re.findall(r"^event 'lifecycle' for domain", text, re.M))
+        self.assertIn(f"events received: {n}", text)
+
+    def test_reset_reboots_guest(self):
+        """virsh reset: a hard reset; the guest boots again, the domain
+        stays running with the same id, and 'virsh event' sees reboot
+        events and nothing else."""
+        self.define()
+        self.virsh("start", self.name)
+        domid = self.virsh("domid", self.name).stdout.strip()
+        wait_console(self.console, count=1, timeout=60)
+        self.assertEqual(len(console_lines(self.console, "dirtier: start")),
+                         1)
+        ev, out, skip = self.start_event_client()
+        p = self.virsh("reset", self.name)
+        self.assertIn(f"Domain '{self.name}' was reset", p.stdout)
+        want = f"event 'reboot' for domain '{self.name}'"
+        wait_for(lambda: want in self.events_since(out, skip), 15,
+                 what="reboot event")
+        self.assertEqual(self.domstate(), "running (booted)")
+        self.assertEqual(self.virsh("domid", self.name).stdout.strip(),
+                         domid)
+        # The guest ran its /init again from the start.
+        wait_for(lambda: len(console_lines(self.console,
+                                           "dirtier: start")) == 2,
+                 90, what="second boot on the console")
+        # Every QEMU RESET is a reboot event, as in libvirt: the host's
+        # reset, then usually the firmware's own on the way up.
+        time.sleep(0.5)
+        self.assertEqual(set(self.events_since(out, skip)), {want},
+                         "only reboot events")
 
     def test_shutdown_acpi_guest(self):
         """virsh shutdown presses the power button; a guest with ACPI powers
