@@ -2,9 +2,9 @@
  * qemuconvergencetest.c: the pre-copy simulator and the convergence policy
  *
  * Part 1, the simulator alone (no policy): edge cases, then calibration
- * against migrations measured on this kind of machine (shared/reference/
- * qemu-tcg-facts.md "Matrix" on QEMU 7.2 and the seed matrix on 10.0; the
- * testbed runs on QEMU 10 in docs/convergence-sim.rst), then QEMU's
+ * against migrations measured on this kind of machine (a matrix on QEMU
+ * 7.2 and the seed matrix on 10.0; the testbed runs on QEMU 10, all in
+ * docs/convergence-sim.rst), then QEMU's
  * throttle rules.  Outcomes are asserted exactly (converged or not),
  * times and throttles in loose bands: the real runs vary by +-40 % with
  * the host's speed.

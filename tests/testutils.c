@@ -103,12 +103,16 @@ cvg_test_list_cases(const char *dir, const char *suffix)
     g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
     const char *ent;
 
-    if (!d)
-        return cases;
-    while ((ent = g_dir_read_name(d))) {
+    while (d && (ent = g_dir_read_name(d))) {
         if (g_str_has_suffix(ent, suffix))
             g_ptr_array_add(cases,
                             g_strndup(ent, strlen(ent) - strlen(suffix)));
+    }
+    /* A data directory that is missing or holds no case is a broken test,
+     * not a passing one. */
+    if (cases->len == 0) {
+        fprintf(stderr, "FAIL %s: no *%s case files\n", dir, suffix);
+        failed++;
     }
     g_ptr_array_sort(cases, cmp_str);
     return cases;

@@ -34,5 +34,6 @@ void cvg_test_run(const char *name, int (*fn)(const void *data),
 /* Print "N passed, M failed" and return the process exit code. */
 int cvg_test_finish(void);
 
-/* Sorted basenames of files in @dir ending in @suffix (suffix stripped). */
+/* Sorted basenames of files in @dir ending in @suffix (suffix stripped).
+ * A missing or empty directory counts as one failed case. */
 GPtrArray *cvg_test_list_cases(const char *dir, const char *suffix);

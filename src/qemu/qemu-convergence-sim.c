@@ -1,8 +1,8 @@
 /*
  * qemu-convergence-sim.c: a simulator of QEMU pre-copy migration
  *
- * A fluid, discrete-time model (10 ms steps) of the behaviour documented
- * in shared/reference/convergence-facts.md; no QEMU code.  Amounts of
+ * A fluid, discrete-time model (10 ms steps) of QEMU's documented
+ * behaviour (docs/convergence-sim.rst, "The model"); no QEMU code.  Amounts of
  * memory are byte counts, not bitmaps:
  *
  *  - The migration bitmap holds three kinds of unsent pages: zero pages

@@ -1,12 +1,11 @@
 /*
  * qemu-convergence-sim.h: a simulator of QEMU pre-copy migration
  *
- * Models what matters for convergence (shared/reference/
- * convergence-facts.md): RAM sent at a capped bandwidth, one dirty-bitmap
- * sync per pass over RAM (and at most 5 s apart with auto-converge on
- * QEMU >= 9.2),
- * the trigger rule (dirtied > threshold % of transferred in two sync
- * periods, the "two strikes") and QEMU's throttle steps (initial, then
+ * Models what matters for convergence (docs/convergence-sim.rst): RAM sent
+ * at a capped bandwidth, one dirty-bitmap sync per pass over RAM (and at
+ * most 5 s apart with auto-converge on QEMU >= 9.2), the trigger rule
+ * (dirtied > threshold % of transferred in two sync periods, the "two
+ * strikes") and QEMU's throttle steps (initial, then
  * +increment, capped by max-cpu-throttle, optional tailslow), the 10 ms
  * timeslice duty cycle of a throttled vCPU, and switchover once the
  * remaining set fits bandwidth x downtime limit.  The guest rewrites a hot

@@ -35,8 +35,8 @@ typedef struct {
 
 static const CvgUnsafeMigration unsafe_table[] = {
     /* Measured here: every converged TCG migration with QEMU 7.2.x left the
-     * destination with stale pages (tests/integration and
-     * shared/reference/qemu-tcg-facts.md); QEMU 10.0 did not. */
+     * destination with stale pages (tests/integration, docs/migration.rst);
+     * QEMU 10.0 did not. */
     { 7002000, 7002999, true,
       N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; "
          "the destination's memory would be corrupted") },
