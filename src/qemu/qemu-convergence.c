@@ -20,7 +20,6 @@
  * whenever a pass at the target throttle does not shrink the remaining set.
  */
 #include "qemu-convergence.h"
-#include "cvg-enum.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,35 +52,6 @@
 /* Trigger threshold while the policy wants throttling: QEMU steps only
  * after two syncs whose dirtied bytes exceed this share of the bytes sent. */
 #define EAGER_THRESHOLD 5
-
-static const char *const policy_names[] = { "qemu", "adaptive" };
-G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == CVG_POLICY_LAST);
-static const char *const escalation_names[] = { "none", "pause", "abort" };
-G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
-
-const char *
-cvg_convergence_policy_to_string(int policy)
-{
-    return cvg_enum_to_string(policy_names, CVG_POLICY_LAST, policy);
-}
-
-int
-cvg_convergence_policy_from_string(const char *s)
-{
-    return cvg_enum_from_string(policy_names, CVG_POLICY_LAST, s);
-}
-
-const char *
-cvg_convergence_escalation_to_string(int e)
-{
-    return cvg_enum_to_string(escalation_names, CVG_ESCALATE_LAST, e);
-}
-
-int
-cvg_convergence_escalation_from_string(const char *s)
-{
-    return cvg_enum_from_string(escalation_names, CVG_ESCALATE_LAST, s);
-}
 
 static CvgConvergenceAction *
 push(CvgConvergenceAction *out, size_t *n, int kind, const char *param,
