@@ -26,9 +26,15 @@ stop_wait_tick(gpointer data)
 {
     CvgDaemon *d = data;
 
-    if (cvg_driver_count_powering_off(d->drv) > 0 &&
+    if (d->stop_deadline && cvg_driver_count_powering_off(d->drv) > 0 &&
         g_get_monotonic_time() < d->stop_deadline)
         return G_SOURCE_CONTINUE;
+    /* One more tick after the wait: the events of the last stop may still
+     * be in the clients' write queues. */
+    if (d->stop_deadline) {
+        d->stop_deadline = 0;
+        return G_SOURCE_CONTINUE;
+    }
     d->stop_wait = 0;
     g_main_loop_quit(d->loop);
     return G_SOURCE_REMOVE;

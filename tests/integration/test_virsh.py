@@ -447,6 +447,27 @@ class TestEvents(VirshBase):
         self.assertEqual(len(console_lines(self.console, "dirtier: start")),
                          1)
 
+    def test_guest_powering_off_finishes_before_exit(self):
+        """shutdown_timeout: a guest powering off when the daemon stops gets
+        the time to finish under the daemon, with its two events, instead
+        of being found gone ('crashed') by the next daemon."""
+        self.start_acpi_guest()
+        pid = self.status_pid()
+        ev, out, skip = self.start_event_client()
+        self.virsh("shutdown", self.name)
+        self.d.stop(signal.SIGTERM, timeout=30)
+        self.assertFalse(pid_alive(pid), "QEMU outlived the wait")
+        self.assertIn("dirtier: power button, powering off",
+                      console_lines(self.console))
+        pre = f"event 'lifecycle' for domain '{self.name}': "
+        self.assertEqual(self.events_since(out, skip)[:2],
+                         [pre + "Shutdown Finished after guest request",
+                          pre + "Stopped Shutdown"])
+        self.d.start()
+        # As for any defined domain after a restart; 'crashed' if the
+        # daemon had left before QEMU.
+        self.assertEqual(self.domstate(), "shut off (unknown)")
+
 
 class TestErrors(VirshBase):
 
@@ -681,24 +702,6 @@ class TestPersistence(VirshBase):
         self.virsh("destroy", self.name)
         wait_for(lambda: not pid_alive(pid), 10, what=f"QEMU {pid} to exit")
         self.assertEqual(self.domstate(), "shut off (destroyed)")
-
-    def test_guest_powering_off_finishes_before_exit(self):
-        """shutdown_timeout: a guest powering off when the daemon stops gets
-        the time to finish, so it ends 'shut off (shutdown)' instead of being
-        found gone ('crashed') by the next daemon."""
-        with open(self.xmlfile, "w") as f:
-            f.write(guest_xml(self.name, self.console, acpi=True))
-        self.define()
-        self.virsh("start", self.name)
-        wait_console(self.console, count=1, timeout=60)
-        pid = self.status_pid()
-        self.virsh("shutdown", self.name)
-        self.d.stop(signal.SIGTERM, timeout=30)
-        self.assertFalse(pid_alive(pid), "QEMU outlived the wait")
-        self.assertIn("dirtier: power button, powering off",
-                      console_lines(self.console))
-        self.d.start()
-        self.assertEqual(self.domstate(), "shut off (shutdown)")
 
     def test_shutdown_timeout_bounds_the_wait(self):
         """A guest that ignores the power button (no ACPI) holds the
