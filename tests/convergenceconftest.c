@@ -62,8 +62,8 @@ test_table(const void *data)
         if (!g_str_has_prefix(d->param, "convergd.") || !d->doc ||
             (d->words && (d->param_type != CVG_TYPED_PARAM_STRING ||
                           (int)d->def >= d->nwords)) ||
-            (!d->words && (d->min > d->max || d->def < d->min ||
-                           d->def > d->max))) {
+            (!d->words &&
+             (d->min > d->max || d->def < d->min || d->def > d->max))) {
             fprintf(stderr, "row '%s' is inconsistent\n", d->name);
             return -1;
         }
@@ -221,7 +221,8 @@ format_doc(void)
     CvgConvergenceSettings defaults;
 
     cvg_convergence_settings_init(&defaults);
-    g_string_append(out,
+    g_string_append(
+        out,
         ".. Generated from cvg_convergence_setting_table\n"
         "   (src/conf/convergence-conf.c) by tests/convergenceconftest.c;\n"
         "   refresh with CVG_TEST_REGENERATE=1 and review the diff.\n"
@@ -239,18 +240,18 @@ format_doc(void)
     for (int i = 0; i < CVG_CONV_SETTING_LAST; i++) {
         const CvgConvergenceSettingDef *d = &cvg_convergence_setting_table[i];
         g_autofree char *key = g_strdup_printf("``%s``", d->config_key);
-        g_autofree char *param = g_strdup_printf("``%s`` (%s)", d->param,
-                                                 cvg_typed_param_type_name(
-                                                     d->param_type));
+        g_autofree char *param = g_strdup_printf(
+            "``%s`` (%s)", d->param, cvg_typed_param_type_name(d->param_type));
         g_autofree char *attr = g_strdup_printf("``%s``", d->metadata_attr);
         g_autofree char *values = cvg_convergence_setting_expected(d);
         g_autofree char *def = cvg_convergence_setting_format(&defaults, d);
-        g_autofree char *def_cell = g_strdup_printf(d->words ? "``\"%s\"``" :
-                                                    "``%s``", def);
+        g_autofree char *def_cell =
+            g_strdup_printf(d->words ? "``\"%s\"``" : "``%s``", def);
         g_autofree char *doc = g_strdup_printf(
-            "%s%s", d->doc, d->needs_auto_converge ?
-            " As a typed parameter it needs ``VIR_MIGRATE_AUTO_CONVERGE``." :
-            "");
+            "%s%s", d->doc,
+            d->needs_auto_converge ? " As a typed parameter it needs "
+                                     "``VIR_MIGRATE_AUTO_CONVERGE``."
+                                   : "");
 
         cell(out, true, key);
         cell(out, false, param);

@@ -14,9 +14,9 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const policy_names[] = { "qemu", "adaptive" };
+static const char *const policy_names[] = {"qemu", "adaptive"};
 G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == CVG_POLICY_LAST);
-static const char *const escalation_names[] = { "none", "pause", "abort" };
+static const char *const escalation_names[] = {"none", "pause", "abort"};
 G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
 
 const char *
@@ -54,37 +54,86 @@ cvg_convergence_escalation_from_string(const char *s)
  */
 const CvgConvergenceSettingDef
     cvg_convergence_setting_table[CVG_CONV_SETTING_LAST] = {
-    [CVG_CONV_SETTING_POLICY] = {
-        "policy", "convergence_policy", "convergd.policy", "policy",
-        CVG_TYPED_PARAM_STRING, policy_names, CVG_POLICY_LAST, 0, 0,
-        CVG_POLICY_QEMU, OFF(policy), NULL, false,
-        "Convergence policy: \"qemu\" (libvirt's behaviour, QEMU ramps "
-        "its own throttle) or \"adaptive\"."},
-    /* QEMU's own max-cpu-throttle by default: the adaptive policy never
-     * throttles harder than libvirt's auto-converge can. */
-    [CVG_CONV_SETTING_CEILING] = {
-        "ceiling", "throttle_ceiling", "convergd.throttle_ceiling",
-        "ceiling", CVG_TYPED_PARAM_INT, NULL, 0, 1, 99, 99, OFF(ceiling),
-        "%", true,
-        "Highest throttle the adaptive policy uses before escalating."},
-    [CVG_CONV_SETTING_MAX_DOWNTIME] = {
-        "max_downtime", "max_downtime", "convergd.max_downtime",
-        "max-downtime", CVG_TYPED_PARAM_ULLONG, NULL, 0, 0, 2000000, 0,
-        OFF(max_downtime_ms), "ms", false,
-        "Escalation may raise the downtime limit step by step up to this; "
-        "0 (or a value not above the limit) never raises it."},
-    [CVG_CONV_SETTING_DEADLINE] = {
-        "deadline", "convergence_deadline", "convergd.deadline",
-        "deadline", CVG_TYPED_PARAM_ULLONG, NULL, 0, 0, 86400, 0,
-        OFF(deadline_s), "s", false,
-        "Escalate when the migration has not converged after this long; "
-        "0 is no deadline."},
-    [CVG_CONV_SETTING_ESCALATION] = {
-        "escalation", "escalation", "convergd.escalation", "escalation",
-        CVG_TYPED_PARAM_STRING, escalation_names, CVG_ESCALATE_LAST, 0, 0,
-        CVG_ESCALATE_NONE, OFF(escalation), NULL, false,
-        "Last resort once downtime steps are used up: \"none\", \"pause\" "
-        "(stop the guest so stop-and-copy finishes) or \"abort\"."},
+        [CVG_CONV_SETTING_POLICY] =
+            {
+                .name = "policy",
+                .config_key = "convergence_policy",
+                .param = "convergd.policy",
+                .metadata_attr = "policy",
+                .param_type = CVG_TYPED_PARAM_STRING,
+                .words = policy_names,
+                .nwords = CVG_POLICY_LAST,
+                .def = CVG_POLICY_QEMU,
+                .offset = OFF(policy),
+                .doc = "Convergence policy: \"qemu\" (libvirt's behaviour, "
+                       "QEMU ramps its own throttle) or \"adaptive\".",
+            },
+        /* QEMU's own max-cpu-throttle by default: the adaptive policy
+         * never throttles harder than libvirt's auto-converge can. */
+        [CVG_CONV_SETTING_CEILING] =
+            {
+                .name = "ceiling",
+                .config_key = "throttle_ceiling",
+                .param = "convergd.throttle_ceiling",
+                .metadata_attr = "ceiling",
+                .param_type = CVG_TYPED_PARAM_INT,
+                .min = 1,
+                .max = 99,
+                .def = 99,
+                .offset = OFF(ceiling),
+                .unit = "%",
+                .needs_auto_converge = true,
+                .doc = "Highest throttle the adaptive policy uses before "
+                       "escalating.",
+            },
+        [CVG_CONV_SETTING_MAX_DOWNTIME] =
+            {
+                .name = "max_downtime",
+                .config_key = "max_downtime",
+                .param = "convergd.max_downtime",
+                .metadata_attr = "max-downtime",
+                .param_type = CVG_TYPED_PARAM_ULLONG,
+                .min = 0,
+                .max = 2000000,
+                .def = 0,
+                .offset = OFF(max_downtime_ms),
+                .unit = "ms",
+                .doc =
+                    "Escalation may raise the downtime limit step by step up "
+                    "to this; 0 (or a value not above the limit) never "
+                    "raises it.",
+            },
+        [CVG_CONV_SETTING_DEADLINE] =
+            {
+                .name = "deadline",
+                .config_key = "convergence_deadline",
+                .param = "convergd.deadline",
+                .metadata_attr = "deadline",
+                .param_type = CVG_TYPED_PARAM_ULLONG,
+                .min = 0,
+                .max = 86400,
+                .def = 0,
+                .offset = OFF(deadline_s),
+                .unit = "s",
+                .doc = "Escalate when the migration has not converged after "
+                       "this long; 0 is no deadline.",
+            },
+        [CVG_CONV_SETTING_ESCALATION] =
+            {
+                .name = "escalation",
+                .config_key = "escalation",
+                .param = "convergd.escalation",
+                .metadata_attr = "escalation",
+                .param_type = CVG_TYPED_PARAM_STRING,
+                .words = escalation_names,
+                .nwords = CVG_ESCALATE_LAST,
+                .def = CVG_ESCALATE_NONE,
+                .offset = OFF(escalation),
+                .doc =
+                    "Last resort once downtime steps are used up: \"none\", "
+                    "\"pause\" (stop the guest so stop-and-copy finishes) or "
+                    "\"abort\".",
+            },
 };
 
 #undef OFF
@@ -193,11 +242,10 @@ cvg_convergence_setting_format(const CvgConvergenceSettings *s,
                                const CvgConvergenceSettingDef *def)
 {
     if (def->words)
-        return g_strdup(cvg_enum_to_string(def->words, def->nwords,
-                                           G_STRUCT_MEMBER(int, s,
-                                                           def->offset)));
-    return g_strdup_printf("%llu", G_STRUCT_MEMBER(unsigned long long, s,
-                                                   def->offset));
+        return g_strdup(cvg_enum_to_string(
+            def->words, def->nwords, G_STRUCT_MEMBER(int, s, def->offset)));
+    return g_strdup_printf("%llu",
+                           G_STRUCT_MEMBER(unsigned long long, s, def->offset));
 }
 
 /* The value of @p for @def, or false when it does not fit. */
@@ -226,7 +274,7 @@ typed_value(const CvgConvergenceSettingDef *def, const CvgTypedParam *p,
     case CVG_TYPED_PARAM_BOOLEAN:
     case CVG_TYPED_PARAM_LAST:
     default:
-        return false;   /* no setting has these types */
+        return false; /* no setting has these types */
     }
     if (def->words || v < def->min || v > def->max)
         return false;
@@ -252,8 +300,7 @@ cvg_convergence_setting_check_typed(const CvgConvergenceSettingDef *def,
         cvg_error_report(CVG_ERR_INVALID_ARG,
                          _("invalid value for migration parameter '%s', "
                            "expected %s %s"),
-                         def->param,
-                         cvg_typed_param_type_name(def->param_type),
+                         def->param, cvg_typed_param_type_name(def->param_type),
                          expected);
     }
     return -1;
@@ -287,11 +334,11 @@ cvg_convergence_settings_merge(CvgConvergenceSettings *s,
         if (!(over->given & (1U << i)))
             continue;
         if (def->words)
-            store(s, def, (unsigned long long)G_STRUCT_MEMBER(int, over,
-                                                              def->offset));
+            store(s, def,
+                  (unsigned long long)G_STRUCT_MEMBER(int, over, def->offset));
         else
-            store(s, def, G_STRUCT_MEMBER(unsigned long long, over,
-                                          def->offset));
+            store(s, def,
+                  G_STRUCT_MEMBER(unsigned long long, over, def->offset));
     }
 }
 
@@ -305,7 +352,7 @@ setting_by_attr(const char *name)
     return NULL;
 }
 
-#define metadata_error(code, ...) \
+#define metadata_error(code, ...)                                              \
     cvg_error_report_full(CVG_FROM_DOMAIN, code, __VA_ARGS__)
 
 /* One <convergd:migration> element. */
@@ -322,7 +369,8 @@ parse_metadata_element(xmlNodePtr node, CvgConvergenceSettings *s)
         if (a->ns || !def) {
             metadata_error(CVG_ERR_CONFIG_UNSUPPORTED,
                            _("unsupported attribute '%s' in the convergd "
-                             "migration metadata"), name);
+                             "migration metadata"),
+                           name);
             return -1;
         }
         value = cvg_xml_prop(node, name);

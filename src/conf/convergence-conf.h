@@ -29,13 +29,13 @@ typedef enum {
 
 /* "qemu", "adaptive" */
 const char *cvg_convergence_policy_to_string(int policy);
-int cvg_convergence_policy_from_string(const char *s);   /* -1 if unknown */
+int cvg_convergence_policy_from_string(const char *s); /* -1 if unknown */
 
 /* What to do once the throttle ceiling is not enough. */
 typedef enum {
-    CVG_ESCALATE_NONE = 0,   /* keep going (libvirt's behaviour) */
-    CVG_ESCALATE_PAUSE,      /* pause the guest: stop-and-copy finishes it */
-    CVG_ESCALATE_ABORT,      /* cancel the migration with a clear error */
+    CVG_ESCALATE_NONE = 0, /* keep going (libvirt's behaviour) */
+    CVG_ESCALATE_PAUSE,    /* pause the guest: stop-and-copy finishes it */
+    CVG_ESCALATE_ABORT,    /* cancel the migration with a clear error */
     CVG_ESCALATE_LAST
 } CvgConvergenceEscalation;
 
@@ -77,14 +77,14 @@ typedef struct {
      * unsigned long long. */
     const char *const *words;
     int nwords;
-    unsigned long long min, max;   /* numbers only */
-    unsigned long long def;        /* default: number or enum value */
-    size_t offset;                 /* of the value in the struct */
-    const char *unit;              /* for docs: "%", "ms", "s" or NULL */
+    unsigned long long min, max; /* numbers only */
+    unsigned long long def;      /* default: number or enum value */
+    size_t offset;               /* of the value in the struct */
+    const char *unit;            /* for docs: "%", "ms", "s" or NULL */
     /* As a migration parameter it tunes auto-converge's throttle, so it
      * needs VIR_MIGRATE_AUTO_CONVERGE. */
     bool needs_auto_converge;
-    const char *doc;               /* one line for the docs table */
+    const char *doc; /* one line for the docs table */
 } CvgConvergenceSettingDef;
 
 /* Indexed by CvgConvergenceSettingId. */
@@ -92,8 +92,10 @@ extern const CvgConvergenceSettingDef
     cvg_convergence_setting_table[CVG_CONV_SETTING_LAST];
 
 /* The row whose config key / typed parameter is @name, or NULL. */
-const CvgConvergenceSettingDef *cvg_convergence_setting_by_key(const char *name);
-const CvgConvergenceSettingDef *cvg_convergence_setting_by_param(const char *name);
+const CvgConvergenceSettingDef *
+cvg_convergence_setting_by_key(const char *name);
+const CvgConvergenceSettingDef *
+cvg_convergence_setting_by_param(const char *name);
 
 /* @s with every default, nothing marked given. */
 void cvg_convergence_settings_init(CvgConvergenceSettings *s);
