@@ -14,6 +14,8 @@
  *                 events N   wait (at most 10 s) until N events came: the
  *                            driver delivers events after dropping its
  *                            lock, so "settle" alone may see them late
+ *                 powering-off  how many guests a stopping daemon waits
+ *                            for (cvg_driver_count_powering_off)
  *   NAME.reply  the whole QMP conversation, from the handshake to
  *               "wait-close" (the test closes the monitor at the end, if
  *               the driver has not already)
@@ -106,7 +108,11 @@ run_call(CvgTestDriver *t, CvgDomainObj *dom, const char *line, GString *out)
         rc = settle(drv, dom);
     else if (strcmp(w[0], "events") == 0)
         rc = wait_events(t, flags);
-    else {
+    else if (strcmp(w[0], "powering-off") == 0) {
+        g_string_append_printf(out, "%s: %u\n", line,
+                               cvg_driver_count_powering_off(drv));
+        return 0;
+    } else {
         fprintf(stderr, "unknown call '%s'\n", line);
         return -1;
     }

@@ -336,47 +336,65 @@ try_value(const CvgMigrationParamDef *d, unsigned long long v, bool negative)
     return mp ? 0 : cvg_error_last()->code;
 }
 
-/* Range edges of every ranged row: min and max pass, one beyond fails with
+/* Range edges of a ranged row: min and max pass, one beyond fails with
  * INVALID_ARG, and the QMP value of max is max * scale. */
+static int
+check_ranges(const CvgMigrationParamDef *d)
+{
+    g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
+    g_autoptr(CvgMigrationParams) mp = NULL;
+    g_autoptr(json_object) args = NULL;
+    json_object *v;
+
+    if (d->apply == CVG_MIG_APPLY_REFUSED || !d->max)
+        return 0;
+    if (try_value(d, d->min, false) != 0 ||
+        try_value(d, d->max, false) != 0) {
+        fprintf(stderr, "'%s': an edge is refused: %s", d->name,
+                error_line());
+        return -1;
+    }
+    if ((d->min > 0 &&
+         try_value(d, d->min - 1, false) != CVG_ERR_INVALID_ARG) ||
+        try_value(d, d->max + 1, false) != CVG_ERR_INVALID_ARG ||
+        (d->type != CVG_TYPED_PARAM_ULLONG &&
+         d->type != CVG_TYPED_PARAM_UINT &&
+         try_value(d, 1, true) != CVG_ERR_INVALID_ARG)) {
+        fprintf(stderr, "'%s': out of range accepted\n", d->name);
+        return -1;
+    }
+    if (d->apply != CVG_MIG_APPLY_PARAM)
+        return 0;
+    add_number(l, d->type, d->name, d->max, false);
+    mp = cvg_migration_params_validate(l, CVG_MIGRATE_SUPPORTED_FLAGS,
+                                       CVG_MIG_SIDE_SOURCE);
+    args = cvg_migration_params_qmp_json(mp, CVG_MIG_SIDE_SOURCE);
+    if (!json_object_object_get_ex(args, d->qmp_name, &v) ||
+        json_object_get_uint64(v) != d->max * d->qmp_scale) {
+        fprintf(stderr, "'%s': max maps to %s\n", d->name,
+                json_object_to_json_string(args));
+        return -1;
+    }
+    return 0;
+}
+
+/* Every ranged row, and the convergence settings as rows. */
 static int
 test_table_ranges(const void *data)
 {
     for (const CvgMigrationParamDef *d = cvg_migration_param_table; d->name;
          d++) {
-        g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
-        g_autoptr(CvgMigrationParams) mp = NULL;
-        g_autoptr(json_object) args = NULL;
-        json_object *v;
+        if (check_ranges(d) < 0)
+            return -1;
+    }
+    /* The convergence settings, validated as migration parameters */
+    for (size_t i = 0; i < CVG_CONV_SETTING_LAST; i++) {
+        CvgMigrationParamDef d;
 
-        if (d->apply == CVG_MIG_APPLY_REFUSED || !d->max)
-            continue;
-        if (try_value(d, d->min, false) != 0 ||
-            try_value(d, d->max, false) != 0) {
-            fprintf(stderr, "'%s': an edge is refused: %s", d->name,
-                    error_line());
+        cvg_migration_param_def_from_setting(&cvg_convergence_setting_table[i],
+                                             &d);
+        if (check_ranges(&d) < 0)
             return -1;
-        }
-        if ((d->min > 0 &&
-             try_value(d, d->min - 1, false) != CVG_ERR_INVALID_ARG) ||
-            try_value(d, d->max + 1, false) != CVG_ERR_INVALID_ARG ||
-            (d->type != CVG_TYPED_PARAM_ULLONG &&
-             d->type != CVG_TYPED_PARAM_UINT &&
-             try_value(d, 1, true) != CVG_ERR_INVALID_ARG)) {
-            fprintf(stderr, "'%s': out of range accepted\n", d->name);
-            return -1;
-        }
-        if (d->apply != CVG_MIG_APPLY_PARAM)
-            continue;
-        add_number(l, d->type, d->name, d->max, false);
-        mp = cvg_migration_params_validate(l, CVG_MIGRATE_SUPPORTED_FLAGS,
-                                           CVG_MIG_SIDE_SOURCE);
-        args = cvg_migration_params_qmp_json(mp, CVG_MIG_SIDE_SOURCE);
-        if (!json_object_object_get_ex(args, d->qmp_name, &v) ||
-            json_object_get_uint64(v) != d->max * d->qmp_scale) {
-            fprintf(stderr, "'%s': max maps to %s\n", d->name,
-                    json_object_to_json_string(args));
-            return -1;
-        }
     }
     return 0;
 }
@@ -511,6 +529,44 @@ cell(GString *out, bool first, const char *text)
                            *text ? " " : "", text);
 }
 
+/* One row of the parameters table. */
+static void
+doc_row(GString *out, const CvgMigrationParamDef *d)
+{
+    g_autofree char *name = g_strdup_printf("``%s``", d->name);
+    g_autofree char *range = d->max ?
+        g_strdup_printf("%llu..%llu", d->min, d->max) : g_strdup("");
+    g_autofree char *qmp = NULL;
+    g_autofree char *doc = NULL;
+
+    switch (d->apply) {
+    case CVG_MIG_APPLY_PARAM:
+        qmp = d->qmp_scale == 1 ?
+            g_strdup_printf("``%s``", d->qmp_name) :
+            g_strdup_printf("``%s`` (x %llu)", d->qmp_name, d->qmp_scale);
+        break;
+    case CVG_MIG_APPLY_NONE:
+        qmp = g_strdup("(used by convergd)");
+        break;
+    default:
+        qmp = g_strdup("(refused)");
+        break;
+    }
+    doc = g_strdup_printf("%s%s%s",
+                          g_str_has_prefix(d->name, "convergd.") ?
+                          "convergd only. " : "",
+                          d->doc,
+                          d->repeatable ? " May be repeated." : "");
+    cell(out, true, name);
+    cell(out, false, cvg_typed_param_type_name(d->type));
+    cell(out, false, d->unit ? d->unit : "");
+    cell(out, false, range);
+    cell(out, false, qmp);
+    cell(out, false, side_name(d->side));
+    cell(out, false, doc_flag_name(d->requires_flag));
+    cell(out, false, doc);
+}
+
 static char *
 format_doc(void)
 {
@@ -534,39 +590,14 @@ format_doc(void)
     cell(out, false, "Needs flag");
     cell(out, false, "Description");
     for (const CvgMigrationParamDef *d = cvg_migration_param_table; d->name;
-         d++) {
-        g_autofree char *name = g_strdup_printf("``%s``", d->name);
-        g_autofree char *range = d->max ?
-            g_strdup_printf("%llu..%llu", d->min, d->max) : g_strdup("");
-        g_autofree char *qmp = NULL;
-        g_autofree char *doc = NULL;
+         d++)
+        doc_row(out, d);
+    for (size_t i = 0; i < CVG_CONV_SETTING_LAST; i++) {
+        CvgMigrationParamDef d;
 
-        switch (d->apply) {
-        case CVG_MIG_APPLY_PARAM:
-            qmp = d->qmp_scale == 1 ?
-                g_strdup_printf("``%s``", d->qmp_name) :
-                g_strdup_printf("``%s`` (x %llu)", d->qmp_name, d->qmp_scale);
-            break;
-        case CVG_MIG_APPLY_NONE:
-            qmp = g_strdup("(used by convergd)");
-            break;
-        default:
-            qmp = g_strdup("(refused)");
-            break;
-        }
-        doc = g_strdup_printf("%s%s%s",
-                              g_str_has_prefix(d->name, "convergd.") ?
-                              "convergd only. " : "",
-                              d->doc,
-                              d->repeatable ? " May be repeated." : "");
-        cell(out, true, name);
-        cell(out, false, cvg_typed_param_type_name(d->type));
-        cell(out, false, d->unit ? d->unit : "");
-        cell(out, false, range);
-        cell(out, false, qmp);
-        cell(out, false, side_name(d->side));
-        cell(out, false, doc_flag_name(d->requires_flag));
-        cell(out, false, doc);
+        cvg_migration_param_def_from_setting(&cvg_convergence_setting_table[i],
+                                             &d);
+        doc_row(out, &d);
     }
 
     g_string_append(out,

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include "convergence-conf.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
@@ -26,12 +28,9 @@ typedef struct {
     unsigned int keepalive_interval;  /* seconds, 0 = off */
     unsigned int keepalive_count;
     unsigned int shutdown_timeout;    /* seconds a guest gets to power off */
-    /* convergence policy defaults (docs/migration.rst) */
-    char *convergence_policy;         /* "qemu" or "adaptive" */
-    unsigned int throttle_ceiling;    /* % */
-    unsigned int max_downtime;        /* ms; 0 = never raise the limit */
-    unsigned int convergence_deadline;    /* s; 0 = none */
-    char *escalation;                 /* "none", "pause" or "abort" */
+    /* convergence policy defaults: the keys of
+     * cvg_convergence_setting_table (convergence-conf.h), all given */
+    CvgConvergenceSettings convergence;
 } CvgDaemonConfig;
 
 /* Defaults for everything. */

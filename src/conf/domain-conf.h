@@ -8,6 +8,8 @@
  */
 #pragma once
 
+#include "convergence-conf.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
@@ -52,6 +54,9 @@ typedef struct {
     char *title, *description;   /* NULL when absent or empty */
     char *metadata;      /* the <metadata> element serialized verbatim
                           * (including the <metadata> tags), or NULL */
+    CvgConvergenceSettings convergence;  /* the <convergd:migration>
+                                          * metadata, validated; only
+                                          * attributes given are marked */
     unsigned long long memory_kib;          /* <memory>, converted to KiB */
     unsigned long long current_memory_kib;  /* <currentMemory>, defaults to
                                              * (and is clamped to) memory_kib */

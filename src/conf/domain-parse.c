@@ -628,6 +628,10 @@ parse_metadata(xmlNodePtr node, CvgDomainDef *def)
     g_autoptr(xmlBuffer) buf = xmlBufferCreate();
     xmlNodePtr copy;
 
+    /* The convergd settings in it are checked now, not when a migration
+     * needs them. */
+    if (cvg_convergence_settings_parse_metadata(node, &def->convergence) < 0)
+        return -1;
     if (!doc || !buf ||
         !(copy = xmlDocCopyNode(node, doc, 1))) {
         conf_error(CVG_ERR_INTERNAL_ERROR,
@@ -1032,6 +1036,7 @@ parse_domain(xmlNodePtr root, unsigned int flags)
     }
 
     def->vcpus = 1;
+    cvg_convergence_settings_init(&def->convergence);
     def->clock_offset = g_strdup("utc");
     def->on_poweroff = CVG_DOMAIN_LIFECYCLE_DESTROY;
     def->on_reboot = CVG_DOMAIN_LIFECYCLE_RESTART;

@@ -18,13 +18,55 @@
 
 CvgDaemon *cvg_daemon;
 
+/* How often a stopping daemon looks at the guests powering off. */
+#define STOP_POLL_MS 100
+
+static gboolean
+stop_wait_tick(gpointer data)
+{
+    CvgDaemon *d = data;
+
+    if (d->stop_deadline && cvg_driver_count_powering_off(d->drv) > 0 &&
+        g_get_monotonic_time() < d->stop_deadline)
+        return G_SOURCE_CONTINUE;
+    /* One more tick after the wait: the events of the last stop may still
+     * be in the clients' write queues. */
+    if (d->stop_deadline) {
+        d->stop_deadline = 0;
+        return G_SOURCE_CONTINUE;
+    }
+    d->stop_wait = 0;
+    g_main_loop_quit(d->loop);
+    return G_SOURCE_REMOVE;
+}
+
+/*
+ * Running guests keep running, but one that is powering off (virsh
+ * shutdown, or it powered itself off) gets up to shutdown_timeout seconds
+ * to finish while the loop still records its stop and events; otherwise
+ * the next daemon would find it gone and call it crashed.  A second
+ * signal stops at once.
+ */
 static gboolean
 on_signal(gpointer data)
 {
     CvgDaemon *d = data;
+    unsigned int n = d->stop_wait ? 0 : cvg_driver_count_powering_off(d->drv);
 
-    g_message("shutting down; running guests keep running");
-    g_main_loop_quit(d->loop);
+    if (n == 0) {
+        g_message("shutting down; running guests keep running");
+        if (d->stop_wait)
+            g_source_remove(d->stop_wait);
+        d->stop_wait = 0;
+        g_main_loop_quit(d->loop);
+        return G_SOURCE_CONTINUE;
+    }
+    g_message("shutting down; waiting up to %u s for %u guest(s) powering "
+              "off, running guests keep running",
+              d->drv->cfg->shutdown_timeout, n);
+    d->stop_deadline = g_get_monotonic_time() +
+                       d->drv->cfg->shutdown_timeout * G_TIME_SPAN_SECOND;
+    d->stop_wait = g_timeout_add(STOP_POLL_MS, stop_wait_tick, d);
     return G_SOURCE_CONTINUE;
 }
 

@@ -11,6 +11,8 @@ typedef struct {
     CvgRpcServer *srv;
     unsigned long long qemu_version;   /* major*1000000+minor*1000+micro */
     GMainLoop *loop;
+    guint stop_wait;          /* after SIGTERM: polls guests powering off */
+    gint64 stop_deadline;     /* monotonic, for stop_wait; 0 once over */
 } CvgDaemon;
 
 /* The one daemon instance; handlers reach the driver through it. */

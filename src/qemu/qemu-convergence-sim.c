@@ -362,6 +362,106 @@ sim_apply(Sim *s, CvgSimResult *r, const CvgConvergenceAction *a)
     return true;
 }
 
+/* The state at the setup sync (dirty-sync-count 1): every page dirty. */
+static void
+sim_init(Sim *s, const CvgSimConfig *cfg)
+{
+    double ram = (double)cfg->ram_bytes;
+    double hot = MIN((double)cfg->hot_bytes, ram);
+    double other = MIN((double)cfg->nonzero_bytes, ram - hot);
+
+    s->cfg = cfg;
+    s->initial = cfg->initial;
+    s->increment = cfg->increment;
+    s->max_throttle = cfg->max_throttle;
+    s->threshold = cfg->threshold;
+    s->tailslow = cfg->tailslow;
+    s->downtime_ms = cfg->downtime_ms;
+    s->rate_cap = cfg->bandwidth;
+    s->hot = hot;
+    s->un_hot = hot;
+    s->un_other = other;
+    s->un_zero = ram - hot - other;
+    s->syncs = 1;
+    s->prev_tick_syncs = 1;
+}
+
+/* Take a sample and, with the policy on, apply its decisions; false when
+ * the run must end. */
+static bool
+sim_policy(Sim *s, CvgSimResult *r, CvgConvergenceState *st)
+{
+    CvgConvergenceSample smp;
+    CvgConvergenceAction act[CVG_CONVERGENCE_MAX_ACTIONS];
+    size_t n;
+
+    sim_sample(s, &smp);
+    g_array_append_val(r->trace, smp);
+    if (!s->cfg->use_policy)
+        return true;
+    memset(act, 0, sizeof(act));
+    n = cvg_convergence_decide(&s->cfg->policy, st,
+                               (const CvgConvergenceSample *)r->trace->data,
+                               r->trace->len, act);
+    for (size_t i = 0; i < n && i < CVG_CONVERGENCE_MAX_ACTIONS; i++) {
+        if (!sim_apply(s, r, &act[i]))
+            return false;
+    }
+    return true;
+}
+
+/* One SIM_DT_MS step of the migration thread and its timers; false when
+ * the run ends (switchover or abort). */
+static bool
+sim_tick(Sim *s, CvgSimResult *r, CvgConvergenceState *st,
+         unsigned long long iterate)
+{
+    const CvgSimConfig *cfg = s->cfg;
+
+    sim_step(s, r);
+    s->t += SIM_DT_MS;
+    r->max_throttle = MAX(r->max_throttle, s->throttle);
+
+    if (s->t % SIM_WINDOW_MS == 0) {
+        s->bw_measured = (s->transferred - s->window_start) * 1000.0 /
+                         SIM_WINDOW_MS;
+        s->window_start = s->transferred;
+        s->threshold_size = s->bw_measured * s->downtime_ms / 1000.0;
+    }
+
+    /* the migration thread is blocked while a sync waits */
+    if (s->t % iterate == 0 && s->stall_ms <= 0) {
+        double pending = sim_pending(s);
+
+        /* below the threshold, the estimate is made exact by a sync;
+         * an empty estimate completes even before the first window
+         * has measured a bandwidth */
+        if (pending < s->threshold_size) {
+            sim_sync(s);
+            pending = sim_pending(s);
+        }
+        if (pending == 0 || pending < s->threshold_size) {
+            sim_switchover(s, r);
+            return false;
+        }
+    }
+
+    /* QEMU >= 9.2 starts this timer with the migration whenever
+     * auto-converge is on; a tick syncs when no sync happened since the
+     * tick before, from the end of the first pass on, throttled or
+     * not. */
+    if (cfg->periodic_sync && cfg->auto_converge &&
+        s->t % SIM_SYNC_TIMER_MS == 0) {
+        if (s->syncs > 1 && s->syncs == s->prev_tick_syncs)
+            sim_sync(s);
+        s->prev_tick_syncs = s->syncs;
+    }
+
+    if (s->t % SIM_SAMPLE_MS == 0)
+        return sim_policy(s, r, st);
+    return true;
+}
+
 int
 cvg_convergence_simulate(const CvgSimConfig *cfg, CvgSimResult *ret)
 {
@@ -369,94 +469,17 @@ cvg_convergence_simulate(const CvgSimConfig *cfg, CvgSimResult *ret)
     CvgConvergenceState st = { 0 };
     CvgSimResult r = { 0 };
     unsigned long long iterate = cfg->iterate_ms;
-    double ram = (double)cfg->ram_bytes;
-    double hot = MIN((double)cfg->hot_bytes, ram);
-    double other = MIN((double)cfg->nonzero_bytes, ram - hot);
 
     if (iterate < SIM_DT_MS)
         iterate = SIM_DT_MS;
     iterate -= iterate % SIM_DT_MS;
 
-    s.cfg = cfg;
-    s.initial = cfg->initial;
-    s.increment = cfg->increment;
-    s.max_throttle = cfg->max_throttle;
-    s.threshold = cfg->threshold;
-    s.tailslow = cfg->tailslow;
-    s.downtime_ms = cfg->downtime_ms;
-    s.rate_cap = cfg->bandwidth;
-    /* the setup sync (dirty-sync-count 1): every page is dirty */
-    s.hot = hot;
-    s.un_hot = hot;
-    s.un_other = other;
-    s.un_zero = ram - hot - other;
-    s.syncs = 1;
-    s.prev_tick_syncs = 1;
-
+    sim_init(&s, cfg);
     r.trace = g_array_new(FALSE, TRUE, sizeof(CvgConvergenceSample));
 
     while (s.t < cfg->max_time_ms) {
-        sim_step(&s, &r);
-        s.t += SIM_DT_MS;
-        r.max_throttle = MAX(r.max_throttle, s.throttle);
-
-        if (s.t % SIM_WINDOW_MS == 0) {
-            s.bw_measured = (s.transferred - s.window_start) * 1000.0 /
-                            SIM_WINDOW_MS;
-            s.window_start = s.transferred;
-            s.threshold_size = s.bw_measured * s.downtime_ms / 1000.0;
-        }
-
-        /* the migration thread is blocked while a sync waits */
-        if (s.t % iterate == 0 && s.stall_ms <= 0) {
-            double pending = sim_pending(&s);
-
-            /* below the threshold, the estimate is made exact by a sync;
-             * an empty estimate completes even before the first window
-             * has measured a bandwidth */
-            if (pending < s.threshold_size) {
-                sim_sync(&s);
-                pending = sim_pending(&s);
-            }
-            if (pending == 0 || pending < s.threshold_size) {
-                sim_switchover(&s, &r);
-                break;
-            }
-        }
-
-        /* QEMU >= 9.2 starts this timer with the migration whenever
-         * auto-converge is on; a tick syncs when no sync happened since the
-         * tick before, from the end of the first pass on, throttled or
-         * not. */
-        if (cfg->periodic_sync && cfg->auto_converge &&
-            s.t % SIM_SYNC_TIMER_MS == 0) {
-            if (s.syncs > 1 && s.syncs == s.prev_tick_syncs)
-                sim_sync(&s);
-            s.prev_tick_syncs = s.syncs;
-        }
-
-        if (s.t % SIM_SAMPLE_MS == 0) {
-            CvgConvergenceSample smp;
-            CvgConvergenceAction act[CVG_CONVERGENCE_MAX_ACTIONS];
-            size_t n;
-            bool go_on = true;
-
-            sim_sample(&s, &smp);
-            g_array_append_val(r.trace, smp);
-            if (!cfg->use_policy)
-                continue;
-            memset(act, 0, sizeof(act));
-            n = cvg_convergence_decide(&cfg->policy, &st,
-                                       (const CvgConvergenceSample *)
-                                           r.trace->data,
-                                       r.trace->len, act);
-            for (size_t i = 0; i < n && i < CVG_CONVERGENCE_MAX_ACTIONS; i++) {
-                if (!(go_on = sim_apply(&s, &r, &act[i])))
-                    break;
-            }
-            if (!go_on)
-                break;
-        }
+        if (!sim_tick(&s, &r, &st, iterate))
+            break;
     }
 
     r.max_throttle = MAX(r.max_throttle, s.throttle);

@@ -20,7 +20,6 @@
  * whenever a pass at the target throttle does not shrink the remaining set.
  */
 #include "qemu-convergence.h"
-#include "cvg-enum.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -53,35 +52,6 @@
 /* Trigger threshold while the policy wants throttling: QEMU steps only
  * after two syncs whose dirtied bytes exceed this share of the bytes sent. */
 #define EAGER_THRESHOLD 5
-
-static const char *const policy_names[] = { "qemu", "adaptive" };
-G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == CVG_POLICY_LAST);
-static const char *const escalation_names[] = { "none", "pause", "abort" };
-G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
-
-const char *
-cvg_convergence_policy_to_string(int policy)
-{
-    return cvg_enum_to_string(policy_names, CVG_POLICY_LAST, policy);
-}
-
-int
-cvg_convergence_policy_from_string(const char *s)
-{
-    return cvg_enum_from_string(policy_names, CVG_POLICY_LAST, s);
-}
-
-const char *
-cvg_convergence_escalation_to_string(int e)
-{
-    return cvg_enum_to_string(escalation_names, CVG_ESCALATE_LAST, e);
-}
-
-int
-cvg_convergence_escalation_from_string(const char *s)
-{
-    return cvg_enum_from_string(escalation_names, CVG_ESCALATE_LAST, s);
-}
 
 static CvgConvergenceAction *
 push(CvgConvergenceAction *out, size_t *n, int kind, const char *param,
@@ -271,6 +241,116 @@ escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
     }
 }
 
+/* The first call: the downtime limit with its margin and, with
+ * auto-converge, the ceiling and an eager trigger threshold. */
+static void
+configure(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
+          CvgConvergenceAction *out, size_t *n)
+{
+    st->configured = true;
+    st->cur_downtime_ms = cfg->downtime_ms;
+    st->set_initial = cfg->initial > 0 ? cfg->initial : 20;
+    st->set_increment = cfg->increment > 0 ? cfg->increment : 10;
+    st->set_max = 99;
+    st->set_threshold = 50;
+    if (cfg->downtime_ms > 0) {
+        unsigned long long dt = MAX(1, (unsigned long long)
+                                    (cfg->downtime_ms * DOWNTIME_MARGIN));
+        CvgConvergenceAction *a = push(out, n, CVG_ACTION_SET_DOWNTIME,
+                                       "downtime-limit", (long long)dt);
+
+        if (a)
+            snprintf(a->reason, sizeof(a->reason),
+                     "aim below the %llu ms limit", cfg->downtime_ms);
+        st->cur_downtime_ms = dt;
+    }
+    if (cfg->auto_converge) {
+        int ceiling = clamp_throttle(cfg, 99);
+
+        set_param(out, n, "max-cpu-throttle", ceiling, "ceiling");
+        st->set_max = ceiling;
+        if (cfg->initial <= 0 && cfg->increment <= 0) {
+            /* The first pass counts as a strike even when the guest
+             * dirtied less than half of what was sent, so the first
+             * step comes at the sync after it. */
+            set_param(out, n, "throttle-trigger-threshold",
+                      EAGER_THRESHOLD, "step at the next two syncs");
+            st->set_threshold = EAGER_THRESHOLD;
+        }
+    }
+}
+
+/*
+ * At a sync after the first pass: count stalls and update the estimate of
+ * the guest's write rate from what the pass that ended (at
+ * @pass_throttle) left.  True when the guest has gone quiet.
+ */
+static bool
+measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
+             int pass_throttle, double bw, double fit)
+{
+    bool quiet = false;
+
+    /* What this pass left, against the one before. */
+    if (st->last_sync_iteration >= 2 &&
+        cur->remaining > st->last_sync_remaining * STALL_FRACTION)
+        st->stalled_syncs++;
+    else
+        st->stalled_syncs = 0;
+    if (!st->best_remaining || cur->remaining < st->best_remaining)
+        st->best_remaining = cur->remaining;
+    /* Sync 1 happens as the migration starts (all of RAM is dirty
+     * then): the first measurement is the end of the first pass. */
+    if (st->last_sync_iteration < 2) {
+        /* After the first pass we know only that the guest dirtied
+         * this much while all of RAM went across, and that figure is
+         * usually saturated.  If it will not fit the downtime soon,
+         * bet that the guest writes PRIOR_WRITE_FACTOR times faster
+         * than the link: a throttle that is too high for one short
+         * pass costs the guest less than more passes at one too low
+         * (the next step only comes two syncs later), and it is
+         * released as soon as a pass shows the guest keeps up. */
+        if (cur->remaining > 2 * fit && bw > 0)
+            st->write_rate_est = MAX(st->write_rate_est,
+                                     PRIOR_WRITE_FACTOR * bw);
+    } else if (pass_throttle < 100 && bw > 0) {
+        double q = (double)cur->remaining / st->last_sync_remaining;
+        double keep = 1.0 - pass_throttle / 100.0;
+
+        if (q < STALL_FRACTION) {
+            /* Unsaturated: the shrink factor is W (1 - t) / B. */
+            st->write_rate_est = q * bw / keep;
+            quiet = q < QUIET_FRACTION;
+        } else {
+            /* Saturated: W (1 - t) >= B, and possibly much more. */
+            st->write_rate_est = MAX(st->write_rate_est * 1.25,
+                                     1.3 * bw / keep);
+        }
+    }
+    /* QEMU's own rate is a lower bound too. */
+    if (cur->dirty_rate > 0 && pass_throttle < 100)
+        st->write_rate_est = MAX(st->write_rate_est,
+                                 cur->dirty_rate /
+                                 (1.0 - pass_throttle / 100.0));
+    return quiet;
+}
+
+/* Escalation: the ceiling is not enough, or time is up. */
+static void
+maybe_escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
+               const CvgConvergenceSample *cur, bool synced,
+               CvgConvergenceAction *out, size_t *n)
+{
+    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms &&
+        synced && st->stalled_syncs > 0)
+        escalate(cfg, st, "deadline reached", out, n);
+    else if (synced && st->stalled_syncs >= STALL_SYNCS &&
+             (!cfg->auto_converge ||
+              cur->throttle >= clamp_throttle(cfg, 99) ||
+              st->target >= clamp_throttle(cfg, 99)))
+        escalate(cfg, st, "migration does not converge", out, n);
+}
+
 size_t
 cvg_convergence_decide(const CvgConvergenceConfig *cfg,
                        CvgConvergenceState *st,
@@ -289,39 +369,8 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     if (cfg->policy != CVG_POLICY_ADAPTIVE || nhist == 0 || st->aborted)
         return 0;
     cur = &hist[nhist - 1];
-    if (!st->configured) {
-        st->configured = true;
-        st->cur_downtime_ms = cfg->downtime_ms;
-        st->set_initial = cfg->initial > 0 ? cfg->initial : 20;
-        st->set_increment = cfg->increment > 0 ? cfg->increment : 10;
-        st->set_max = 99;
-        st->set_threshold = 50;
-        if (cfg->downtime_ms > 0) {
-            unsigned long long dt = MAX(1, (unsigned long long)
-                                        (cfg->downtime_ms * DOWNTIME_MARGIN));
-            CvgConvergenceAction *a = push(out, &n, CVG_ACTION_SET_DOWNTIME,
-                                           "downtime-limit", (long long)dt);
-
-            if (a)
-                snprintf(a->reason, sizeof(a->reason),
-                         "aim below the %llu ms limit", cfg->downtime_ms);
-            st->cur_downtime_ms = dt;
-        }
-        if (cfg->auto_converge) {
-            int ceiling = clamp_throttle(cfg, 99);
-
-            set_param(out, &n, "max-cpu-throttle", ceiling, "ceiling");
-            st->set_max = ceiling;
-            if (cfg->initial <= 0 && cfg->increment <= 0) {
-                /* The first pass counts as a strike even when the guest
-                 * dirtied less than half of what was sent, so the first
-                 * step comes at the sync after it. */
-                set_param(out, &n, "throttle-trigger-threshold",
-                          EAGER_THRESHOLD, "step at the next two syncs");
-                st->set_threshold = EAGER_THRESHOLD;
-            }
-        }
-    }
+    if (!st->configured)
+        configure(cfg, st, out, &n);
     if (!cur->active)
         return n;
 
@@ -332,49 +381,8 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     /* QEMU steps the throttle at the sync itself: the pass that just ended
      * ran at the throttle of the sample before this one. */
     pass_throttle = nhist >= 2 ? hist[nhist - 2].throttle : cur->throttle;
-    if (synced && cur->iteration >= 2) {
-        /* What this pass left, against the one before. */
-        if (st->last_sync_iteration >= 2 &&
-            cur->remaining > st->last_sync_remaining * STALL_FRACTION)
-            st->stalled_syncs++;
-        else
-            st->stalled_syncs = 0;
-        if (!st->best_remaining || cur->remaining < st->best_remaining)
-            st->best_remaining = cur->remaining;
-        /* Sync 1 happens as the migration starts (all of RAM is dirty
-         * then): the first measurement is the end of the first pass. */
-        if (st->last_sync_iteration < 2) {
-            /* After the first pass we know only that the guest dirtied
-             * this much while all of RAM went across, and that figure is
-             * usually saturated.  If it will not fit the downtime soon,
-             * bet that the guest writes PRIOR_WRITE_FACTOR times faster
-             * than the link: a throttle that is too high for one short
-             * pass costs the guest less than more passes at one too low
-             * (the next step only comes two syncs later), and it is
-             * released as soon as a pass shows the guest keeps up. */
-            if (cur->remaining > 2 * fit && bw > 0)
-                st->write_rate_est = MAX(st->write_rate_est,
-                                         PRIOR_WRITE_FACTOR * bw);
-        } else if (pass_throttle < 100 && bw > 0) {
-            double q = (double)cur->remaining / st->last_sync_remaining;
-            double keep = 1.0 - pass_throttle / 100.0;
-
-            if (q < STALL_FRACTION) {
-                /* Unsaturated: the shrink factor is W (1 - t) / B. */
-                st->write_rate_est = q * bw / keep;
-                quiet = q < QUIET_FRACTION;
-            } else {
-                /* Saturated: W (1 - t) >= B, and possibly much more. */
-                st->write_rate_est = MAX(st->write_rate_est * 1.25,
-                                         1.3 * bw / keep);
-            }
-        }
-        /* QEMU's own rate is a lower bound too. */
-        if (cur->dirty_rate > 0 && pass_throttle < 100)
-            st->write_rate_est = MAX(st->write_rate_est,
-                                     cur->dirty_rate /
-                                     (1.0 - pass_throttle / 100.0));
-    }
+    if (synced && cur->iteration >= 2)
+        quiet = measure_pass(st, cur, pass_throttle, bw, fit);
     if (synced) {
         st->last_sync_iteration = cur->iteration;
         st->last_sync_remaining = cur->remaining;
@@ -393,16 +401,7 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
         st->target = want;
         steer(cfg, st, cur, want, out, &n);
     }
-
-    /* Escalation: the ceiling is not enough, or time is up. */
-    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms &&
-        synced && st->stalled_syncs > 0)
-        escalate(cfg, st, "deadline reached", out, &n);
-    else if (synced && st->stalled_syncs >= STALL_SYNCS &&
-             (!cfg->auto_converge ||
-              cur->throttle >= clamp_throttle(cfg, 99) ||
-              st->target >= clamp_throttle(cfg, 99)))
-        escalate(cfg, st, "migration does not converge", out, &n);
+    maybe_escalate(cfg, st, cur, synced, out, &n);
     return n;
 }
 

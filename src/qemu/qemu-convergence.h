@@ -21,29 +21,13 @@
  */
 #pragma once
 
+#include "convergence-conf.h"
+
 #include <glib.h>
 #include <stdbool.h>
 
-typedef enum {
-    CVG_POLICY_QEMU = 0,
-    CVG_POLICY_ADAPTIVE,
-    CVG_POLICY_LAST
-} CvgConvergencePolicy;
-
-/* "qemu", "adaptive" */
-const char *cvg_convergence_policy_to_string(int policy);
-int cvg_convergence_policy_from_string(const char *s);   /* -1 if unknown */
-
-/* What to do once the throttle ceiling is not enough. */
-typedef enum {
-    CVG_ESCALATE_NONE = 0,   /* keep going (libvirt's behaviour) */
-    CVG_ESCALATE_PAUSE,      /* pause the guest: stop-and-copy finishes it */
-    CVG_ESCALATE_ABORT,      /* cancel the migration with a clear error */
-    CVG_ESCALATE_LAST
-} CvgConvergenceEscalation;
-
-const char *cvg_convergence_escalation_to_string(int e);
-int cvg_convergence_escalation_from_string(const char *s);
+/* CvgConvergencePolicy and CvgConvergenceEscalation, with their string
+ * functions, are in convergence-conf.h with the settings table. */
 
 typedef struct {
     int policy;                         /* CvgConvergencePolicy */

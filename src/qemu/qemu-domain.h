@@ -111,6 +111,8 @@ typedef struct {
     bool stopping;              /* we asked QEMU to go away */
     bool got_shutdown;          /* QEMU reported the guest powered off */
     bool fake_reboot;           /* a reboot asked: the power-off resets */
+    bool shutdown_requested;    /* the power button was pressed for a
+                                 * shutdown; cleared when QEMU stops */
     bool pty_queried;
     unsigned long long cpu_time_ns_base;
     GCond job_cond;

@@ -440,6 +440,7 @@ cvg_driver_domain_stopped(CvgDriver *drv, CvgDomainObj *dom, int reason,
     dom->id = -1;
     dom->pid = 0;
     dom->stopping = false;
+    dom->shutdown_requested = false;
     if (dom->newdef) {
         cvg_domain_def_free(dom->def);
         dom->def = g_steal_pointer(&dom->newdef);
@@ -722,6 +723,8 @@ power_button(CvgDriver *drv, CvgDomainObj *dom, bool reboot)
         goto end;
     dom->fake_reboot = reboot;
     rc = cvg_qemu_monitor_command(drv, dom, "system_powerdown", NULL, NULL);
+    /* The daemon gives it shutdown_timeout to finish when it stops. */
+    dom->shutdown_requested = rc == 0 && !reboot;
     if (rc < 0 && reboot && !dom->got_shutdown) {
         dom->fake_reboot = false;
         if (dom->mon)
@@ -797,6 +800,23 @@ cvg_driver_fake_reboot_start(CvgDomainObj *dom)
 {
     cvg_domain_obj_ref(dom);
     g_thread_unref(g_thread_new("fake-reboot", fake_reboot_thread, dom));
+}
+
+unsigned int
+cvg_driver_count_powering_off(CvgDriver *drv)
+{
+    unsigned int n = 0;
+
+    cvg_driver_lock(drv);
+    for (guint i = 0; i < drv->domains->len; i++) {
+        CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+
+        if (cvg_domain_obj_is_active(dom) && !dom->fake_reboot &&
+            (dom->shutdown_requested || dom->got_shutdown))
+            n++;
+    }
+    cvg_driver_unlock(drv);
+    return n;
 }
 
 int

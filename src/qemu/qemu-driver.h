@@ -83,6 +83,13 @@ CvgDomainObj *cvg_driver_create_xml(CvgDriver *drv, const char *xml,
 int cvg_driver_destroy(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_shutdown(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
+/*
+ * How many running guests are powering off: the power button was pressed
+ * for a shutdown (not a reboot) and QEMU still runs, or the guest has
+ * powered off and QEMU is exiting.  The daemon waits for them, up to
+ * shutdown_timeout, before it exits (docs/daemon.rst).  Takes the lock.
+ */
+unsigned int cvg_driver_count_powering_off(CvgDriver *drv);
 int cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 /* The guest powered off during a reboot: reset and continue it in a thread
  * of its own (lock held; QEMU paused on the power-off). */

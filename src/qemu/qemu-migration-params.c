@@ -82,25 +82,9 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "downtime-limit", 1, 2000000, 1, CVG_MIG_SIDE_SOURCE, 0, false, "ms",
      "Maximum downtime of the final stop-and-copy (QEMU default 300)."},
 
-    /* The convergence policy (qemu-convergence.h), applied by the job
-     * engine rather than sent to QEMU as they are. */
-    {"convergd.policy", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL,
-     0, 0, 1, CVG_MIG_SIDE_SOURCE, 0, false, NULL,
-     "Convergence policy for this migration: \"qemu\" (libvirt's "
-     "behaviour) or \"adaptive\"."},
-    {"convergd.throttle_ceiling", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_NONE,
-     NULL, 1, 99, 1, CVG_MIG_SIDE_SOURCE, AC, false, "%",
-     "Highest throttle the adaptive policy uses before escalating."},
-    {"convergd.max_downtime", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_NONE,
-     NULL, 1, 2000000, 1, CVG_MIG_SIDE_SOURCE, 0, false, "ms",
-     "Escalation may raise the downtime limit step by step up to this."},
-    {"convergd.deadline", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_NONE, NULL,
-     1, 86400, 1, CVG_MIG_SIDE_SOURCE, 0, false, "s",
-     "Escalate when the migration has not converged after this long."},
-    {"convergd.escalation", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL,
-     0, 0, 1, CVG_MIG_SIDE_SOURCE, 0, false, NULL,
-     "Last resort once downtime steps are used up: \"none\", \"pause\" "
-     "(stop the guest so stop-and-copy finishes) or \"abort\"."},
+    /* The convergence policy's settings (convergd.policy, ...) are rows of
+     * cvg_convergence_setting_table (convergence-conf.h); param_def()
+     * turns them into rows of this table. */
 
     /* libvirt parameters convergd refuses (types from libvirt-domain.h) */
     {"graphics_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
@@ -208,15 +192,36 @@ flag_index(unsigned int flag)
     return -1;
 }
 
-static const CvgMigrationParamDef *
-param_def(const char *name)
+void
+cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
+                                     CvgMigrationParamDef *ret_def)
 {
+    CvgMigrationParamDef def = {
+        setting->param, setting->param_type, CVG_MIG_APPLY_NONE, NULL,
+        setting->min, setting->max, 1, CVG_MIG_SIDE_SOURCE,
+        setting->needs_auto_converge ? AC : 0, false, setting->unit,
+        setting->doc,
+    };
+
+    *ret_def = def;
+}
+
+/* The row of @name, from the table or made in @scratch from the
+ * convergence settings table; NULL if neither has it. */
+static const CvgMigrationParamDef *
+param_def(const char *name, CvgMigrationParamDef *scratch)
+{
+    const CvgConvergenceSettingDef *setting;
+
     for (const CvgMigrationParamDef *d = cvg_migration_param_table; d->name;
          d++) {
         if (strcmp(d->name, name) == 0)
             return d;
     }
-    return NULL;
+    if (!(setting = cvg_convergence_setting_by_param(name)))
+        return NULL;
+    cvg_migration_param_def_from_setting(setting, scratch);
+    return scratch;
 }
 
 static bool
@@ -352,7 +357,9 @@ check_param(const CvgTypedParamList *params, size_t idx, unsigned int flags,
             unsigned int side)
 {
     const CvgTypedParam *p = &params->params[idx];
-    const CvgMigrationParamDef *def = param_def(p->field);
+    CvgMigrationParamDef scratch;
+    const CvgMigrationParamDef *def = param_def(p->field, &scratch);
+    const CvgConvergenceSettingDef *setting;
 
     if (!def) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
@@ -383,6 +390,10 @@ check_param(const CvgTypedParamList *params, size_t idx, unsigned int flags,
         }
     }
     if (check_range(def, p) < 0)
+        return -1;
+    /* A word setting's value is checked here too, before anything runs. */
+    if ((setting = cvg_convergence_setting_by_param(def->name)) &&
+        cvg_convergence_setting_check_typed(setting, p) < 0)
         return -1;
 
     /* The destination never sees the source's tuning flags (libvirt strips

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include "convergence-conf.h"
 #include "cvg-json.h"
 #include "cvg-typed-param.h"
 
@@ -93,6 +94,13 @@ typedef struct {
 /* The tables (NULL-name terminated) */
 extern const CvgMigrationParamDef cvg_migration_param_table[];
 extern const CvgMigrationCapDef cvg_migration_cap_table[];
+
+/* The convergence setting @setting (convergence-conf.h) as a row of
+ * cvg_migration_param_table would describe it: used by the migration code,
+ * source side, needing VIR_MIGRATE_AUTO_CONVERGE when it tunes the
+ * throttle.  Validation looks settings up this way; so do the docs. */
+void cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
+                                          CvgMigrationParamDef *ret_def);
 
 /* A validated parameter set, ready to apply. */
 typedef struct {

@@ -7,7 +7,6 @@
 #include "migration-cookie.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
-#include "cvg-xml.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -404,94 +403,14 @@ find_job_domain(CvgDriver *drv, CvgDomainObj *dom, int async)
 
 /* --- convergence policy --- */
 
-/* Per-domain settings live in <metadata> under this namespace:
- *   <convergd:migration xmlns:convergd="urn:convergd:migration:1"
- *       policy="adaptive" ceiling="90" max-downtime="2000" deadline="120"
- *       escalation="pause"/> */
-#define CVG_MIGRATION_METADATA_NS "urn:convergd:migration:1"
 /* The policy looks at the latest samples only; keep a bounded window. */
 #define HISTORY_MAX 512
 
-static int
-parse_uint_attr(xmlNodePtr node, const char *name, unsigned long long min,
-                unsigned long long max, unsigned long long *ret)
-{
-    g_autofree char *v = cvg_xml_prop(node, name);
-    char *end = NULL;
-    unsigned long long n;
-
-    if (!v)
-        return 0;
-    n = g_ascii_strtoull(v, &end, 10);
-    if (!g_ascii_isdigit(v[0]) || *end || n < min || n > max) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("invalid value '%s' of attribute '%s' in the "
-                           "convergd migration metadata"),
-                         v, name);
-        return -1;
-    }
-    *ret = n;
-    return 1;
-}
-
-static int
-apply_metadata(const CvgDomainDef *def, CvgConvergenceConfig *conv)
-{
-    g_autoptr(xmlDoc) doc = NULL;
-    xmlNodePtr root;
-    unsigned long long v;
-
-    if (!def->metadata)
-        return 0;
-    doc = xmlReadMemory(def->metadata, strlen(def->metadata), "metadata",
-                        NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
-                        XML_PARSE_NOWARNING);
-    if (!doc || !(root = xmlDocGetRootElement(doc)))
-        return 0;
-    for (xmlNodePtr n = root->children; n; n = n->next) {
-        g_autofree char *policy = NULL;
-        g_autofree char *esc = NULL;
-        int rc;
-
-        if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
-            strcmp((const char *)n->ns->href, CVG_MIGRATION_METADATA_NS) != 0 ||
-            strcmp((const char *)n->name, "migration") != 0)
-            continue;
-        if ((policy = cvg_xml_prop(n, "policy"))) {
-            if ((conv->policy = cvg_convergence_policy_from_string(policy)) < 0) {
-                cvg_error_report(CVG_ERR_INVALID_ARG,
-                                 _("invalid convergence policy '%s' in the "
-                                   "convergd migration metadata"), policy);
-                return -1;
-            }
-        }
-        if ((esc = cvg_xml_prop(n, "escalation"))) {
-            if ((conv->escalation = cvg_convergence_escalation_from_string(esc)) < 0) {
-                cvg_error_report(CVG_ERR_INVALID_ARG,
-                                 _("invalid escalation '%s' in the convergd "
-                                   "migration metadata"), esc);
-                return -1;
-            }
-        }
-        if ((rc = parse_uint_attr(n, "ceiling", 1, 99, &v)) < 0)
-            return -1;
-        if (rc)
-            conv->ceiling = (int)v;
-        if ((rc = parse_uint_attr(n, "max-downtime", 1, 2000000, &v)) < 0)
-            return -1;
-        if (rc)
-            conv->max_downtime_ms = v;
-        if ((rc = parse_uint_attr(n, "deadline", 1, 86400, &v)) < 0)
-            return -1;
-        if (rc)
-            conv->deadline_ms = v * 1000;
-    }
-    return 0;
-}
-
 /*
- * The policy settings for one migration: daemon defaults, then the
- * domain's metadata, then the caller's convergd.* parameters (lock held).
+ * The policy settings for one migration (lock held): the daemon's
+ * configuration, then the domain's <convergd:migration> metadata (checked
+ * when the XML was parsed), then the caller's convergd.* parameters; see
+ * convergence-conf.h.
  */
 static int
 build_convergence(CvgDriver *drv, CvgDomainObj *dom,
@@ -499,44 +418,20 @@ build_convergence(CvgDriver *drv, CvgDomainObj *dom,
                   CvgConvergenceConfig *conv)
 {
     const CvgTypedParamList *p = mp->params;
-    CvgDaemonConfig *cfg = drv->cfg;
-    const char *str = NULL;
+    CvgConvergenceSettings set = drv->cfg->convergence;
     unsigned long long ull;
     int i;
 
-    memset(conv, 0, sizeof(*conv));
-    conv->policy = cvg_convergence_policy_from_string(cfg->convergence_policy);
-    if (conv->policy < 0)
-        conv->policy = CVG_POLICY_QEMU;
-    conv->escalation = cvg_convergence_escalation_from_string(cfg->escalation);
-    if (conv->escalation < 0)
-        conv->escalation = CVG_ESCALATE_NONE;
-    conv->ceiling = (int)cfg->throttle_ceiling;
-    conv->max_downtime_ms = cfg->max_downtime;
-    conv->deadline_ms = cfg->convergence_deadline * 1000ULL;
-    if (apply_metadata(dom->def, conv) < 0)
+    cvg_convergence_settings_merge(&set, &dom->def->convergence);
+    if (cvg_convergence_settings_set_typed(&set, p) < 0)
         return -1;
 
-    if (cvg_typed_params_get_string(p, "convergd.policy", &str) > 0 &&
-        (conv->policy = cvg_convergence_policy_from_string(str)) < 0) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("invalid value '%s' for migration parameter '%s'"),
-                         str, "convergd.policy");
-        return -1;
-    }
-    if (cvg_typed_params_get_string(p, "convergd.escalation", &str) > 0 &&
-        (conv->escalation = cvg_convergence_escalation_from_string(str)) < 0) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("invalid value '%s' for migration parameter '%s'"),
-                         str, "convergd.escalation");
-        return -1;
-    }
-    if (cvg_typed_params_get_int(p, "convergd.throttle_ceiling", &i) > 0)
-        conv->ceiling = i;
-    if (cvg_typed_params_get_ullong(p, "convergd.max_downtime", &ull) > 0)
-        conv->max_downtime_ms = ull;
-    if (cvg_typed_params_get_ullong(p, "convergd.deadline", &ull) > 0)
-        conv->deadline_ms = ull * 1000;
+    memset(conv, 0, sizeof(*conv));
+    conv->policy = set.policy;
+    conv->escalation = set.escalation;
+    conv->ceiling = (int)set.ceiling;
+    conv->max_downtime_ms = set.max_downtime_ms;
+    conv->deadline_ms = set.deadline_s * 1000ULL;
     if (cvg_typed_params_get_int(p, CVG_MIGRATE_PARAM_AC_INITIAL, &i) > 0)
         conv->initial = i;
     if (cvg_typed_params_get_int(p, CVG_MIGRATE_PARAM_AC_INCREMENT, &i) > 0)

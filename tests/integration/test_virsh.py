@@ -447,6 +447,27 @@ class TestEvents(VirshBase):
         self.assertEqual(len(console_lines(self.console, "dirtier: start")),
                          1)
 
+    def test_guest_powering_off_finishes_before_exit(self):
+        """shutdown_timeout: a guest powering off when the daemon stops gets
+        the time to finish under the daemon, with its two events, instead
+        of being found gone ('crashed') by the next daemon."""
+        self.start_acpi_guest()
+        pid = self.status_pid()
+        ev, out, skip = self.start_event_client()
+        self.virsh("shutdown", self.name)
+        self.d.stop(signal.SIGTERM, timeout=30)
+        self.assertFalse(pid_alive(pid), "QEMU outlived the wait")
+        self.assertIn("dirtier: power button, powering off",
+                      console_lines(self.console))
+        pre = f"event 'lifecycle' for domain '{self.name}': "
+        self.assertEqual(self.events_since(out, skip)[:2],
+                         [pre + "Shutdown Finished after guest request",
+                          pre + "Stopped Shutdown"])
+        self.d.start()
+        # As for any defined domain after a restart; 'crashed' if the
+        # daemon had left before QEMU.
+        self.assertEqual(self.domstate(), "shut off (unknown)")
+
 
 class TestErrors(VirshBase):
 
@@ -497,6 +518,31 @@ class TestErrors(VirshBase):
         p = self.virsh_fail("define", path)
         self.assertIn("XML error", p.stderr)
         self.assertEqual(list_rows(self.virsh("list", "--all").stdout), [])
+
+    def test_define_bad_convergd_metadata(self):
+        """The convergd migration metadata is checked at define time, not
+        when a migration needs it."""
+        ns = 'xmlns:convergd="urn:convergd:migration:1"'
+        cases = [
+            (f'<convergd:migration {ns} ceiling="100"/>',
+             "XML error: invalid value '100' for attribute 'ceiling' in the "
+             "convergd migration metadata, expected 1..99"),
+            (f'<convergd:migration {ns} max_downtime="2000"/>',
+             "unsupported configuration: unsupported attribute "
+             "'max_downtime' in the convergd migration metadata"),
+        ]
+        path = os.path.join(self.d.dir, "meta.xml")
+        for meta, msg in cases:
+            with open(path, "w") as f:
+                f.write(guest_xml("meta", self.console, metadata=meta))
+            p = self.virsh_fail("define", path)
+            self.assertIn(msg, p.stderr, meta)
+        self.assertEqual(list_rows(self.virsh("list", "--all").stdout), [])
+        with open(path, "w") as f:
+            f.write(guest_xml("meta", self.console, metadata=(
+                f'<convergd:migration {ns} policy="adaptive" '
+                'max-downtime="0" deadline="0"/>')))
+        self.virsh("define", path)
 
 
 class TestReadOnly(VirshBase):
@@ -656,6 +702,28 @@ class TestPersistence(VirshBase):
         self.virsh("destroy", self.name)
         wait_for(lambda: not pid_alive(pid), 10, what=f"QEMU {pid} to exit")
         self.assertEqual(self.domstate(), "shut off (destroyed)")
+
+    def test_shutdown_timeout_bounds_the_wait(self):
+        """A guest that ignores the power button (no ACPI) holds the
+        stopping daemon for shutdown_timeout seconds, then keeps running."""
+        with open(self.d.conf, "w") as f:
+            f.write("shutdown_timeout = 2\n")
+        self.d.stop()
+        self.d.start()
+        self.define()
+        self.virsh("start", self.name)
+        wait_console(self.console, count=1, timeout=60)
+        pid = self.status_pid()
+        self.virsh("shutdown", self.name)
+        t0 = time.monotonic()
+        self.d.stop(signal.SIGTERM, timeout=30)
+        took = time.monotonic() - t0
+        self.assertGreaterEqual(took, 1.9)
+        self.assertLess(took, 10)
+        self.assertTrue(pid_alive(pid), "QEMU died with the daemon")
+        self.d.start()
+        self.assertTrue(self.domstate().startswith("running"))
+        self.assertEqual(self.status_pid(), pid)
 
 
 if __name__ == "__main__":
