@@ -12,7 +12,9 @@
  */
 #pragma once
 
-#include "qemu-driver.h"
+#include "qemu-domain-job.h"
+#include "qemu-domain-list.h"
+#include "cvg-json.h"
 #include "qemu-migration-params.h"
 #include "qemu-migration-stats.h"
 #include "qemu-convergence.h"
