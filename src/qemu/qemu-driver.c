@@ -94,7 +94,7 @@ cvg_driver_undefine(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return -1;
 }
 
-/* Start @dom (lock and MODIFY job held). */
+/* Start @dom with its live definition (lock and MODIFY job held). */
 static int
 start_locked(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 {
@@ -102,10 +102,6 @@ start_locked(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain is already running"));
         return -1;
-    }
-    if (dom->newdef) {
-        cvg_domain_def_free(dom->def);
-        dom->def = g_steal_pointer(&dom->newdef);
     }
     if (cvg_qemu_process_start(drv, dom, flags, NULL) < 0)
         return -1;
@@ -134,6 +130,11 @@ cvg_driver_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     }
     cvg_driver_lock(drv);
     if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) == 0) {
+        /* An inactive domain runs its config. */
+        if (!cvg_domain_obj_is_active(dom) && dom->newdef) {
+            cvg_domain_def_free(dom->def);
+            dom->def = g_steal_pointer(&dom->newdef);
+        }
         rc = start_locked(drv, dom, flags);
         cvg_domain_job_end(drv, dom);
     }
