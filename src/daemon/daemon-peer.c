@@ -29,7 +29,8 @@ peer_open(const char *dconnuri, void *opaque)
     if (cvg_rpc_conn_supports_feature(conn, FEATURE_MIGRATION_PARAMS) != 1) {
         if (!cvg_error_last())
             cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                             _("destination '%s' does not support migration with parameters"),
+                             _("destination '%s' does not support migration "
+                               "with parameters"),
                              dconnuri);
         cvg_rpc_conn_close(conn);
         return NULL;
@@ -38,23 +39,23 @@ peer_open(const char *dconnuri, void *opaque)
 }
 
 static int
-peer_prepare(void *conn, const CvgTypedParamList *params,
-             const char *cookie_in, size_t cookie_in_len, unsigned int flags,
-             char **ret_cookie, size_t *ret_cookie_len, char **ret_uri)
+peer_prepare(void *conn, const CvgTypedParamList *params, const char *cookie_in,
+             size_t cookie_in_len, unsigned int flags, char **ret_cookie,
+             size_t *ret_cookie_len, char **ret_uri)
 {
-    CvgRemoteDomainMigratePrepare3ParamsArgs args = { 0 };
-    CvgRemoteDomainMigratePrepare3ParamsRet ret = { 0 };
+    CvgRemoteDomainMigratePrepare3ParamsArgs args = {0};
+    CvgRemoteDomainMigratePrepare3ParamsRet ret = {0};
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
     args.cookie_in.val = (char *)cookie_in;
     args.cookie_in.len = cookie_in_len;
     args.flags = flags;
-    rc = cvg_rpc_conn_call(conn, CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_args,
-                           &args,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret,
-                           &ret, PEER_CALL_TIMEOUT_MS);
+    rc = cvg_rpc_conn_call(
+        conn, CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
+        (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_args, &args,
+        (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret, &ret,
+        PEER_CALL_TIMEOUT_MS);
     xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
     if (rc < 0)
         return -1;
@@ -67,12 +68,11 @@ peer_prepare(void *conn, const CvgTypedParamList *params,
 }
 
 static int
-peer_finish(void *conn, const CvgTypedParamList *params,
-            const char *cookie_in, size_t cookie_in_len, unsigned int flags,
-            bool cancelled)
+peer_finish(void *conn, const CvgTypedParamList *params, const char *cookie_in,
+            size_t cookie_in_len, unsigned int flags, bool cancelled)
 {
-    CvgRemoteDomainMigrateFinish3ParamsArgs args = { 0 };
-    CvgRemoteDomainMigrateFinish3ParamsRet ret = { 0 };
+    CvgRemoteDomainMigrateFinish3ParamsArgs args = {0};
+    CvgRemoteDomainMigrateFinish3ParamsRet ret = {0};
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
@@ -80,11 +80,11 @@ peer_finish(void *conn, const CvgTypedParamList *params,
     args.cookie_in.len = cookie_in_len;
     args.flags = flags;
     args.cancelled = cancelled;
-    rc = cvg_rpc_conn_call(conn, CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_args,
-                           &args,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret,
-                           &ret, PEER_CALL_TIMEOUT_MS);
+    rc = cvg_rpc_conn_call(
+        conn, CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
+        (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_args, &args,
+        (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret, &ret,
+        PEER_CALL_TIMEOUT_MS);
     xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
     if (rc == 0)
         xdr_free((xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret,

@@ -15,14 +15,12 @@
  * suspend run beside an outgoing migration, which convergd does not. */
 static const unsigned int async_job_mask[] = {
     [CVG_ASYNC_NONE] = ~0u & ~JOB_MASK(CVG_JOB_ASYNC_NESTED),
-    [CVG_ASYNC_MIGRATION_OUT] = JOB_MASK(CVG_JOB_QUERY) |
-                                JOB_MASK(CVG_JOB_DESTROY) |
-                                JOB_MASK(CVG_JOB_MIGRATION_OP) |
-                                JOB_MASK(CVG_JOB_ASYNC_NESTED),
-    [CVG_ASYNC_MIGRATION_IN] = JOB_MASK(CVG_JOB_QUERY) |
-                               JOB_MASK(CVG_JOB_DESTROY) |
-                               JOB_MASK(CVG_JOB_MIGRATION_OP) |
-                               JOB_MASK(CVG_JOB_ASYNC_NESTED),
+    [CVG_ASYNC_MIGRATION_OUT] =
+        JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
+        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
+    [CVG_ASYNC_MIGRATION_IN] =
+        JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
+        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(async_job_mask) == CVG_ASYNC_LAST);
 
@@ -48,15 +46,16 @@ cvg_domain_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
     g_return_val_if_fail(kind > CVG_JOB_NONE && kind < CVG_JOB_LAST, -1);
     while (!job_allowed(dom, kind)) {
         if (!g_cond_wait_until(&dom->job_cond, &drv->lock, deadline)) {
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             _("cannot acquire state change lock for domain '%s'"),
-                             dom->def->name);
+            cvg_error_report(
+                CVG_ERR_OPERATION_TIMEOUT,
+                _("cannot acquire state change lock for domain '%s'"),
+                dom->def->name);
             return -1;
         }
     }
     if (!dom->in_list) {
-        cvg_error_report(CVG_ERR_NO_DOMAIN,
-                         _("domain '%s' no longer exists"), dom->def->name);
+        cvg_error_report(CVG_ERR_NO_DOMAIN, _("domain '%s' no longer exists"),
+                         dom->def->name);
         return -1;
     }
     dom->job = kind;

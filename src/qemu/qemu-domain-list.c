@@ -52,9 +52,8 @@ cvg_driver_write_file(const char *path, const char *text)
 {
     g_autoptr(GError) gerr = NULL;
 
-    if (!g_file_set_contents_full(path, text, -1,
-                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600,
-                                  &gerr)) {
+    if (!g_file_set_contents_full(
+            path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &gerr)) {
         cvg_error_report(CVG_ERR_WRITE_FAILED, _("'%s': %s"), path,
                          gerr->message);
         return -1;
@@ -66,8 +65,8 @@ int
 cvg_driver_save_config(CvgDriver *drv, CvgDomainObj *dom)
 {
     const CvgDomainDef *def = cvg_domain_obj_config(dom);
-    g_autofree char *xml = cvg_domain_def_format(def, -1,
-                                                 CVG_DOMAIN_XML_INACTIVE);
+    g_autofree char *xml =
+        cvg_domain_def_format(def, -1, CVG_DOMAIN_XML_INACTIVE);
     g_autofree char *path = cvg_driver_config_file(drv, def->name, ".xml");
 
     if (!xml)
@@ -79,8 +78,8 @@ void
 cvg_driver_remove_config(CvgDriver *drv, const char *name)
 {
     g_autofree char *path = cvg_driver_config_file(drv, name, ".xml");
-    g_autofree char *autostart = cvg_driver_config_file(drv, name,
-                                                        ".autostart");
+    g_autofree char *autostart =
+        cvg_driver_config_file(drv, name, ".autostart");
 
     unlink(path);
     unlink(autostart);
@@ -89,8 +88,8 @@ cvg_driver_remove_config(CvgDriver *drv, const char *name)
 int
 cvg_driver_save_autostart(CvgDriver *drv, CvgDomainObj *dom, bool autostart)
 {
-    g_autofree char *path = cvg_driver_config_file(drv, dom->def->name,
-                                                   ".autostart");
+    g_autofree char *path =
+        cvg_driver_config_file(drv, dom->def->name, ".autostart");
 
     if (autostart)
         return cvg_driver_write_file(path, "");
@@ -102,10 +101,10 @@ int
 cvg_driver_save_status(CvgDriver *drv, CvgDomainObj *dom)
 {
     g_autofree char *xml = NULL;
-    g_autofree char *xml_path = cvg_driver_run_file(drv, dom->def->name,
-                                                    ".xml");
-    g_autofree char *status_path = cvg_driver_run_file(drv, dom->def->name,
-                                                       ".status");
+    g_autofree char *xml_path =
+        cvg_driver_run_file(drv, dom->def->name, ".xml");
+    g_autofree char *status_path =
+        cvg_driver_run_file(drv, dom->def->name, ".status");
     g_autoptr(GKeyFile) kf = g_key_file_new();
     g_autofree char *status = NULL;
 
@@ -122,8 +121,7 @@ cvg_driver_save_status(CvgDriver *drv, CvgDomainObj *dom)
     g_key_file_set_integer(kf, "domain", "async_job", dom->async_job);
     g_key_file_set_uint64(kf, "domain", "max_downtime_ms",
                           dom->max_downtime_ms);
-    g_key_file_set_uint64(kf, "domain", "max_speed_mibs",
-                          dom->max_speed_mibs);
+    g_key_file_set_uint64(kf, "domain", "max_speed_mibs", dom->max_speed_mibs);
     status = g_key_file_to_data(kf, NULL, NULL);
     if (cvg_driver_write_file(xml_path, xml) < 0 ||
         cvg_driver_write_file(status_path, status) < 0)
@@ -134,12 +132,12 @@ cvg_driver_save_status(CvgDriver *drv, CvgDomainObj *dom)
 void
 cvg_driver_remove_status(CvgDriver *drv, CvgDomainObj *dom)
 {
-    g_autofree char *xml_path = cvg_driver_run_file(drv, dom->def->name,
-                                                    ".xml");
-    g_autofree char *status_path = cvg_driver_run_file(drv, dom->def->name,
-                                                       ".status");
-    g_autofree char *qmp_path = cvg_driver_run_file(drv, dom->def->name,
-                                                    ".qmp");
+    g_autofree char *xml_path =
+        cvg_driver_run_file(drv, dom->def->name, ".xml");
+    g_autofree char *status_path =
+        cvg_driver_run_file(drv, dom->def->name, ".status");
+    g_autofree char *qmp_path =
+        cvg_driver_run_file(drv, dom->def->name, ".qmp");
 
     unlink(xml_path);
     unlink(status_path);
@@ -333,7 +331,8 @@ list_match(CvgDomainObj *d, unsigned int flags)
     bool active = cvg_domain_obj_is_active(d);
 
     if ((flags & (LIST_ACTIVE | LIST_INACTIVE)) &&
-        !((flags & LIST_ACTIVE && active) || (flags & LIST_INACTIVE && !active)))
+        !((flags & LIST_ACTIVE && active) ||
+          (flags & LIST_INACTIVE && !active)))
         return false;
     if ((flags & (LIST_PERSISTENT | LIST_TRANSIENT)) &&
         !((flags & LIST_PERSISTENT && d->persistent) ||

@@ -13,8 +13,7 @@
 
 /* Lookups (take the lock): a referenced domain, or NULL with NO_DOMAIN. */
 CvgDomainObj *cvg_driver_lookup_name(CvgDriver *drv, const char *name);
-CvgDomainObj *cvg_driver_lookup_uuid(CvgDriver *drv,
-                                     const unsigned char *uuid);
+CvgDomainObj *cvg_driver_lookup_uuid(CvgDriver *drv, const unsigned char *uuid);
 CvgDomainObj *cvg_driver_lookup_id(CvgDriver *drv, int id);
 
 /* All domains matching virConnectListAllDomainsFlags @flags (referenced;
@@ -52,8 +51,8 @@ void cvg_driver_remove(CvgDriver *drv, CvgDomainObj *dom);
 
 /* The guest has stopped (lock held): record state and reason, forget the
  * runtime state, drop a transient domain, queue the STOPPED event. */
-void cvg_driver_domain_stopped(CvgDriver *drv, CvgDomainObj *dom,
-                               int reason, int event_detail);
+void cvg_driver_domain_stopped(CvgDriver *drv, CvgDomainObj *dom, int reason,
+                               int event_detail);
 
 /* Files (lock held).  Errors are reported with WRITE_FAILED. */
 int cvg_driver_save_config(CvgDriver *drv, CvgDomainObj *dom);
@@ -66,7 +65,6 @@ void cvg_driver_remove_status(CvgDriver *drv, CvgDomainObj *dom);
 /* STATE/qemu/NAME SUFFIX and STATE/run/NAME SUFFIX (g_free them). */
 char *cvg_driver_config_file(CvgDriver *drv, const char *name,
                              const char *suffix);
-char *cvg_driver_run_file(CvgDriver *drv, const char *name,
-                          const char *suffix);
+char *cvg_driver_run_file(CvgDriver *drv, const char *name, const char *suffix);
 /* Write @text to @path atomically, mode 0600. */
 int cvg_driver_write_file(const char *path, const char *text);

@@ -100,8 +100,7 @@ queue_event(CvgDriver *drv, CvgDomainObj *dom, int event_id)
 }
 
 void
-cvg_driver_queue_event(CvgDriver *drv, CvgDomainObj *dom, int event,
-                       int detail)
+cvg_driver_queue_event(CvgDriver *drv, CvgDomainObj *dom, int event, int detail)
 {
     CvgDriverEvent *ev = queue_event(drv, dom, CVG_EVENT_ID_LIFECYCLE);
 

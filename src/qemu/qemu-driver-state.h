@@ -21,14 +21,14 @@ enum {
 };
 
 typedef struct {
-    int event_id;                /* CVG_EVENT_ID_* */
+    int event_id; /* CVG_EVENT_ID_* */
     char *name;
     unsigned char uuid[16];
     int id;
-    int event;                   /* lifecycle: CvgLifecycleEvent */
+    int event; /* lifecycle: CvgLifecycleEvent */
     int detail;
-    int iteration;               /* migration iteration */
-    CvgTypedParamList *params;   /* job completed: the statistics */
+    int iteration;             /* migration iteration */
+    CvgTypedParamList *params; /* job completed: the statistics */
 } CvgDriverEvent;
 
 /* Event sink: called without the driver lock held. */
@@ -39,23 +39,23 @@ typedef struct _CvgProcessSink CvgProcessSink;
 
 struct _CvgDriver {
     GMutex lock;
-    CvgDaemonConfig *cfg;        /* owned */
-    char *config_dir;            /* STATE/qemu: persistent XML */
-    char *run_dir;               /* STATE/run: status of running guests */
-    char *log_dir;               /* STATE/log: one log per guest */
-    GPtrArray *domains;          /* CvgDomainObj*, one ref each; only
-                                  * qemu-domain-list.c touches it */
+    CvgDaemonConfig *cfg; /* owned */
+    char *config_dir;     /* STATE/qemu: persistent XML */
+    char *run_dir;        /* STATE/run: status of running guests */
+    char *log_dir;        /* STATE/log: one log per guest */
+    GPtrArray *domains;   /* CvgDomainObj*, one ref each; only
+                           * qemu-domain-list.c touches it */
     int next_id;
     char *hostname;
     unsigned char host_uuid[16];
-    int kvm;                     /* use KVM: 1, TCG: 0 */
-    GMainContext *mon_ctx;       /* QMP I/O runs here ... */
+    int kvm;               /* use KVM: 1, TCG: 0 */
+    GMainContext *mon_ctx; /* QMP I/O runs here ... */
     GMainLoop *mon_loop;
-    GThread *mon_thread;         /* ... in this thread */
+    GThread *mon_thread; /* ... in this thread */
     CvgDriverEventFunc event_func;
     void *event_opaque;
-    GPtrArray *pending_events;   /* queued under the lock, sent after */
-    const CvgProcessSink *process_sink;  /* set by cvg_driver_new() */
+    GPtrArray *pending_events;          /* queued under the lock, sent after */
+    const CvgProcessSink *process_sink; /* set by cvg_driver_new() */
 };
 
 /* Allocate the state: lock, directories' names, empty list and queue.
@@ -73,8 +73,7 @@ void cvg_driver_unlock(CvgDriver *drv);
 void cvg_driver_queue_event(CvgDriver *drv, CvgDomainObj *dom, int event,
                             int detail);
 /* Queue a MIGRATION_ITERATION or JOB_COMPLETED event (@params copied). */
-void cvg_driver_queue_job_event(CvgDriver *drv, CvgDomainObj *dom,
-                                int event_id, int iteration,
-                                const CvgTypedParamList *params);
+void cvg_driver_queue_job_event(CvgDriver *drv, CvgDomainObj *dom, int event_id,
+                                int iteration, const CvgTypedParamList *params);
 /* Forget the events queued so far (lock held): nobody listens yet. */
 void cvg_driver_drop_events(CvgDriver *drv);

@@ -8,12 +8,12 @@
 typedef struct {
     const CvgPeerConnection *peer;
     void *conn;
-    CvgTypedParamList *peer_params;  /* what Prepare and Finish get */
+    CvgTypedParamList *peer_params; /* what Prepare and Finish get */
     unsigned int peer_flags;
-    char *dcookie;                   /* the destination's Prepare cookie */
+    char *dcookie; /* the destination's Prepare cookie */
     size_t dcookie_len;
-    char *uri;                       /* where the data goes */
-    CvgError *first;                 /* the first error of the sequence */
+    char *uri;       /* where the data goes */
+    CvgError *first; /* the first error of the sequence */
     bool performed;
     bool finished;
 } CvgP2PMigration;
@@ -40,8 +40,8 @@ keep_first_error(CvgP2PMigration *m)
 
 /* The destination's own flags: protecting the source against changes and
  * auto-converge mean nothing there. */
-#define P2P_SOURCE_ONLY_FLAGS (CVG_MIGRATE_CHANGE_PROTECTION | \
-                               CVG_MIGRATE_AUTO_CONVERGE)
+#define P2P_SOURCE_ONLY_FLAGS                                                  \
+    (CVG_MIGRATE_CHANGE_PROTECTION | CVG_MIGRATE_AUTO_CONVERGE)
 
 static void
 add_default_string(CvgTypedParamList *l, const char *field, const char *value)
@@ -54,16 +54,15 @@ add_default_string(CvgTypedParamList *l, const char *field, const char *value)
  * choice, else the caller's. */
 static int
 p2p_prepare(CvgP2PMigration *m, const char *dconnuri,
-            const CvgTypedParamList *params, const char *bcookie,
-            size_t blen, const char *name)
+            const CvgTypedParamList *params, const char *bcookie, size_t blen,
+            const char *name)
 {
     const CvgTypedParam *mu;
 
     if (!(m->conn = m->peer->open(dconnuri, m->peer->opaque)))
         return -1;
-    if (m->peer->prepare(m->conn, m->peer_params, bcookie, blen,
-                         m->peer_flags, &m->dcookie, &m->dcookie_len,
-                         &m->uri) < 0)
+    if (m->peer->prepare(m->conn, m->peer_params, bcookie, blen, m->peer_flags,
+                         &m->dcookie, &m->dcookie_len, &m->uri) < 0)
         return -1;
     mu = cvg_typed_params_find(params, CVG_MIGRATE_PARAM_URI);
     if (!m->uri && mu && mu->type == CVG_TYPED_PARAM_STRING)
@@ -88,8 +87,8 @@ p2p_transfer(CvgP2PMigration *m, CvgDriver *drv, CvgDomainObj *dom,
     else
         keep_first_error(m);
 
-    if (m->peer->finish(m->conn, m->peer_params, pcookie, plen,
-                        m->peer_flags, !m->performed) == 0)
+    if (m->peer->finish(m->conn, m->peer_params, pcookie, plen, m->peer_flags,
+                        !m->performed) == 0)
         m->finished = true;
     else if (m->performed)
         keep_first_error(m);
@@ -101,7 +100,7 @@ cvg_migration_perform_p2p(CvgDriver *drv, CvgDomainObj *dom,
                           const CvgTypedParamList *params, unsigned int flags,
                           const void *owner)
 {
-    g_auto(CvgP2PMigration) m = { .peer = peer };
+    g_auto(CvgP2PMigration) m = {.peer = peer};
     g_autofree char *bcookie = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *name = NULL;

@@ -33,7 +33,7 @@ typedef struct {
                   unsigned int flags, bool cancelled);
     /* Close and free @conn (NULL-safe). */
     void (*close)(void *conn);
-    void *opaque;                /* passed to open */
+    void *opaque; /* passed to open */
 } CvgPeerConnection;
 
 /*
