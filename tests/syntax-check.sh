@@ -1,8 +1,9 @@
 #!/bin/sh
 # House-style checks that need no reformatting tool: no tabs, no trailing
 # white space, lines of at most 100 columns in C sources and headers; only
-# the job API (src/qemu/qemu-domain-job.c) writes a domain's job fields; no
-# include circle among the modules of src/qemu.
+# the job API (src/qemu/qemu-domain-job.c) writes a domain's job fields and
+# only qemu-domain-list.c walks the domain list; no include circle among the
+# modules of src/qemu.
 set -u
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2
@@ -25,6 +26,17 @@ for f in $files; do
     if grep -nE -- '->(async_)?job[[:space:]]*=[^=]' "$f" | sed "s|^|$f:|" |
         grep .; then
         echo "$f: only $job_api may write a domain's job fields"; bad=1
+    fi
+done
+# One domain list: only its module (and the state that allocates it) uses
+# the driver's array.
+for f in $files; do
+    case $f in
+    src/qemu/qemu-domain-list.c|src/qemu/qemu-driver-state.c) continue ;;
+    esac
+    if grep -nE -- '(drv|DRV|driver)->domains([^_[:alnum:]]|$)' "$f" |
+        sed "s|^|$f:|" | grep .; then
+        echo "$f: the domain list is reached through qemu-domain-list.h"; bad=1
     fi
 done
 # Layers inside src/qemu: a module (X.c, X.h and a private X-priv.h) may
