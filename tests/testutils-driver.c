@@ -202,6 +202,7 @@ cvg_test_driver_start_domain(CvgTestDriver *t, const char *xml_path,
     CvgTestQmpPeer *peer;
     CvgQmp *mon;
     int fd = -1;
+    bool added;
     int rc;
 
     if (!xml)
@@ -210,9 +211,9 @@ cvg_test_driver_start_domain(CvgTestDriver *t, const char *xml_path,
         fprintf(stderr, "%s: %s\n", xml_path, cvg_error_last()->message);
         return NULL;
     }
-    dom = cvg_domain_obj_new(&def);
     cvg_driver_lock(drv);
-    if ((rc = cvg_driver_add(drv, dom)) == 0) {
+    dom = cvg_driver_add_or_replace(drv, &def, CVG_DRIVER_ADD_LIVE, &added);
+    if ((rc = dom ? 0 : -1) == 0) {
         /* Running as far as the driver can tell; pid 0 means there is no
          * process for a stop's kill to hit. */
         dom->id = drv->next_id++;

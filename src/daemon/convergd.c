@@ -121,77 +121,89 @@ all_procs(size_t *ret_n)
     return (CvgRpcProcedure *)g_array_free(all, FALSE);
 }
 
-int
-main(int argc, char **argv)
+/* Command-line options; each one set overrides the configuration file. */
+typedef struct {
+    char *socket;
+    char *ro_socket;
+    char *state;
+    char *config;
+    char *level;
+    gboolean version;
+} CvgOptions;
+
+static void
+options_clear(CvgOptions *o)
 {
-    g_autofree char *opt_socket = NULL;
-    g_autofree char *opt_ro_socket = NULL;
-    g_autofree char *opt_state = NULL;
-    g_autofree char *opt_config = NULL;
-    g_autofree char *opt_level = NULL;
-    gboolean opt_version = FALSE;
+    g_free(o->socket);
+    g_free(o->ro_socket);
+    g_free(o->state);
+    g_free(o->config);
+    g_free(o->level);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CvgOptions, options_clear)
+
+static void
+override(char **field, char **value)
+{
+    if (*value) {
+        g_free(*field);
+        *field = g_steal_pointer(value);
+    }
+}
+
+/* Parse the command line and the configuration file into @cfg.  -1 to go
+ * on, or the status to exit with. */
+static int
+parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
+{
+    g_auto(CvgOptions) o = { 0 };
     GOptionEntry entries[] = {
-        { "socket", 's', 0, G_OPTION_ARG_FILENAME, &opt_socket,
+        { "socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket,
           N_("control socket (read-write, mode 0600 by default)"), N_("PATH") },
-        { "readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &opt_ro_socket,
+        { "readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &o.ro_socket,
           N_("read-only socket"), N_("PATH") },
-        { "state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &opt_state,
+        { "state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.state,
           N_("directory for definitions, status and logs"), N_("DIR") },
-        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &opt_config,
+        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
           N_("configuration file (key = value)"), N_("FILE") },
-        { "log-level", 'l', 0, G_OPTION_ARG_STRING, &opt_level,
+        { "log-level", 'l', 0, G_OPTION_ARG_STRING, &o.level,
           N_("debug, info, warning or error"), N_("LEVEL") },
-        { "version", 'V', 0, G_OPTION_ARG_NONE, &opt_version,
+        { "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
           N_("print the version and exit"), NULL },
         { NULL }
     };
-    g_autoptr(GOptionContext) octx = NULL;
+    g_autoptr(GOptionContext) octx = g_option_context_new(NULL);
     g_autoptr(GError) gerr = NULL;
-    g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
-    g_autofree CvgRpcProcedure *procs = NULL;
-    g_autofree char *sockdir = NULL;
-    CvgRpcServerCallbacks cb = {
-        .client_new = cvg_connection_new,
-        .client_closed = cvg_connection_free,
-    };
-    CvgDaemon d = { 0 };
-    size_t nprocs;
-    int ret = EXIT_FAILURE;
 
-    setlocale(LC_ALL, "");
-    octx = g_option_context_new(NULL);
     g_option_context_set_summary(octx,
         _("convergd: runs QEMU guests and live-migrates them, serving the "
           "libvirt remote protocol on a UNIX socket."));
     g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
-    if (!g_option_context_parse(octx, &argc, &argv, &gerr)) {
+    if (!g_option_context_parse(octx, argc, argv, &gerr)) {
         fprintf(stderr, "convergd: %s\n", gerr->message);
         return EXIT_FAILURE;
     }
-    if (opt_version) {
+    if (o.version) {
         printf("convergd %s\n", CVG_VERSION);
         return EXIT_SUCCESS;
     }
-    if (opt_config && cvg_daemon_config_load(cfg, opt_config) < 0) {
+    if (o.config && cvg_daemon_config_load(cfg, o.config) < 0) {
         fprintf(stderr, "convergd: %s\n", cvg_error_last()->message);
         return EXIT_FAILURE;
     }
-    if (opt_socket) {
-        g_free(cfg->socket_path);
-        cfg->socket_path = g_steal_pointer(&opt_socket);
-    }
-    if (opt_ro_socket) {
-        g_free(cfg->readonly_socket_path);
-        cfg->readonly_socket_path = g_steal_pointer(&opt_ro_socket);
-    }
-    if (opt_state) {
-        g_free(cfg->state_dir);
-        cfg->state_dir = g_steal_pointer(&opt_state);
-    }
-    if (opt_level) {
-        g_free(cfg->log_level);
-        cfg->log_level = g_steal_pointer(&opt_level);
-    }
+    override(&cfg->socket_path, &o.socket);
+    override(&cfg->readonly_socket_path, &o.ro_socket);
+    override(&cfg->state_dir, &o.state);
+    override(&cfg->log_level, &o.level);
+    return -1;
+}
+
+/* Logging, signals and the socket's directory. */
+static int
+setup_process(const CvgDaemonConfig *cfg)
+{
+    g_autofree char *sockdir = NULL;
+
     cvg_log_init(parse_level(cfg->log_level));
     if (parse_level(cfg->log_level) == CVG_LOG_DEBUG)
         g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
@@ -200,40 +212,67 @@ main(int argc, char **argv)
     sockdir = g_path_get_dirname(cfg->socket_path);
     if (g_mkdir_with_parents(sockdir, 0755) < 0) {
         g_critical("cannot create '%s': %s", sockdir, g_strerror(errno));
-        return EXIT_FAILURE;
+        return -1;
     }
+    return 0;
+}
+
+/* Listen on the sockets and serve until a signal says stop. */
+static int
+serve(CvgDaemon *d)
+{
+    g_autofree CvgRpcProcedure *procs = NULL;
+    CvgRpcServerCallbacks cb = {
+        .client_new = cvg_connection_new,
+        .client_closed = cvg_connection_free,
+    };
+    CvgDaemonConfig *cfg = d->drv->cfg;
+    size_t nprocs;
+
+    procs = all_procs(&nprocs);
+    d->srv = cvg_rpc_server_new(procs, nprocs, cfg->max_workers, &cb, d);
+    if (cvg_rpc_server_add_unix(d->srv, cfg->socket_path, cfg->socket_mode,
+                                false) < 0 ||
+        (cfg->readonly_socket_path &&
+         cvg_rpc_server_add_unix(d->srv, cfg->readonly_socket_path, 0666,
+                                 true) < 0)) {
+        g_critical("%s", cvg_error_last()->message);
+        return -1;
+    }
+    cvg_rpc_server_set_keepalive(d->srv, cfg->keepalive_interval,
+                                 cfg->keepalive_count);
+    g_unix_signal_add(SIGTERM, on_signal, d);
+    g_unix_signal_add(SIGINT, on_signal, d);
+    g_message("convergd %s listening on %s", CVG_VERSION, cfg->socket_path);
+    g_main_loop_run(d->loop);
+    /* Migrations must not keep the daemon from stopping: outgoing ones are
+     * aborted (the guest stays here), incoming ones discarded. */
+    cvg_migration_shutdown(d->drv, 15000);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
+    CvgDaemon d = { 0 };
+    int ret;
+
+    setlocale(LC_ALL, "");
+    if ((ret = parse_command_line(&argc, &argv, cfg)) >= 0)
+        return ret;
+    if (setup_process(cfg) < 0)
+        return EXIT_FAILURE;
 
     cvg_daemon = &d;
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
-    if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d))) {
+    ret = EXIT_FAILURE;
+    if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d)))
         g_critical("%s", cvg_error_last()->message);
-        goto out;
-    }
-    procs = all_procs(&nprocs);
-    d.srv = cvg_rpc_server_new(procs, nprocs, d.drv->cfg->max_workers, &cb,
-                               &d);
-    if (cvg_rpc_server_add_unix(d.srv, d.drv->cfg->socket_path,
-                                d.drv->cfg->socket_mode, false) < 0 ||
-        (d.drv->cfg->readonly_socket_path &&
-         cvg_rpc_server_add_unix(d.srv, d.drv->cfg->readonly_socket_path,
-                                 0666, true) < 0)) {
-        g_critical("%s", cvg_error_last()->message);
-        goto out;
-    }
-    cvg_rpc_server_set_keepalive(d.srv, d.drv->cfg->keepalive_interval,
-                                 d.drv->cfg->keepalive_count);
-    g_unix_signal_add(SIGTERM, on_signal, &d);
-    g_unix_signal_add(SIGINT, on_signal, &d);
-    g_message("convergd %s listening on %s", CVG_VERSION,
-              d.drv->cfg->socket_path);
-    g_main_loop_run(d.loop);
-    /* Migrations must not keep the daemon from stopping: outgoing ones are
-     * aborted (the guest stays here), incoming ones discarded. */
-    cvg_migration_shutdown(d.drv, 15000);
-    ret = EXIT_SUCCESS;
+    else if (serve(&d) == 0)
+        ret = EXIT_SUCCESS;
 
- out:
     cvg_rpc_server_free(d.srv);
     cvg_driver_free(d.drv);
     g_main_loop_unref(d.loop);

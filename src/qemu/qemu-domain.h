@@ -1,7 +1,8 @@
 /*
- * qemu-domain.h: domain objects, the domain list and per-domain jobs
+ * qemu-domain.h: domain objects
  *
- * One driver lock (CvgDriver.lock) protects the list and every field of every
+ * The list is qemu-domain-list.h, the jobs qemu-domain-job.h.  One driver
+ * lock (CvgDriver.lock) protects the list and every field of every
  * domain object.  Code that talks to QEMU must not hold it while waiting for
  * a monitor reply: it takes the domain's job first (so no other modifying
  * operation runs on that domain), drops the lock, talks to QEMU, and takes the
@@ -82,6 +83,7 @@ typedef enum {
     CVG_JOB_MODIFY,      /* start, stop, suspend, resume, define... */
     CVG_JOB_DESTROY,     /* may interrupt an async job */
     CVG_JOB_MIGRATION_OP,/* tunables and abort during a migration */
+    CVG_JOB_ASYNC_NESTED,/* the async job's own monitor use */
     CVG_JOB_LAST
 } CvgJobKind;
 
@@ -115,6 +117,8 @@ typedef struct {
                                  * shutdown; cleared when QEMU stops */
     bool pty_queried;
     unsigned long long cpu_time_ns_base;
+    /* The job fields: read anywhere under the lock, written only by the
+     * job API (qemu-domain-job.c), which wakes job_cond's waiters. */
     GCond job_cond;
     int job;                    /* CvgJobKind */
     int async_job;              /* CvgAsyncJobKind */

@@ -108,7 +108,7 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
                          dom->def->name);
     } else {
         dom->migration->abort_requested = true;
-        g_cond_broadcast(&dom->job_cond);
+        cvg_domain_job_wake(dom);
         rc = 0;
     }
     cvg_driver_unlock(drv);
@@ -217,12 +217,15 @@ cvg_migration_get_max_speed(CvgDriver *drv, CvgDomainObj *dom,
 void
 cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
 {
+    g_autoptr(GPtrArray) all = NULL;
+
     cvg_driver_lock(drv);
-    for (guint i = 0; i < drv->domains->len; i++) {
-        CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
+    all = cvg_driver_list_locked(drv);
+    for (guint i = 0; i < all->len; i++) {
+        CvgDomainObj *dom = g_ptr_array_index(all, i);
         CvgMigrationJob *job = dom->migration;
 
-        if (!job || job->owner != owner)
+        if (!dom->in_list || !job || job->owner != owner)
             continue;
         if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
             (job->phase == CVG_MIG_PHASE_BEGIN ||
@@ -235,10 +238,7 @@ cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
                    job->phase == CVG_MIG_PHASE_PREPARED) {
             g_message("client of the incoming migration of '%s' went away: discarding it",
                       dom->def->name);
-            cvg_domain_obj_ref(dom);
             cvg_mig_discard_incoming(drv, dom);
-            cvg_domain_obj_unref(dom);
-            i = (guint)-1;   /* the list may have changed: rescan */
         }
     }
     cvg_driver_unlock(drv);
@@ -250,7 +250,10 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
     g_autoptr(json_object) status = NULL;
     CvgMigrationSample s = { 0 };
 
-    dom->job = CVG_JOB_MODIFY;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
+        cvg_error_reset();
+        return;
+    }
     for (int i = 0; i < 50 && dom->mon; i++) {
         g_autoptr(json_object) reply = NULL;
 
@@ -284,16 +287,53 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
                                  CVG_RUNNING_MIGRATION_CANCELED);
     cvg_error_reset();
-    dom->job = CVG_JOB_NONE;
+    cvg_domain_job_end(drv, dom);
 }
 
 void
 cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
-    dom->job = CVG_JOB_MODIFY;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
+        cvg_error_reset();
+        return;
+    }
     cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
                           CVG_EVENT_STOPPED_FAILED);
-    dom->job = CVG_JOB_NONE;
+    cvg_domain_job_end(drv, dom);
+}
+
+/* One pass over the migrations at shutdown (lock held): ask outgoing ones
+ * to abort, discard one incoming one.  Whether any is still busy. */
+static bool
+shutdown_pass(CvgDriver *drv)
+{
+    g_autoptr(GPtrArray) all = cvg_driver_list_locked(drv);
+    bool busy = false;
+
+    for (guint i = 0; i < all->len; i++) {
+        CvgDomainObj *dom = g_ptr_array_index(all, i);
+        CvgMigrationJob *job = dom->migration;
+
+        if (!job || !dom->in_list)
+            continue;
+        if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
+            job->phase == CVG_MIG_PHASE_PERFORM) {
+            job->abort_requested = true;
+            cvg_domain_job_wake(dom);
+            busy = true;
+        } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
+                   dom->job == CVG_JOB_NONE &&
+                   job->phase == CVG_MIG_PHASE_PREPARED) {
+            /* Killing the incoming QEMU makes the source keep the
+             * guest: its Perform or Finish fails. */
+            cvg_mig_discard_incoming(drv, dom);
+            return true;
+        } else if (job->phase == CVG_MIG_PHASE_PERFORM ||
+                   job->phase == CVG_MIG_PHASE_FINISH) {
+            busy = true;
+        }
+    }
+    return busy;
 }
 
 void
@@ -302,37 +342,7 @@ cvg_migration_shutdown(CvgDriver *drv, unsigned int timeout_ms)
     gint64 deadline = g_get_monotonic_time() + timeout_ms * 1000LL;
 
     cvg_driver_lock(drv);
-    for (;;) {
-        bool busy = false;
-
-        for (guint i = 0; i < drv->domains->len; i++) {
-            CvgDomainObj *dom = g_ptr_array_index(drv->domains, i);
-            CvgMigrationJob *job = dom->migration;
-
-            if (!job)
-                continue;
-            if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
-                job->phase == CVG_MIG_PHASE_PERFORM) {
-                job->abort_requested = true;
-                g_cond_broadcast(&dom->job_cond);
-                busy = true;
-            } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
-                       dom->job == CVG_JOB_NONE &&
-                       job->phase == CVG_MIG_PHASE_PREPARED) {
-                /* Killing the incoming QEMU makes the source keep the
-                 * guest: its Perform or Finish fails. */
-                cvg_domain_obj_ref(dom);
-                cvg_mig_discard_incoming(drv, dom);
-                cvg_domain_obj_unref(dom);
-                busy = true;
-                break;
-            } else if (job->phase == CVG_MIG_PHASE_PERFORM ||
-                       job->phase == CVG_MIG_PHASE_FINISH) {
-                busy = true;
-            }
-        }
-        if (!busy || g_get_monotonic_time() > deadline)
-            break;
+    while (shutdown_pass(drv) && g_get_monotonic_time() <= deadline) {
         cvg_driver_unlock(drv);
         g_usleep(100 * 1000);
         cvg_driver_lock(drv);

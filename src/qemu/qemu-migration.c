@@ -83,9 +83,10 @@ cvg_mig_job_elapsed_ms(const CvgMigrationJob *job)
     return (g_get_monotonic_time() - job->start_us) / 1000;
 }
 
+/* Begin @dom's async job @async with its migration state (lock held). */
 static CvgMigrationJob *
-job_start(CvgDomainObj *dom, int async, int operation, unsigned int flags,
-          CvgMigrationParams **params, const void *owner)
+job_start(CvgDriver *drv, CvgDomainObj *dom, int async, int operation,
+          unsigned int flags, CvgMigrationParams **params, const void *owner)
 {
     CvgMigrationJob *job = g_new0(CvgMigrationJob, 1);
 
@@ -95,9 +96,11 @@ job_start(CvgDomainObj *dom, int async, int operation, unsigned int flags,
     job->owner = owner;
     job->start_us = g_get_monotonic_time();
     job->prev_state = dom->state;
-    dom->async_job = async;
+    if (cvg_domain_async_job_begin(drv, dom, async) < 0) {
+        cvg_migration_job_free(job);
+        return NULL;
+    }
     dom->migration = job;
-    g_cond_broadcast(&dom->job_cond);
     return job;
 }
 
@@ -105,8 +108,7 @@ void
 cvg_mig_job_stop(CvgDomainObj *dom)
 {
     cvg_migration_job_free(g_steal_pointer(&dom->migration));
-    dom->async_job = CVG_ASYNC_NONE;
-    g_cond_broadcast(&dom->job_cond);
+    cvg_domain_async_job_end(dom->driver, dom);
 }
 
 /* Record the finished job's statistics for `domjobinfo --completed` and
@@ -212,7 +214,7 @@ cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
     } else if (strcmp(name, "MIGRATION") == 0) {
         /* Only wake the job: it acts on the status it polls itself, with
          * the statistics that go with it. */
-        g_cond_broadcast(&dom->job_cond);
+        cvg_domain_job_wake(dom);
     }
 }
 
@@ -347,7 +349,7 @@ poll_wait(CvgDriver *drv, CvgDomainObj *dom)
 {
     gint64 until = g_get_monotonic_time() + POLL_INTERVAL_MS * 1000;
 
-    g_cond_wait_until(&dom->job_cond, &drv->lock, until);
+    cvg_domain_job_wait(drv, dom, until);
 }
 
 /* Resume a source guest that a failed migration left paused (lock held). */
@@ -552,7 +554,7 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     cvg_driver_lock(drv);
     if (check_running(dom) < 0)
         goto out;
-    if (dom->async_job != CVG_ASYNC_NONE || dom->job != CVG_JOB_NONE) {
+    if (!cvg_domain_job_idle(dom)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),
                          dom->def->name);
@@ -585,8 +587,9 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     }
     if (build_convergence(drv, dom, mp, flags, &conv) < 0)
         goto out;
-    job_start(dom, CVG_ASYNC_MIGRATION_OUT, CVG_JOB_OP_MIGRATION_OUT, flags,
-              &mp, owner);
+    if (!job_start(drv, dom, CVG_ASYNC_MIGRATION_OUT,
+                   CVG_JOB_OP_MIGRATION_OUT, flags, &mp, owner))
+        goto out;
     dom->migration->phase = CVG_MIG_PHASE_BEGIN;
     dom->migration->conv = conv;
     dom->migration->history = g_array_new(FALSE, TRUE,
@@ -599,6 +602,138 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     return rc;
 }
 
+/* The URI Perform is to send to, in QEMU's form; NULL when it is unusable. */
+static char *
+perform_uri(const char *uri)
+{
+    if (!uri || !*uri) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("missing migration URI: the destination's Prepare did not provide one"));
+        return NULL;
+    }
+    if (!g_str_has_prefix(uri, "tcp:")) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("migration URI '%s' is not supported; use tcp://HOST:PORT"),
+                         uri);
+        return NULL;
+    }
+    return cvg_migration_uri_to_qemu(uri);
+}
+
+/* Set QEMU up and tell it to send to @qemu_uri (lock held). */
+static int
+perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+              unsigned int flags, const char *qemu_uri)
+{
+    g_autoptr(json_object) margs = json_object_new_object();
+
+    job->phase = CVG_MIG_PHASE_PERFORM;
+    job->flags = flags;
+    job->start_us = g_get_monotonic_time();
+    job->prev_state = dom->state;
+    if (apply_source_params(drv, dom, job) < 0)
+        return -1;
+    json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
+    g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
+    return cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL);
+}
+
+/* Why a poll ended the transfer, reported; 0 while it goes on. */
+static int
+perform_check_status(CvgMigrationJob *job)
+{
+    if (job->status == CVG_MIG_STATUS_CANCELLED) {
+        if (job->abort_reason)
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("migration did not converge: %s"),
+                             job->abort_reason);
+        else
+            cvg_error_report(CVG_ERR_OPERATION_ABORTED,
+                             _("migration out job: canceled by client"));
+        return -1;
+    }
+    if (job->status == CVG_MIG_STATUS_FAILED) {
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("migration out job: %s"),
+                         job->sample.error_desc ? job->sample.error_desc :
+                         _("unexpectedly failed"));
+        return -1;
+    }
+    return 0;
+}
+
+/* Poll QEMU until the transfer completes (0) or fails (-1), cancelling it
+ * on an abort and running the convergence policy (lock held). */
+static int
+perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    for (;;) {
+        if (check_running(dom) < 0)
+            return -1;
+        if (job->abort_requested && !job->cancel_sent) {
+            job->cancel_sent = true;
+            if (cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
+                                         NULL) < 0)
+                return -1;
+        }
+        if (poll_migration(drv, dom, job) < 0)
+            return -1;
+        /* Once a second, and right after a tunable changed. */
+        if ((job->polls++ % 4 == 0 || !job->have_qemu_params) &&
+            job->status != CVG_MIG_STATUS_COMPLETED &&
+            poll_qemu_params(drv, dom, job) < 0)
+            return -1;
+        if (job->status == CVG_MIG_STATUS_COMPLETED)
+            return 0;
+        if (job->status == CVG_MIG_STATUS_CANCELLED)
+            return perform_check_status(job);
+        if (job->status == CVG_MIG_STATUS_ACTIVE &&
+            run_policy(drv, dom, job) < 0)
+            return -1;
+        if (perform_check_status(job) < 0)
+            return -1;
+        poll_wait(drv, dom);
+    }
+}
+
+/* QEMU has stopped the guest and sent everything (lock held). */
+static void
+perform_done(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+             char **ret_cookie, size_t *ret_cookie_len)
+{
+    g_autoptr(CvgTypedParamList) stats = NULL;
+
+    job->phase = CVG_MIG_PHASE_PERFORM_DONE;
+    if (dom->state != CVG_DOMAIN_PAUSED) {
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
+                               CVG_EVENT_SUSPENDED_MIGRATED);
+    }
+    stats = cvg_mig_job_stats(job, true);
+    *ret_cookie = make_cookie(drv, dom, stats, ret_cookie_len);
+    cvg_driver_save_status(drv, dom);
+}
+
+/* The source keeps the guest; Confirm(cancelled) ends the job, but the
+ * guest runs again right away (lock held). */
+static void
+perform_failed(CvgDriver *drv, CvgDomainObj *dom)
+{
+    CvgMigrationJob *job = dom->migration;
+    g_autoptr(CvgTypedParamList) stats = NULL;
+
+    cvg_mig_restore_source(drv, dom, job);
+    if (!job)
+        return;
+    stats = cvg_mig_job_stats(job, false);
+    job_record_completed(drv, dom,
+                         job->status == CVG_MIG_STATUS_CANCELLED ?
+                         CVG_JOB_TYPE_CANCELLED : CVG_JOB_TYPE_FAILED,
+                         g_steal_pointer(&stats));
+    job->phase = CVG_MIG_PHASE_PERFORM_DONE;
+    job->status = CVG_MIG_STATUS_FAILED;
+}
+
 int
 cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
                       const char *cookie_in, size_t cookie_in_len,
@@ -607,24 +742,13 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
 {
     g_autoptr(CvgMigrationCookie) peer = NULL;
     g_autofree char *qemu_uri = NULL;
-    g_autoptr(json_object) margs = NULL;
     CvgMigrationJob *job;
     int rc = -1;
 
     if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
         return -1;
-    if (!uri || !*uri) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("missing migration URI: the destination's Prepare did not provide one"));
+    if (!(qemu_uri = perform_uri(uri)))
         return -1;
-    }
-    if (!g_str_has_prefix(uri, "tcp:")) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("migration URI '%s' is not supported; use tcp://HOST:PORT"),
-                         uri);
-        return -1;
-    }
-    qemu_uri = cvg_migration_uri_to_qemu(uri);
 
     cvg_driver_lock(drv);
     if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
@@ -640,93 +764,14 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
         memcmp(peer->host_uuid, drv->host_uuid, 16) == 0) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("attempt to migrate guest to the same host"));
-        goto fail;
+    } else if (check_running(dom) == 0 &&
+               perform_start(drv, dom, job, flags, qemu_uri) == 0 &&
+               perform_wait(drv, dom, job) == 0) {
+        perform_done(drv, dom, job, ret_cookie, ret_cookie_len);
+        rc = 0;
+        goto out;
     }
-    if (check_running(dom) < 0)
-        goto fail;
-    job->phase = CVG_MIG_PHASE_PERFORM;
-    job->flags = flags;
-    job->start_us = g_get_monotonic_time();
-    job->prev_state = dom->state;
-    if (apply_source_params(drv, dom, job) < 0)
-        goto fail;
-    margs = json_object_new_object();
-    json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
-    g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
-    if (cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL) < 0)
-        goto fail;
-
-    for (;;) {
-        if (check_running(dom) < 0)
-            goto fail;
-        if (job->abort_requested && !job->cancel_sent) {
-            job->cancel_sent = true;
-            if (cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
-                                         NULL) < 0)
-                goto fail;
-        }
-        if (poll_migration(drv, dom, job) < 0)
-            goto fail;
-        /* Once a second, and right after a tunable changed. */
-        if ((job->polls++ % 4 == 0 || !job->have_qemu_params) &&
-            job->status != CVG_MIG_STATUS_COMPLETED &&
-            poll_qemu_params(drv, dom, job) < 0)
-            goto fail;
-        if (job->status == CVG_MIG_STATUS_COMPLETED)
-            break;
-        if (job->status == CVG_MIG_STATUS_CANCELLED) {
-            if (job->abort_reason)
-                cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                                 _("migration did not converge: %s"),
-                                 job->abort_reason);
-            else
-                cvg_error_report(CVG_ERR_OPERATION_ABORTED,
-                                 _("migration out job: canceled by client"));
-            goto fail;
-        }
-        if (job->status == CVG_MIG_STATUS_ACTIVE &&
-            run_policy(drv, dom, job) < 0)
-            goto fail;
-        if (job->status == CVG_MIG_STATUS_FAILED) {
-            cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                             _("migration out job: %s"),
-                             job->sample.error_desc ? job->sample.error_desc :
-                             _("unexpectedly failed"));
-            goto fail;
-        }
-        poll_wait(drv, dom);
-    }
-
-    /* QEMU has stopped the guest and sent everything. */
-    job->phase = CVG_MIG_PHASE_PERFORM_DONE;
-    if (dom->state != CVG_DOMAIN_PAUSED) {
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
-        cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
-                               CVG_EVENT_SUSPENDED_MIGRATED);
-    }
-    {
-        g_autoptr(CvgTypedParamList) stats = cvg_mig_job_stats(job, true);
-
-        *ret_cookie = make_cookie(drv, dom, stats, ret_cookie_len);
-    }
-    cvg_driver_save_status(drv, dom);
-    rc = 0;
-    goto out;
-
- fail:
-    /* The source keeps the guest; Confirm(cancelled) ends the job, but the
-     * guest runs again right away. */
-    cvg_mig_restore_source(drv, dom, job = dom->migration);
-    if (job) {
-        g_autoptr(CvgTypedParamList) stats = cvg_mig_job_stats(job, false);
-
-        job_record_completed(drv, dom,
-                             job->status == CVG_MIG_STATUS_CANCELLED ?
-                             CVG_JOB_TYPE_CANCELLED : CVG_JOB_TYPE_FAILED,
-                             g_steal_pointer(&stats));
-        job->phase = CVG_MIG_PHASE_PERFORM_DONE;
-        job->status = CVG_MIG_STATUS_FAILED;
-    }
+    perform_failed(drv, dom);
  out:
     cvg_driver_unlock(drv);
     return rc;
@@ -785,14 +830,7 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
         cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_MIGRATED,
                               CVG_EVENT_STOPPED_MIGRATED);
     if ((flags & CVG_MIGRATE_UNDEFINE_SOURCE) && dom->persistent) {
-        g_autofree char *name = g_strdup(dom->def->name);
-        g_autofree char *path = g_strdup_printf("%s/%s.xml",
-                                                drv->config_dir, name);
-        g_autofree char *autostart = g_strdup_printf("%s/%s.autostart",
-                                                     drv->config_dir, name);
-
-        unlink(path);
-        unlink(autostart);
+        cvg_driver_remove_config(drv, dom->def->name);
         dom->persistent = false;
         cvg_driver_queue_event(drv, dom, CVG_EVENT_UNDEFINED,
                                CVG_EVENT_UNDEFINED_REMOVED);
@@ -896,39 +934,32 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
     return -1;
 }
 
-CvgDomainObj *
-cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
-                      const char *cookie_in, size_t cookie_in_len,
-                      unsigned int flags, const void *owner, char **ret_cookie,
-                      size_t *ret_cookie_len, char **ret_uri)
+/* Check Prepare's input: the parameters (into *@ret_mp), the source's
+ * cookie and the definition to run (*@ret_def, renamed as asked). */
+static int
+prepare_check(CvgDriver *drv, const CvgTypedParamList *params,
+              const char *cookie_in, size_t cookie_in_len, unsigned int flags,
+              CvgMigrationParams **ret_mp, CvgDomainDef **ret_def)
 {
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autoptr(CvgMigrationCookie) peer = NULL;
     g_autoptr(CvgDomainDef) def = NULL;
-    g_autofree char *listen_host = NULL;
-    g_autofree char *uri = NULL;
     const char *dxml;
     const char *dname;
-    const char *muri;
-    const char *laddr;
-    const char *advertise;
-    unsigned int want_port = 0;
-    CvgDomainObj *dom = NULL;
-    bool created = false;
 
     if (!(mp = cvg_migration_params_validate(params, flags,
                                              CVG_MIG_SIDE_DEST)))
-        return NULL;
+        return -1;
     if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
-        return NULL;
+        return -1;
     if (!(dxml = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_XML))) {
         cvg_error_report(CVG_ERR_INVALID_ARG,
                          _("migration parameter '%s' is required by Prepare"),
                          CVG_MIGRATE_PARAM_DEST_XML);
-        return NULL;
+        return -1;
     }
     if (!(def = cvg_domain_def_parse_string(dxml, 0)))
-        return NULL;
+        return -1;
     if ((dname = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_NAME))) {
         g_free(def->name);
         def->name = g_strdup(dname);
@@ -937,87 +968,119 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
         memcmp(peer->host_uuid, drv->host_uuid, 16) == 0) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("attempt to migrate guest to the same host"));
-        return NULL;
+        return -1;
     }
-    listen_host = g_strdup(drv->cfg->migration_address);
-    if ((muri = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_URI))) {
-        g_free(listen_host);
-        listen_host = NULL;
-        if (parse_tcp_uri(muri, &listen_host, &want_port) < 0)
-            return NULL;
-    }
-    if ((laddr = cvg_migration_params_string(mp,
-                                             CVG_MIGRATE_PARAM_LISTEN_ADDRESS))) {
-        g_free(listen_host);
-        listen_host = g_strdup(laddr);
-    }
-    advertise = drv->cfg->migration_host ? drv->cfg->migration_host :
-                (muri || laddr) ? listen_host : drv->hostname;
+    *ret_mp = g_steal_pointer(&mp);
+    *ret_def = g_steal_pointer(&def);
+    return 0;
+}
 
-    cvg_driver_lock(drv);
-    {
-        g_autoptr(GPtrArray) all = g_ptr_array_new();
+/* Where the incoming stream arrives: the address QEMU listens on, the
+ * port asked for (0: the first free one of the range) and the host name
+ * the source is told. */
+typedef struct {
+    char *listen_host;
+    unsigned int want_port;
+    char *advertise;
+} CvgIncomingAddr;
 
-        for (guint i = 0; i < drv->domains->len; i++) {
-            CvgDomainObj *d = g_ptr_array_index(drv->domains, i);
+static void
+incoming_addr_clear(CvgIncomingAddr *a)
+{
+    g_free(a->listen_host);
+    g_free(a->advertise);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CvgIncomingAddr, incoming_addr_clear)
 
-            if (strcmp(d->def->name, def->name) == 0 ||
-                memcmp(d->def->uuid, def->uuid, 16) == 0)
-                g_ptr_array_add(all, d);
-        }
-        if (all->len > 1) {
-            cvg_error_report(CVG_ERR_DOM_EXIST,
-                             _("another domain already uses the name or uuid of '%s'"),
-                             def->name);
-            goto error;
-        }
-        if (all->len == 1) {
-            dom = g_ptr_array_index(all, 0);
-            if (strcmp(dom->def->name, def->name) != 0 ||
-                memcmp(dom->def->uuid, def->uuid, 16) != 0) {
-                cvg_error_report(CVG_ERR_DOM_EXIST,
-                                 _("domain '%s' already exists with another name or uuid"),
-                                 dom->def->name);
-                dom = NULL;
-                goto error;
-            }
-            if (cvg_domain_obj_is_active(dom) ||
-                dom->async_job != CVG_ASYNC_NONE ||
-                dom->job != CVG_JOB_NONE) {
-                cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                                 _("domain '%s' is already active"),
-                                 dom->def->name);
-                dom = NULL;
-                goto error;
-            }
-            cvg_domain_obj_ref(dom);
-            /* The persistent config stays for the next boot. */
-            cvg_domain_def_free(dom->newdef);
-            dom->newdef = dom->def;
-            dom->def = g_steal_pointer(&def);
-        } else {
-            dom = cvg_domain_obj_new(&def);
-            if (cvg_driver_add(drv, dom) < 0) {
-                cvg_domain_obj_unref(dom);
-                dom = NULL;
-                goto error;
-            }
-            created = true;
-        }
+static int
+incoming_addr(CvgDriver *drv, const CvgMigrationParams *mp,
+              CvgIncomingAddr *ret_addr)
+{
+    const char *muri = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_URI);
+    const char *laddr = cvg_migration_params_string(mp,
+                                                    CVG_MIGRATE_PARAM_LISTEN_ADDRESS);
+
+    if (muri) {
+        if (parse_tcp_uri(muri, &ret_addr->listen_host,
+                          &ret_addr->want_port) < 0)
+            return -1;
+    } else {
+        ret_addr->listen_host = g_strdup(drv->cfg->migration_address);
     }
-    job_start(dom, CVG_ASYNC_MIGRATION_IN, CVG_JOB_OP_MIGRATION_IN, flags,
-              &mp, owner);
+    if (laddr) {
+        g_free(ret_addr->listen_host);
+        ret_addr->listen_host = g_strdup(laddr);
+    }
+    ret_addr->advertise = g_strdup(drv->cfg->migration_host ?
+                                   drv->cfg->migration_host :
+                                   (muri || laddr) ? ret_addr->listen_host :
+                                   drv->hostname);
+    return 0;
+}
+
+/* Start the incoming QEMU for @dom under a new MIGRATION_IN job and make
+ * it listen (lock held).  On failure no job and no QEMU are left. */
+static int
+prepare_incoming(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationParams **mp,
+                 unsigned int flags, const void *owner,
+                 const CvgIncomingAddr *addr, char **ret_uri)
+{
+    if (!job_start(drv, dom, CVG_ASYNC_MIGRATION_IN, CVG_JOB_OP_MIGRATION_IN,
+                   flags, mp, owner))
+        return -1;
     dom->migration->phase = CVG_MIG_PHASE_PREPARED;
-    dom->job = CVG_JOB_MODIFY;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_ASYNC_NESTED) < 0) {
+        cvg_mig_job_stop(dom);
+        return -1;
+    }
     if (cvg_qemu_process_start(drv, dom, 0, "defer") < 0)
-        goto error_job;
-    if (start_incoming(drv, dom, listen_host, want_port, advertise,
-                       &uri) < 0) {
+        goto error;
+    if (start_incoming(drv, dom, addr->listen_host, addr->want_port,
+                       addr->advertise, ret_uri) < 0) {
         cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
                               CVG_EVENT_STOPPED_FAILED);
-        goto error_job;
+        goto error;
     }
     cvg_domain_job_end(drv, dom);
+    return 0;
+
+ error:
+    cvg_domain_job_end(drv, dom);
+    cvg_mig_job_stop(dom);
+    return -1;
+}
+
+CvgDomainObj *
+cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
+                      const char *cookie_in, size_t cookie_in_len,
+                      unsigned int flags, const void *owner, char **ret_cookie,
+                      size_t *ret_cookie_len, char **ret_uri)
+{
+    g_autoptr(CvgMigrationParams) mp = NULL;
+    g_autoptr(CvgDomainDef) def = NULL;
+    g_auto(CvgIncomingAddr) addr = { 0 };
+    g_autofree char *uri = NULL;
+    CvgDomainObj *dom;
+    bool added;
+
+    if (prepare_check(drv, params, cookie_in, cookie_in_len, flags, &mp,
+                      &def) < 0 ||
+        incoming_addr(drv, mp, &addr) < 0)
+        return NULL;
+
+    cvg_driver_lock(drv);
+    /* A persistent domain of the same name and uuid keeps its config for
+     * the next boot. */
+    if (!(dom = cvg_driver_add_or_replace(drv, &def,
+                                          CVG_DRIVER_ADD_LIVE |
+                                          CVG_DRIVER_ADD_CHECK_LIVE,
+                                          &added)))
+        goto error;
+    if (prepare_incoming(drv, dom, &mp, flags, owner, &addr, &uri) < 0) {
+        cvg_driver_add_undo(drv, dom, added);
+        cvg_domain_obj_unref(dom);
+        goto error;
+    }
     cvg_driver_queue_event(drv, dom, CVG_EVENT_STARTED,
                            CVG_EVENT_STARTED_MIGRATED);
     cvg_driver_save_status(drv, dom);
@@ -1026,19 +1089,7 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
     cvg_driver_unlock(drv);
     return dom;
 
- error_job:
-    cvg_domain_job_end(drv, dom);
-    cvg_mig_job_stop(dom);
  error:
-    if (dom) {
-        if (created) {
-            cvg_driver_remove(drv, dom);
-        } else if (dom->newdef && !cvg_domain_obj_is_active(dom)) {
-            cvg_domain_def_free(dom->def);
-            dom->def = g_steal_pointer(&dom->newdef);
-        }
-        cvg_domain_obj_unref(dom);
-    }
     cvg_driver_unlock(drv);
     return NULL;
 }
@@ -1055,6 +1106,110 @@ cvg_mig_discard_incoming(CvgDriver *drv, CvgDomainObj *dom)
         cvg_driver_remove(drv, dom);
 }
 
+/* Discard the incoming guest, keeping the error that made us (lock held).
+ * Without one, the source cancelled the migration. */
+static void
+finish_discard(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+               bool keep_error)
+{
+    CvgError *saved = keep_error ? cvg_error_copy_last() : NULL;
+
+    cvg_mig_discard_incoming(drv, dom);
+    if (saved) {
+        cvg_error_set(saved);
+        cvg_error_free(saved);
+    } else {
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("migration of domain '%s' was cancelled by the source"),
+                         name);
+    }
+}
+
+/* Wait for the incoming stream to complete (lock held). */
+static int
+finish_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+            const char *name)
+{
+    gint64 deadline = g_get_monotonic_time() + FINISH_WAIT_MS * 1000LL;
+
+    for (;;) {
+        if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
+            return -1;
+        if (job->status == CVG_MIG_STATUS_COMPLETED)
+            return 0;
+        if (job->status == CVG_MIG_STATUS_FAILED ||
+            job->status == CVG_MIG_STATUS_CANCELLED) {
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("incoming migration of domain '%s' failed: %s"),
+                             name, job->sample.error_desc ?
+                             job->sample.error_desc : _("stream ended early"));
+            return -1;
+        }
+        if (g_get_monotonic_time() > deadline) {
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
+                             _("incoming migration of domain '%s' did not complete"),
+                             name);
+            return -1;
+        }
+        poll_wait(drv, dom);
+    }
+}
+
+/* VIR_MIGRATE_PERSIST_DEST: the guest is defined here too (lock held). */
+static void
+finish_persist(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+               const char *name)
+{
+    const char *pxml = cvg_migration_params_string(job->params,
+                                                   CVG_MIGRATE_PARAM_PERSIST_XML);
+    g_autoptr(CvgDomainDef) pdef = NULL;
+
+    if (pxml && !(pdef = cvg_domain_def_parse_string(pxml, 0)))
+        g_warning("ignoring invalid persistent XML for '%s'", name);
+    cvg_domain_def_free(dom->newdef);
+    dom->newdef = pdef ? g_steal_pointer(&pdef) :
+                         cvg_domain_def_copy(dom->def);
+    dom->persistent = true;
+    if (cvg_driver_save_config(drv, dom) < 0)
+        g_warning("cannot save config of '%s'", name);
+    cvg_driver_queue_event(drv, dom, CVG_EVENT_DEFINED,
+                           CVG_EVENT_DEFINED_ADDED);
+}
+
+/* The source's figures describe the migration; we keep them too. */
+static void
+finish_record_stats(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+                    const CvgMigrationCookie *peer)
+{
+    CvgTypedParamList *stats = peer->stats ?
+                               cvg_typed_params_copy(peer->stats) :
+                               cvg_mig_job_stats(job, true);
+
+    for (size_t i = 0; i < stats->n; i++) {
+        if (strcmp(stats->params[i].field, "operation") == 0 &&
+            stats->params[i].type == CVG_TYPED_PARAM_INT)
+            stats->params[i].value.i = CVG_JOB_OP_MIGRATION_IN;
+    }
+    job_record_completed(drv, dom, CVG_JOB_TYPE_COMPLETED, stats);
+}
+
+/* The guest Finish names: DEST_NAME, else the cookie's. */
+static const char *
+finish_name(const CvgTypedParamList *params, const CvgMigrationCookie *peer)
+{
+    const CvgTypedParam *p;
+
+    if ((p = cvg_typed_params_find(params, CVG_MIGRATE_PARAM_DEST_NAME)) &&
+        p->type == CVG_TYPED_PARAM_STRING)
+        return p->value.s;
+    if (peer && peer->name)
+        return peer->name;
+    cvg_error_report(CVG_ERR_INVALID_ARG,
+                     _("migration parameter '%s' is required by Finish"),
+                     CVG_MIGRATE_PARAM_DEST_NAME);
+    return NULL;
+}
+
 CvgDomainObj *
 cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
                      const char *cookie_in, size_t cookie_in_len,
@@ -1063,23 +1218,12 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
 {
     g_autoptr(CvgMigrationCookie) peer = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
-    const CvgTypedParam *p;
-    const char *name = NULL;
+    const char *name;
     CvgMigrationJob *job;
-    gint64 deadline;
 
     peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len);
-    if ((p = cvg_typed_params_find(params, CVG_MIGRATE_PARAM_DEST_NAME)) &&
-        p->type == CVG_TYPED_PARAM_STRING)
-        name = p->value.s;
-    else if (peer && peer->name)
-        name = peer->name;
-    if (!name) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("migration parameter '%s' is required by Finish"),
-                         CVG_MIGRATE_PARAM_DEST_NAME);
+    if (!(name = finish_name(params, peer)))
         return NULL;
-    }
     if (!(dom = cvg_driver_lookup_name(drv, name)))
         return NULL;
 
@@ -1088,92 +1232,28 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
         goto error;
     job = dom->migration;
     if (!peer || cancelled) {
-        CvgError *saved = peer ? NULL : cvg_error_copy_last();
-
-        cvg_mig_discard_incoming(drv, dom);
-        if (saved) {
-            cvg_error_set(saved);
-            cvg_error_free(saved);
-        } else {
-            cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                             _("migration of domain '%s' was cancelled by the source"),
-                             name);
-        }
+        finish_discard(drv, dom, name, !peer);
         goto error;
     }
     job->phase = CVG_MIG_PHASE_FINISH;
-    deadline = g_get_monotonic_time() + FINISH_WAIT_MS * 1000LL;
-    for (;;) {
-        if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
-            goto fail;
-        if (job->status == CVG_MIG_STATUS_COMPLETED)
-            break;
-        if (job->status == CVG_MIG_STATUS_FAILED ||
-            job->status == CVG_MIG_STATUS_CANCELLED) {
-            cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                             _("incoming migration of domain '%s' failed: %s"),
-                             name, job->sample.error_desc ?
-                             job->sample.error_desc : _("stream ended early"));
-            goto fail;
-        }
-        if (g_get_monotonic_time() > deadline) {
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             _("incoming migration of domain '%s' did not complete"),
-                             name);
-            goto fail;
-        }
-        poll_wait(drv, dom);
+    if (finish_wait(drv, dom, job, name) < 0 ||
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
+        finish_discard(drv, dom, name, true);
+        goto error;
     }
-    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0)
-        goto fail;
     cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
     cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
                            CVG_EVENT_RESUMED_MIGRATED);
-    if (flags & CVG_MIGRATE_PERSIST_DEST) {
-        const char *pxml = cvg_migration_params_string(job->params,
-                                                       CVG_MIGRATE_PARAM_PERSIST_XML);
-        g_autoptr(CvgDomainDef) pdef = NULL;
-
-        if (pxml && !(pdef = cvg_domain_def_parse_string(pxml, 0)))
-            g_warning("ignoring invalid persistent XML for '%s'", name);
-        cvg_domain_def_free(dom->newdef);
-        dom->newdef = pdef ? g_steal_pointer(&pdef) :
-                             cvg_domain_def_copy(dom->def);
-        dom->persistent = true;
-        if (cvg_driver_save_config(drv, dom) < 0)
-            g_warning("cannot save config of '%s'", name);
-        cvg_driver_queue_event(drv, dom, CVG_EVENT_DEFINED,
-                               CVG_EVENT_DEFINED_ADDED);
-    }
-    /* The source's figures describe the migration; we keep them too. */
-    {
-        CvgTypedParamList *stats = peer->stats ?
-                                   cvg_typed_params_copy(peer->stats) :
-                                   cvg_mig_job_stats(job, true);
-
-        for (size_t i = 0; i < stats->n; i++) {
-            if (strcmp(stats->params[i].field, "operation") == 0 &&
-                stats->params[i].type == CVG_TYPED_PARAM_INT)
-                stats->params[i].value.i = CVG_JOB_OP_MIGRATION_IN;
-        }
-        job_record_completed(drv, dom, CVG_JOB_TYPE_COMPLETED, stats);
-    }
+    if (flags & CVG_MIGRATE_PERSIST_DEST)
+        finish_persist(drv, dom, job, name);
+    finish_record_stats(drv, dom, job, peer);
     cvg_mig_job_stop(dom);
     cvg_driver_save_status(drv, dom);
     *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
     cvg_driver_unlock(drv);
     return g_steal_pointer(&dom);
 
- fail:
-    {
-        CvgError *saved = cvg_error_copy_last();
-
-        cvg_mig_discard_incoming(drv, dom);
-        cvg_error_set(saved);
-        cvg_error_free(saved);
-    }
  error:
     cvg_driver_unlock(drv);
     return NULL;
 }
-

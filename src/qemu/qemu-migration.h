@@ -4,15 +4,17 @@
  * The phases follow libvirt's migration protocol v3 with parameters:
  * Begin, Perform and Confirm run on the source; Prepare and Finish on the
  * destination.  Client-driven migration calls them through five RPCs; in
- * peer-to-peer migration the source daemon (src/daemon) calls Prepare and
- * Finish on the destination itself and Begin/Perform/Confirm locally.
+ * peer-to-peer migration qemu-migration-p2p.h calls Begin/Perform/Confirm
+ * here and Prepare/Finish on the destination through a peer connection.
  *
  * Each function takes and releases the driver lock itself.  Cookies are
  * migration-cookie.h documents, owned by the caller.
  */
 #pragma once
 
-#include "qemu-driver.h"
+#include "qemu-domain-job.h"
+#include "qemu-domain-list.h"
+#include "cvg-json.h"
 #include "qemu-migration-params.h"
 #include "qemu-migration-stats.h"
 #include "qemu-convergence.h"

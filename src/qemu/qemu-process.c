@@ -2,8 +2,9 @@
  * qemu-process.c: starting, stopping and re-attaching QEMU processes
  */
 #include "qemu-process.h"
+#include "qemu-domain-job.h"
+#include "qemu-domain-list.h"
 #include "qemu-monitor.h"
-#include "qemu-migration.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 
@@ -188,6 +189,38 @@ child_setup(gpointer data G_GNUC_UNUSED)
     setsid();
 }
 
+/* --- the sink: what the layers above hear (lock held) --- */
+
+static void
+sink_stopped(CvgDriver *drv, CvgDomainObj *dom, int reason, int detail)
+{
+    const CvgProcessSink *sink = drv->process_sink;
+
+    if (sink && sink->stopped)
+        sink->stopped(drv, dom, reason, detail, sink->opaque);
+    else
+        cvg_driver_domain_stopped(drv, dom, reason, detail);
+}
+
+static void
+sink_reboot_shutdown(CvgDriver *drv, CvgDomainObj *dom)
+{
+    const CvgProcessSink *sink = drv->process_sink;
+
+    if (sink && sink->reboot_shutdown)
+        sink->reboot_shutdown(drv, dom, sink->opaque);
+}
+
+static void
+sink_migration_event(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+                     json_object *data)
+{
+    const CvgProcessSink *sink = drv->process_sink;
+
+    if (sink && sink->migration_event)
+        sink->migration_event(drv, dom, name, data, sink->opaque);
+}
+
 /* --- monitor callbacks (run in the QMP thread) --- */
 
 typedef struct {
@@ -218,7 +251,7 @@ monitor_eof_work(gpointer data)
         cvg_qmp_close(mon);
         cvg_driver_lock(drv);
         pid_alive(dom->pid);
-        cvg_driver_domain_stopped(drv, dom, reason, detail);
+        sink_stopped(drv, dom, reason, detail);
     }
     cvg_driver_unlock(drv);
     cvg_domain_obj_unref(dom);
@@ -265,12 +298,11 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
                                  CVG_EVENT_SHUTDOWN_HOST;
             cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN, detail);
             if (dom->fake_reboot)
-                cvg_driver_fake_reboot_start(dom);
+                sink_reboot_shutdown(drv, dom);
         }
     } else if (strcmp(name, "STOP") == 0) {
         /* Pauses we ask for are recorded by the job that asked. */
-        if (dom->job == CVG_JOB_NONE && dom->async_job == CVG_ASYNC_NONE &&
-            dom->state == CVG_DOMAIN_RUNNING) {
+        if (cvg_domain_job_idle(dom) && dom->state == CVG_DOMAIN_RUNNING) {
             cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED,
                                      CVG_PAUSED_UNKNOWN);
             cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
@@ -283,10 +315,9 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
         cvg_driver_queue_job_event(drv, dom, CVG_EVENT_ID_REBOOT, 0, NULL);
     } else if (strcmp(name, "MIGRATION") == 0 ||
                strcmp(name, "MIGRATION_PASS") == 0) {
-        cvg_migration_handle_event(drv, dom, name, data);
+        sink_migration_event(drv, dom, name, data);
     } else if (strcmp(name, "RESUME") == 0) {
-        if (dom->job == CVG_JOB_NONE && dom->async_job == CVG_ASYNC_NONE &&
-            dom->state == CVG_DOMAIN_PAUSED) {
+        if (cvg_domain_job_idle(dom) && dom->state == CVG_DOMAIN_PAUSED) {
             cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
                                      CVG_RUNNING_UNPAUSED);
             cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
@@ -369,23 +400,11 @@ kill_and_wait(pid_t pid)
     }
 }
 
-int
-cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
-                       const char *incoming)
+/* Can @dom start here at all?  (Before anything is spawned.) */
+static int
+check_startable(CvgDriver *drv, CvgDomainObj *dom, const char *emulator,
+                bool kvm)
 {
-    g_autofree char *qmp = qmp_path_for(drv, dom->def);
-    g_autofree char *logpath = log_path_for(drv, dom->def);
-    g_autofree char *cmdline = NULL;
-    g_autofree char *header = NULL;
-    g_autoptr(GError) gerr = NULL;
-    g_auto(GStrv) argv = NULL;
-    const char *emulator = dom->def->emulator ? dom->def->emulator :
-                                                drv->cfg->qemu_binary;
-    bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
-    GPid pid = 0;
-    int logfd;
-    CvgQmp *mon;
-
     if (kvm && !drv->kvm) {
         cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
                          _("domain type 'kvm' needs /dev/kvm, which this "
@@ -408,24 +427,46 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
                          _("initrd '%s' does not exist"), dom->def->os_initrd);
         return -1;
     }
+    return 0;
+}
 
-    argv = cvg_qemu_build_argv(dom->def, emulator, kvm, qmp, incoming);
-    cmdline = g_strjoinv(" ", argv);
-    unlink(qmp);
+/* Open the guest's log for appending and write the start-up header. */
+static int
+open_log(const char *logpath, const char *cmdline)
+{
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *stamp = g_date_time_format(now, "%F %T");
+    g_autofree char *header = NULL;
+    int logfd;
+
     if ((logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                       0600)) < 0) {
         cvg_error_report_system(errno, _("cannot open log file '%s'"),
                                 logpath);
         return -1;
     }
-    {
-        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-        g_autofree char *stamp = g_date_time_format(now, "%F %T");
+    header = g_strdup_printf("%s: starting up\n%s\n", stamp, cmdline);
+    if (write(logfd, header, strlen(header)) < 0)
+        g_debug("cannot write log header: %s", g_strerror(errno));
+    return logfd;
+}
 
-        header = g_strdup_printf("%s: starting up\n%s\n", stamp, cmdline);
-        if (write(logfd, header, strlen(header)) < 0)
-            g_debug("cannot write log header: %s", g_strerror(errno));
-    }
+/* Spawn QEMU for @dom, output to @logpath, its monitor at @qmp (lock held).
+ * The child is reaped by a GLib child watch. */
+static int
+spawn_qemu(CvgDomainObj *dom, const char *emulator, bool kvm, const char *qmp,
+           const char *logpath, const char *incoming)
+{
+    g_auto(GStrv) argv = cvg_qemu_build_argv(dom->def, emulator, kvm, qmp,
+                                             incoming);
+    g_autofree char *cmdline = g_strjoinv(" ", argv);
+    g_autoptr(GError) gerr = NULL;
+    GPid pid = 0;
+    int logfd;
+
+    unlink(qmp);
+    if ((logfd = open_log(logpath, cmdline)) < 0)
+        return -1;
     g_debug("starting '%s': %s", dom->def->name, cmdline);
     if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv,
                                           NULL,
@@ -446,6 +487,17 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     dom->got_shutdown = false;
     /* Reaps QEMU when it exits; GLib drops the source itself then. */
     g_child_watch_add(pid, child_exited, NULL);
+    return 0;
+}
+
+/* Connect to the new QEMU's monitor (lock dropped meanwhile); kill it and
+ * quote its log when it does not come up. */
+static int
+connect_monitor(CvgDriver *drv, CvgDomainObj *dom, const char *qmp,
+                const char *logpath)
+{
+    pid_t pid = dom->pid;
+    CvgQmp *mon;
 
     /* Connecting can take seconds: don't hold the lock meanwhile. */
     cvg_driver_unlock(drv);
@@ -469,7 +521,17 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
                         &dom->qemu_micro);
     dom->id = drv->next_id++;
     dom->cpu_time_ns_base = 0;
-    query_ptys(drv, dom);
+    return 0;
+}
+
+/* Let the guest run (or leave it paused as asked); QEMU is killed when it
+ * refuses. */
+static int
+run_guest(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
+          const char *incoming)
+{
+    pid_t pid = dom->pid;
+    CvgQmp *mon;
 
     if (incoming) {
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED,
@@ -491,6 +553,26 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
         }
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_BOOTED);
     }
+    return 0;
+}
+
+int
+cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
+                       const char *incoming)
+{
+    g_autofree char *qmp = qmp_path_for(drv, dom->def);
+    g_autofree char *logpath = log_path_for(drv, dom->def);
+    const char *emulator = dom->def->emulator ? dom->def->emulator :
+                                                drv->cfg->qemu_binary;
+    bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
+
+    if (check_startable(drv, dom, emulator, kvm) < 0 ||
+        spawn_qemu(dom, emulator, kvm, qmp, logpath, incoming) < 0 ||
+        connect_monitor(drv, dom, qmp, logpath) < 0)
+        return -1;
+    query_ptys(drv, dom);
+    if (run_guest(drv, dom, flags, incoming) < 0)
+        return -1;
     cvg_driver_save_status(drv, dom);
     return 0;
 }
@@ -510,7 +592,7 @@ cvg_qemu_process_stop(CvgDriver *drv, CvgDomainObj *dom, int reason,
     kill_and_wait(pid);
     cvg_driver_lock(drv);
     unlink(qmp);
-    cvg_driver_domain_stopped(drv, dom, reason, event_detail);
+    sink_stopped(drv, dom, reason, event_detail);
 }
 
 int
@@ -520,6 +602,7 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     g_autoptr(json_object) status = NULL;
     const char *st;
     CvgQmp *mon;
+    int rc;
 
     if (!pid_alive(dom->pid))
         return -1;
@@ -532,16 +615,18 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     dom->mon = mon;
     cvg_qmp_get_version(mon, &dom->qemu_major, &dom->qemu_minor,
                         &dom->qemu_micro);
-    dom->job = CVG_JOB_MODIFY;
-    if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) < 0) {
-        dom->job = CVG_JOB_NONE;
+    if ((rc = cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY)) == 0) {
+        rc = cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
+                                      &status);
+        cvg_domain_job_end(drv, dom);
+    }
+    if (rc < 0) {
         dom->mon = NULL;
         cvg_driver_unlock(drv);
         cvg_qmp_close(mon);
         cvg_driver_lock(drv);
         return -1;
     }
-    dom->job = CVG_JOB_NONE;
     st = cvg_json_get_string(status, "status");
     if (g_strcmp0(st, "running") == 0) {
         if (dom->state != CVG_DOMAIN_RUNNING)

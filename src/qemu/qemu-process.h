@@ -3,9 +3,30 @@
  */
 #pragma once
 
-#include "qemu-driver.h"
+#include "qemu-driver-state.h"
 #include "qemu-monitor.h"
 #include "cvg-json.h"
+
+/*
+ * What QEMU processes report to the layers above (the driver and the
+ * migration code), which the process code does not know: the driver sets
+ * its sink in CvgDriver.process_sink.  Every call runs with the driver lock
+ * held, from whichever thread noticed (the QMP thread for events).
+ */
+struct _CvgProcessSink {
+    /* QEMU is gone, on its own (@reason CRASHED or SHUTDOWN) or because we
+     * stopped it: record the stop with @reason / @event_detail. */
+    void (*stopped)(CvgDriver *drv, CvgDomainObj *dom, int reason,
+                    int event_detail, void *opaque);
+    /* The guest powered off while a reboot was pending: QEMU paused
+     * instead of exiting and waits to be reset. */
+    void (*reboot_shutdown)(CvgDriver *drv, CvgDomainObj *dom, void *opaque);
+    /* QEMU's MIGRATION or MIGRATION_PASS event (@data may be NULL). */
+    void (*migration_event)(CvgDriver *drv, CvgDomainObj *dom,
+                            const char *name, json_object *data,
+                            void *opaque);
+    void *opaque;
+};
 
 /* What a domain's monitor does with QEMU's events and its going away
  * (exposed for tests that stand a scripted QEMU in for the real one). */

@@ -333,6 +333,36 @@ class TestErrors(PyBase):
                           for d in self.conn.listAllDomains()],
                          [("first", uuid)])
 
+    def test_create_clash(self):
+        """createXML admits a domain as defineXML does: the same code and
+        texts for a clash, and the XML of an inactive defined domain runs
+        once, its config kept for the next start (as libvirt does)."""
+        dom = self.conn.defineXML(self.xml("first"))
+        uuid = dom.UUIDString()
+        config = "<memory unit='KiB'>131072</memory>"
+        live = "<memory unit='KiB'>163840</memory>"
+        self.assertLibvirtError(
+            L.VIR_ERR_OPERATION_FAILED, self.conn.createXML,
+            self.xml("second", uuid=uuid), 0,
+            msg_re=f"domain 'first' is already defined with uuid {uuid}")
+        self.assertLibvirtError(
+            L.VIR_ERR_OPERATION_FAILED, self.conn.createXML,
+            self.xml("first", uuid="6a1c0d64-2f7c-4a8c-9d0e-2b3f4c5d6e7f"), 0,
+            msg_re=f"domain 'first' already exists with uuid {uuid}")
+        run = self.conn.createXML(self.xml("first", uuid=uuid, mem_mib=160),
+                                  0)
+        self.assertEqual(run.UUIDString(), uuid)
+        self.assertTrue(run.isActive())
+        self.assertTrue(run.isPersistent())
+        self.assertIn(live, run.XMLDesc(0))
+        self.assertIn(config, run.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        self.assertLibvirtError(
+            L.VIR_ERR_OPERATION_INVALID, self.conn.createXML,
+            self.xml("first", uuid=uuid), 0,
+            msg_re="domain 'first' is already active")
+        run.destroy()
+        self.assertIn(config, dom.XMLDesc(0))
+
     def test_operation_invalid(self):
         dom = self.conn.defineXML(self.xml())
         self.assertLibvirtError(L.VIR_ERR_OPERATION_INVALID, dom.destroy,
