@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-CvgDaemon *cvg_daemon;
-
 static gboolean
 on_signal(gpointer data)
 {
@@ -58,27 +56,6 @@ parse_level(const char *s)
     return CVG_LOG_WARNING;
 }
 
-static CvgRpcProcedure *
-all_procs(size_t *ret_n)
-{
-    const struct {
-        const CvgRpcProcedure *procs;
-        size_t n;
-    } tables[] = {
-        { cvg_connect_procs, cvg_connect_nprocs },
-        { cvg_domain_procs, cvg_domain_nprocs },
-        { cvg_event_procs, cvg_event_nprocs },
-        { cvg_job_procs, cvg_job_nprocs },
-        { cvg_migration_procs, cvg_migration_nprocs },
-    };
-    GArray *all = g_array_new(FALSE, FALSE, sizeof(CvgRpcProcedure));
-
-    for (size_t t = 0; t < G_N_ELEMENTS(tables); t++)
-        g_array_append_vals(all, tables[t].procs, tables[t].n);
-    *ret_n = all->len;
-    return (CvgRpcProcedure *)g_array_free(all, FALSE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -106,14 +83,12 @@ main(int argc, char **argv)
     g_autoptr(GOptionContext) octx = NULL;
     g_autoptr(GError) gerr = NULL;
     g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
-    g_autofree CvgRpcProcedure *procs = NULL;
     g_autofree char *sockdir = NULL;
     CvgRpcServerCallbacks cb = {
         .client_new = cvg_connection_new,
         .client_closed = cvg_connection_free,
     };
     CvgDaemon d = { 0 };
-    size_t nprocs;
     int ret = EXIT_FAILURE;
 
     setlocale(LC_ALL, "");
@@ -161,16 +136,14 @@ main(int argc, char **argv)
         return EXIT_FAILURE;
     }
 
-    cvg_daemon = &d;
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
     if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d))) {
         g_critical("%s", cvg_error_last()->message);
         goto out;
     }
-    procs = all_procs(&nprocs);
-    d.srv = cvg_rpc_server_new(procs, nprocs, d.drv->cfg->max_workers, &cb,
-                               &d);
+    d.srv = cvg_rpc_server_new(cvg_daemon_procs, cvg_daemon_nprocs,
+                               d.drv->cfg->max_workers, &cb, &d);
     if (cvg_rpc_server_add_unix(d.srv, d.drv->cfg->socket_path,
                                 d.drv->cfg->socket_mode, false) < 0 ||
         (d.drv->cfg->readonly_socket_path &&
@@ -195,6 +168,5 @@ main(int argc, char **argv)
     cvg_rpc_server_free(d.srv);
     cvg_driver_free(d.drv);
     g_main_loop_unref(d.loop);
-    cvg_daemon = NULL;
     return ret;
 }

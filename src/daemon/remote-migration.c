@@ -28,34 +28,34 @@ params_from_wire(const CvgWireTypedParams *w, CvgTypedParamList **ret)
 static void
 set_cookie(CvgWireOpaque *o, char *data, size_t len)
 {
-    o->val = data;
-    o->len = data ? len : 0;
+    o->CvgWireOpaque_val = data;
+    o->CvgWireOpaque_len = data ? len : 0;
 }
 
-static int
-begin3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_begin3_params(CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateBegin3ParamsArgs *args,
+    CvgRemoteDomainMigrateBegin3ParamsRet *ret)
 {
-    CvgRemoteDomainMigrateBegin3ParamsArgs *args = a;
-    CvgRemoteDomainMigrateBegin3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
     char *cookie = NULL;
     size_t len = 0;
 
     if (!dom || params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (cvg_migration_begin(DRV, dom, params, args->flags, client, &cookie,
+    if (cvg_migration_begin(d->drv, dom, params, args->flags, client, &cookie,
                             &len, &ret->xml) < 0)
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
 
-static int
-prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_prepare3_params(CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigratePrepare3ParamsArgs *args,
+    CvgRemoteDomainMigratePrepare3ParamsRet *ret)
 {
-    CvgRemoteDomainMigratePrepare3ParamsArgs *args = a;
-    CvgRemoteDomainMigratePrepare3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     char *cookie = NULL;
@@ -64,8 +64,10 @@ prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_prepare(DRV, params, args->cookie_in.val,
-                                      args->cookie_in.len, args->flags,
+    if (!(dom = cvg_migration_prepare(d->drv, params,
+                                      args->cookie_in.CvgWireOpaque_val,
+                                      args->cookie_in.CvgWireOpaque_len,
+                                      args->flags,
                                       client, &cookie, &len, &uri)))
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
@@ -74,11 +76,11 @@ prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-finish3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_finish3_params(CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateFinish3ParamsArgs *args,
+    CvgRemoteDomainMigrateFinish3ParamsRet *ret)
 {
-    CvgRemoteDomainMigrateFinish3ParamsArgs *args = a;
-    CvgRemoteDomainMigrateFinish3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     char *cookie = NULL;
@@ -86,25 +88,29 @@ finish3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_finish(DRV, params, args->cookie_in.val,
-                                     args->cookie_in.len, args->flags,
+    if (!(dom = cvg_migration_finish(d->drv, params,
+                                     args->cookie_in.CvgWireOpaque_val,
+                                     args->cookie_in.CvgWireOpaque_len,
+                                     args->flags,
                                      args->cancelled != 0, &cookie, &len)))
         return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
+    cvg_daemon_make_wire_domain(d, dom, &ret->dom);
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
 
-static int
-confirm3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_confirm3_params(CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateConfirm3ParamsArgs *args)
 {
-    CvgRemoteDomainMigrateConfirm3ParamsArgs *args = a;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
 
     if (!dom)
         return -1;
-    return cvg_migration_confirm(DRV, dom, args->cookie_in.val,
-                                 args->cookie_in.len, args->flags,
+    return cvg_migration_confirm(d->drv, dom,
+                                 args->cookie_in.CvgWireOpaque_val,
+                                 args->cookie_in.CvgWireOpaque_len,
+                                 args->flags,
                                  args->cancelled != 0);
 }
 
@@ -127,22 +133,22 @@ peer_prepare(CvgRpcConn *conn, const CvgTypedParamList *params,
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
-    args.cookie_in.val = (char *)cookie;
-    args.cookie_in.len = cookie_len;
+    args.cookie_in.CvgWireOpaque_val = (char *)cookie;
+    args.cookie_in.CvgWireOpaque_len = cookie_len;
     args.flags = flags;
     rc = cvg_rpc_conn_call(conn, CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_args,
+                           (xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsArgs,
                            &args,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret,
+                           (xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsRet,
                            &ret, PEER_CALL_TIMEOUT_MS);
-    xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
+    xdr_free((xdrproc_t)xdr_CvgWireTypedParams, (char *)&args.params);
     if (rc < 0)
         return -1;
     *ret_uri = ret.uri_out && *ret.uri_out ? g_strdup(*ret.uri_out) : NULL;
     *ret_cookie = ret.cookie_out;
-    ret.cookie_out.val = NULL;
-    ret.cookie_out.len = 0;
-    xdr_free((xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret,
+    ret.cookie_out.CvgWireOpaque_val = NULL;
+    ret.cookie_out.CvgWireOpaque_len = 0;
+    xdr_free((xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsRet,
              (char *)&ret);
     return 0;
 }
@@ -157,25 +163,26 @@ peer_finish(CvgRpcConn *conn, const CvgTypedParamList *params,
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
-    args.cookie_in.val = (char *)cookie;
-    args.cookie_in.len = cookie_len;
+    args.cookie_in.CvgWireOpaque_val = (char *)cookie;
+    args.cookie_in.CvgWireOpaque_len = cookie_len;
     args.flags = flags;
     args.cancelled = cancelled;
     rc = cvg_rpc_conn_call(conn, CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_args,
+                           (xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsArgs,
                            &args,
-                           (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret,
+                           (xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsRet,
                            &ret, PEER_CALL_TIMEOUT_MS);
-    xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
+    xdr_free((xdrproc_t)xdr_CvgWireTypedParams, (char *)&args.params);
     if (rc == 0)
-        xdr_free((xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret,
+        xdr_free((xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsRet,
                  (char *)&ret);
     return rc;
 }
 
 static int
-perform_p2p(CvgRpcClient *client, CvgDomainObj *dom, const char *dconnuri,
-            const CvgTypedParamList *params, unsigned int flags)
+perform_p2p(CvgDriver *drv, CvgRpcClient *client, CvgDomainObj *dom,
+            const char *dconnuri, const CvgTypedParamList *params,
+            unsigned int flags)
 {
     g_autofree char *bcookie = NULL;
     g_autofree char *xml = NULL;
@@ -194,16 +201,16 @@ perform_p2p(CvgRpcClient *client, CvgDomainObj *dom, const char *dconnuri,
     bool finished = false;
     int id;
 
-    if (cvg_migration_begin(DRV, dom, params, flags, client, &bcookie, &blen,
+    if (cvg_migration_begin(drv, dom, params, flags, client, &bcookie, &blen,
                             &xml) < 0)
         return -1;
-    cvg_driver_identity(DRV, dom, &name, uuid, &id);
+    cvg_driver_identity(drv, dom, &name, uuid, &id);
 
     peer_params = cvg_typed_params_copy(params);
     if (!cvg_typed_params_find(peer_params, CVG_MIGRATE_PARAM_DEST_XML))
         cvg_typed_params_add_string(peer_params, CVG_MIGRATE_PARAM_DEST_XML,
                                     xml);
-    if (!(conn = cvg_rpc_conn_open(dconnuri, DRV->cfg->socket_path, 30000)))
+    if (!(conn = cvg_rpc_conn_open(dconnuri, drv->cfg->socket_path, 30000)))
         goto confirm;
     if (cvg_rpc_conn_supports_feature(conn, FEATURE_MIGRATION_PARAMS) != 1) {
         if (!cvg_error_last())
@@ -228,7 +235,8 @@ perform_p2p(CvgRpcClient *client, CvgDomainObj *dom, const char *dconnuri,
         cvg_typed_params_add_string(peer_params, CVG_MIGRATE_PARAM_DEST_NAME,
                                     name);
 
-    if (cvg_migration_perform(DRV, dom, uri, dcookie.val, dcookie.len, flags,
+    if (cvg_migration_perform(drv, dom, uri, dcookie.CvgWireOpaque_val,
+                              dcookie.CvgWireOpaque_len, flags,
                               &pcookie, &plen) == 0)
         performed = true;
     else
@@ -243,11 +251,11 @@ perform_p2p(CvgRpcClient *client, CvgDomainObj *dom, const char *dconnuri,
  confirm:
     if (!first && !(performed && finished))
         keep_first_error(&first);
-    if (cvg_migration_confirm(DRV, dom, NULL, 0, flags,
+    if (cvg_migration_confirm(drv, dom, NULL, 0, flags,
                               !(performed && finished)) < 0 &&
         performed && finished)
         keep_first_error(&first);
-    xdr_free((xdrproc_t)xdr_cvg_wire_opaque, (char *)&dcookie);
+    xdr_free((xdrproc_t)xdr_CvgWireOpaque, (char *)&dcookie);
     cvg_rpc_conn_close(conn);
     if (first) {
         cvg_error_set(first);
@@ -258,13 +266,13 @@ perform_p2p(CvgRpcClient *client, CvgDomainObj *dom, const char *dconnuri,
     return 0;
 }
 
-static int
-perform3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_perform3_params(CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigratePerform3ParamsArgs *args,
+    CvgRemoteDomainMigratePerform3ParamsRet *ret)
 {
-    CvgRemoteDomainMigratePerform3ParamsArgs *args = a;
-    CvgRemoteDomainMigratePerform3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
     const char *dconnuri = args->dconnuri ? *args->dconnuri : NULL;
     const char *uri = NULL;
     char *cookie = NULL;
@@ -279,34 +287,20 @@ perform3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
             return -1;
         }
         /* The client carries no cookie in p2p mode: it must get none. */
-        if (perform_p2p(client, dom, dconnuri, params, args->flags) < 0)
+        if (perform_p2p(d->drv, client, dom, dconnuri, params,
+                        args->flags) < 0)
             return -1;
         set_cookie(&ret->cookie_out, NULL, 0);
         return 0;
     }
     if (cvg_typed_params_get_string(params, CVG_MIGRATE_PARAM_URI, &uri) < 0)
         return -1;
-    if (cvg_migration_perform(DRV, dom, uri, args->cookie_in.val,
-                              args->cookie_in.len, args->flags, &cookie,
+    if (cvg_migration_perform(d->drv, dom, uri,
+                              args->cookie_in.CvgWireOpaque_val,
+                              args->cookie_in.CvgWireOpaque_len, args->flags,
+                              &cookie,
                               &len) < 0)
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
-
-const CvgRpcProcedure cvg_migration_procs[] = {
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, begin3,
-                DomainMigrateBegin3Params, domain_migrate_begin3_params, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, prepare3,
-                DomainMigratePrepare3Params, domain_migrate_prepare3_params,
-                RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, perform3,
-                DomainMigratePerform3Params, domain_migrate_perform3_params,
-                RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, finish3,
-                DomainMigrateFinish3Params, domain_migrate_finish3_params, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, confirm3,
-               DomainMigrateConfirm3Params, domain_migrate_confirm3_params,
-               RW),
-};
-const size_t cvg_migration_nprocs = G_N_ELEMENTS(cvg_migration_procs);
