@@ -1,13 +1,14 @@
 /*
- * xdrtest.c: libvirt remote protocol encoding against hand-written fixtures
+ * xdrtest.c: the generated protocol codecs against hand-written fixtures
  *
  * Each tests/xdrdata/NAME.hex holds the bytes one struct must encode to,
  * written by hand from the wire rules (whitespace-separated hex, '#' starts
- * a comment).  A case fills the struct, encodes it and compares; then
- * decodes the fixture, re-encodes it and compares again; then checks that
- * every truncation and any trailing bytes are refused.  msg-*.hex hold
- * whole frames.  The fixtures are the reference, so there is no
- * regeneration mode.
+ * a comment).  They are golden files for the codecs rpcgen generates from
+ * src/rpc/cvg-remote-protocol.x: a case fills the struct, encodes it and
+ * compares; then decodes the fixture, re-encodes it and compares again;
+ * then checks that every truncation and any trailing bytes are refused.
+ * msg-*.hex hold whole frames.  The fixtures are the reference, so there
+ * is no regeneration mode.
  */
 #include "cvg-protocol.h"
 #include "cvg-wire.h"

@@ -48,9 +48,9 @@ int
 cvg_dispatch_auth_list(CvgDaemon *d, CvgRpcClient *client,
                        CvgRemoteAuthListRet *ret)
 {
+    /* REMOTE_AUTH_NONE (0): UNIX socket permissions are the check. */
     ret->types.types_len = 1;
     ret->types.types_val = g_new0(int, 1);
-    ret->types.types_val[0] = 0;   /* REMOTE_AUTH_NONE: UNIX socket permissions */
     return 0;
 }
 
@@ -86,8 +86,7 @@ cvg_dispatch_connect_close(CvgDaemon *d, CvgRpcClient *client)
 /* The close callback registration needs no state: we report connection
  * close by closing the socket, which the client notices itself. */
 int
-cvg_dispatch_connect_register_close_callback(CvgDaemon *d,
-                                             CvgRpcClient *client)
+cvg_dispatch_connect_register_close_callback(CvgDaemon *d, CvgRpcClient *client)
 {
     return 0;
 }
@@ -100,9 +99,10 @@ cvg_dispatch_connect_unregister_close_callback(CvgDaemon *d,
 }
 
 int
-cvg_dispatch_connect_supports_feature(CvgDaemon *d, CvgRpcClient *client,
-                                      const CvgRemoteConnectSupportsFeatureArgs *args,
-                                      CvgRemoteConnectSupportsFeatureRet *ret)
+cvg_dispatch_connect_supports_feature(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectSupportsFeatureArgs *args,
+    CvgRemoteConnectSupportsFeatureRet *ret)
 {
     ret->supported = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(supported_features); i++) {
@@ -192,9 +192,9 @@ cvg_dispatch_connect_num_of_domains(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_connect_num_of_defined_domains(CvgDaemon *d,
-                                            CvgRpcClient *client,
-                                            CvgRemoteConnectNumOfDefinedDomainsRet *ret)
+cvg_dispatch_connect_num_of_defined_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    CvgRemoteConnectNumOfDefinedDomainsRet *ret)
 {
     g_autoptr(GPtrArray) list = cvg_driver_list(d->drv, 2);
 
@@ -230,9 +230,10 @@ cvg_dispatch_connect_list_domains(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_connect_list_defined_domains(CvgDaemon *d, CvgRpcClient *client,
-                                          const CvgRemoteConnectListDefinedDomainsArgs *args,
-                                          CvgRemoteConnectListDefinedDomainsRet *ret)
+cvg_dispatch_connect_list_defined_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectListDefinedDomainsArgs *args,
+    CvgRemoteConnectListDefinedDomainsRet *ret)
 {
     g_autoptr(GPtrArray) list = NULL;
     u_int n;

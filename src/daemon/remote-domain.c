@@ -62,9 +62,10 @@ cvg_daemon_make_wire_domain(CvgDaemon *d, CvgDomainObj *dom,
     }
 
 int
-cvg_dispatch_connect_list_all_domains(CvgDaemon *d, CvgRpcClient *client,
-                                      const CvgRemoteConnectListAllDomainsArgs *args,
-                                      CvgRemoteConnectListAllDomainsRet *ret)
+cvg_dispatch_connect_list_all_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectListAllDomainsArgs *args,
+    CvgRemoteConnectListAllDomainsRet *ret)
 {
     g_autoptr(GPtrArray) list = cvg_driver_list(d->drv, args->flags);
 
@@ -109,9 +110,10 @@ DOM_HANDLER(domain_create, CvgRemoteDomainCreateArgs,
             cvg_driver_start(d->drv, dom, 0))
 
 int
-cvg_dispatch_domain_create_with_flags(CvgDaemon *d, CvgRpcClient *client,
-                                      const CvgRemoteDomainCreateWithFlagsArgs *args,
-                                      CvgRemoteDomainCreateWithFlagsRet *ret)
+cvg_dispatch_domain_create_with_flags(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainCreateWithFlagsArgs *args,
+    CvgRemoteDomainCreateWithFlagsRet *ret)
 {
     GET_DOM(args);
 
@@ -237,9 +239,10 @@ cvg_dispatch_domain_get_os_type(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_has_managed_save_image(CvgDaemon *d, CvgRpcClient *client,
-                                           const CvgRemoteDomainHasManagedSaveImageArgs *args,
-                                           CvgRemoteDomainHasManagedSaveImageRet *ret)
+cvg_dispatch_domain_has_managed_save_image(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainHasManagedSaveImageArgs *args,
+    CvgRemoteDomainHasManagedSaveImageRet *ret)
 {
     GET_DOM(args);
 
@@ -260,9 +263,10 @@ cvg_dispatch_domain_snapshot_num(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_get_security_label(CvgDaemon *d, CvgRpcClient *client,
-                                       const CvgRemoteDomainGetSecurityLabelArgs *args,
-                                       CvgRemoteDomainGetSecurityLabelRet *ret)
+cvg_dispatch_domain_get_security_label(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainGetSecurityLabelArgs *args,
+    CvgRemoteDomainGetSecurityLabelRet *ret)
 {
     GET_DOM(args);
 

@@ -58,8 +58,9 @@ cvg_dispatch_domain_abort_job(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_abort_job_flags(CvgDaemon *d, CvgRpcClient *client,
-                                    const CvgRemoteDomainAbortJobFlagsArgs *args)
+cvg_dispatch_domain_abort_job_flags(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainAbortJobFlagsArgs *args)
 {
     GET_DOM(args);
 
@@ -67,8 +68,9 @@ cvg_dispatch_domain_abort_job_flags(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_set_max_downtime(CvgDaemon *d, CvgRpcClient *client,
-                                             const CvgRemoteDomainMigrateSetMaxDowntimeArgs *args)
+cvg_dispatch_domain_migrate_set_max_downtime(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateSetMaxDowntimeArgs *args)
 {
     GET_DOM(args);
 
@@ -77,9 +79,10 @@ cvg_dispatch_domain_migrate_set_max_downtime(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_get_max_downtime(CvgDaemon *d, CvgRpcClient *client,
-                                             const CvgRemoteDomainMigrateGetMaxDowntimeArgs *args,
-                                             CvgRemoteDomainMigrateGetMaxDowntimeRet *ret)
+cvg_dispatch_domain_migrate_get_max_downtime(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateGetMaxDowntimeArgs *args,
+    CvgRemoteDomainMigrateGetMaxDowntimeRet *ret)
 {
     unsigned long long v;
     GET_DOM(args);
@@ -91,8 +94,9 @@ cvg_dispatch_domain_migrate_get_max_downtime(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_set_max_speed(CvgDaemon *d, CvgRpcClient *client,
-                                          const CvgRemoteDomainMigrateSetMaxSpeedArgs *args)
+cvg_dispatch_domain_migrate_set_max_speed(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateSetMaxSpeedArgs *args)
 {
     GET_DOM(args);
 
@@ -101,9 +105,10 @@ cvg_dispatch_domain_migrate_set_max_speed(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_get_max_speed(CvgDaemon *d, CvgRpcClient *client,
-                                          const CvgRemoteDomainMigrateGetMaxSpeedArgs *args,
-                                          CvgRemoteDomainMigrateGetMaxSpeedRet *ret)
+cvg_dispatch_domain_migrate_get_max_speed(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateGetMaxSpeedArgs *args,
+    CvgRemoteDomainMigrateGetMaxSpeedRet *ret)
 {
     unsigned long long v;
     GET_DOM(args);

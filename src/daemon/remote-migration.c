@@ -33,7 +33,8 @@ set_cookie(CvgWireOpaque *o, char *data, size_t len)
 }
 
 int
-cvg_dispatch_domain_migrate_begin3_params(CvgDaemon *d, CvgRpcClient *client,
+cvg_dispatch_domain_migrate_begin3_params(
+    CvgDaemon *d, CvgRpcClient *client,
     const CvgRemoteDomainMigrateBegin3ParamsArgs *args,
     CvgRemoteDomainMigrateBegin3ParamsRet *ret)
 {
@@ -52,7 +53,8 @@ cvg_dispatch_domain_migrate_begin3_params(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_prepare3_params(CvgDaemon *d, CvgRpcClient *client,
+cvg_dispatch_domain_migrate_prepare3_params(
+    CvgDaemon *d, CvgRpcClient *client,
     const CvgRemoteDomainMigratePrepare3ParamsArgs *args,
     CvgRemoteDomainMigratePrepare3ParamsRet *ret)
 {
@@ -77,7 +79,8 @@ cvg_dispatch_domain_migrate_prepare3_params(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_finish3_params(CvgDaemon *d, CvgRpcClient *client,
+cvg_dispatch_domain_migrate_finish3_params(
+    CvgDaemon *d, CvgRpcClient *client,
     const CvgRemoteDomainMigrateFinish3ParamsArgs *args,
     CvgRemoteDomainMigrateFinish3ParamsRet *ret)
 {
@@ -100,7 +103,8 @@ cvg_dispatch_domain_migrate_finish3_params(CvgDaemon *d, CvgRpcClient *client,
 }
 
 int
-cvg_dispatch_domain_migrate_confirm3_params(CvgDaemon *d, CvgRpcClient *client,
+cvg_dispatch_domain_migrate_confirm3_params(
+    CvgDaemon *d, CvgRpcClient *client,
     const CvgRemoteDomainMigrateConfirm3ParamsArgs *args)
 {
     g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
@@ -267,7 +271,8 @@ perform_p2p(CvgDriver *drv, CvgRpcClient *client, CvgDomainObj *dom,
 }
 
 int
-cvg_dispatch_domain_migrate_perform3_params(CvgDaemon *d, CvgRpcClient *client,
+cvg_dispatch_domain_migrate_perform3_params(
+    CvgDaemon *d, CvgRpcClient *client,
     const CvgRemoteDomainMigratePerform3ParamsArgs *args,
     CvgRemoteDomainMigratePerform3ParamsRet *ret)
 {
