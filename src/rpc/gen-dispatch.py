@@ -65,6 +65,9 @@ def parse(path):
     with open(path, encoding='utf-8') as f:
         for lineno, line in enumerate(f, 1):
             where = '%s:%d' % (path, lineno)
+            code = re.sub(r'/\*.*?(\*/|$)', '', line)
+            if re.search(r'<\s*>', code):
+                fail('%s: a variable-length item needs a _MAX bound' % where)
             m = PROC_RE.match(line)
             if m:
                 notes = parse_notes(m.group(4), where)
