@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-CvgDaemon *cvg_daemon;
-
 /* How often a stopping daemon looks at the guests powering off. */
 #define STOP_POLL_MS 100
 
@@ -98,27 +96,6 @@ parse_level(const char *s)
     if (g_strcmp0(s, "error") == 0)
         return CVG_LOG_ERROR;
     return CVG_LOG_WARNING;
-}
-
-static CvgRpcProcedure *
-all_procs(size_t *ret_n)
-{
-    const struct {
-        const CvgRpcProcedure *procs;
-        size_t n;
-    } tables[] = {
-        { cvg_connect_procs, cvg_connect_nprocs },
-        { cvg_domain_procs, cvg_domain_nprocs },
-        { cvg_event_procs, cvg_event_nprocs },
-        { cvg_job_procs, cvg_job_nprocs },
-        { cvg_migration_procs, cvg_migration_nprocs },
-    };
-    GArray *all = g_array_new(FALSE, FALSE, sizeof(CvgRpcProcedure));
-
-    for (size_t t = 0; t < G_N_ELEMENTS(tables); t++)
-        g_array_append_vals(all, tables[t].procs, tables[t].n);
-    *ret_n = all->len;
-    return (CvgRpcProcedure *)g_array_free(all, FALSE);
 }
 
 /* Command-line options; each one set overrides the configuration file. */
@@ -221,16 +198,14 @@ setup_process(const CvgDaemonConfig *cfg)
 static int
 serve(CvgDaemon *d)
 {
-    g_autofree CvgRpcProcedure *procs = NULL;
     CvgRpcServerCallbacks cb = {
         .client_new = cvg_connection_new,
         .client_closed = cvg_connection_free,
     };
     CvgDaemonConfig *cfg = d->drv->cfg;
-    size_t nprocs;
 
-    procs = all_procs(&nprocs);
-    d->srv = cvg_rpc_server_new(procs, nprocs, cfg->max_workers, &cb, d);
+    d->srv = cvg_rpc_server_new(cvg_daemon_procs, cvg_daemon_nprocs,
+                                cfg->max_workers, &cb, d);
     if (cvg_rpc_server_add_unix(d->srv, cfg->socket_path, cfg->socket_mode,
                                 false) < 0 ||
         (cfg->readonly_socket_path &&
@@ -264,7 +239,6 @@ main(int argc, char **argv)
     if (setup_process(cfg) < 0)
         return EXIT_FAILURE;
 
-    cvg_daemon = &d;
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
     ret = EXIT_FAILURE;
@@ -276,6 +250,5 @@ main(int argc, char **argv)
     cvg_rpc_server_free(d.srv);
     cvg_driver_free(d.drv);
     g_main_loop_unref(d.loop);
-    cvg_daemon = NULL;
     return ret;
 }

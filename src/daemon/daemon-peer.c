@@ -48,21 +48,21 @@ peer_prepare(void *conn, const CvgTypedParamList *params, const char *cookie_in,
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
-    args.cookie_in.val = (char *)cookie_in;
-    args.cookie_in.len = cookie_in_len;
+    args.cookie_in.CvgWireOpaque_val = (char *)cookie_in;
+    args.cookie_in.CvgWireOpaque_len = cookie_in_len;
     args.flags = flags;
     rc = cvg_rpc_conn_call(
         conn, CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS,
-        (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_args, &args,
-        (xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret, &ret,
+        (xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsArgs, &args,
+        (xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsRet, &ret,
         PEER_CALL_TIMEOUT_MS);
-    xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
+    xdr_free((xdrproc_t)xdr_CvgWireTypedParams, (char *)&args.params);
     if (rc < 0)
         return -1;
     *ret_uri = ret.uri_out && *ret.uri_out ? g_strdup(*ret.uri_out) : NULL;
-    *ret_cookie = g_memdup2(ret.cookie_out.val, ret.cookie_out.len);
-    *ret_cookie_len = ret.cookie_out.len;
-    xdr_free((xdrproc_t)xdr_cvg_remote_domain_migrate_prepare3_params_ret,
+    *ret_cookie = g_memdup2(ret.cookie_out.CvgWireOpaque_val, ret.cookie_out.CvgWireOpaque_len);
+    *ret_cookie_len = ret.cookie_out.CvgWireOpaque_len;
+    xdr_free((xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsRet,
              (char *)&ret);
     return 0;
 }
@@ -76,18 +76,18 @@ peer_finish(void *conn, const CvgTypedParamList *params, const char *cookie_in,
     int rc;
 
     cvg_wire_params_from_list(params, &args.params);
-    args.cookie_in.val = (char *)cookie_in;
-    args.cookie_in.len = cookie_in_len;
+    args.cookie_in.CvgWireOpaque_val = (char *)cookie_in;
+    args.cookie_in.CvgWireOpaque_len = cookie_in_len;
     args.flags = flags;
     args.cancelled = cancelled;
     rc = cvg_rpc_conn_call(
         conn, CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS,
-        (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_args, &args,
-        (xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret, &ret,
+        (xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsArgs, &args,
+        (xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsRet, &ret,
         PEER_CALL_TIMEOUT_MS);
-    xdr_free((xdrproc_t)xdr_cvg_wire_typed_params, (char *)&args.params);
+    xdr_free((xdrproc_t)xdr_CvgWireTypedParams, (char *)&args.params);
     if (rc == 0)
-        xdr_free((xdrproc_t)xdr_cvg_remote_domain_migrate_finish3_params_ret,
+        xdr_free((xdrproc_t)xdr_CvgRemoteDomainMigrateFinish3ParamsRet,
                  (char *)&ret);
     return rc;
 }

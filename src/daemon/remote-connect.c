@@ -44,21 +44,20 @@ static const int supported_features[] = {
  * behaviour we follow, so version checks in client scripts keep working. */
 #define CVG_COMPAT_LIB_VERSION 9000000ULL
 
-static int
-auth_list(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_auth_list(CvgDaemon *d, CvgRpcClient *client,
+                       CvgRemoteAuthListRet *ret)
 {
-    CvgRemoteAuthListRet *ret = r;
-
-    ret->types.len = 1;
-    ret->types.val = g_new0(int, 1);
-    ret->types.val[0] = 0;   /* REMOTE_AUTH_NONE: UNIX socket permissions */
+    /* REMOTE_AUTH_NONE (0): UNIX socket permissions are the check. */
+    ret->types.types_len = 1;
+    ret->types.types_val = g_new0(int, 1);
     return 0;
 }
 
-static int
-connect_open(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_open(CvgDaemon *d, CvgRpcClient *client,
+                          const CvgRemoteConnectOpenArgs *args)
 {
-    CvgRemoteConnectOpenArgs *args = a;
     CvgConnection *conn = cvg_rpc_client_priv(client);
     const char *name = args->name ? *args->name : NULL;
 
@@ -77,22 +76,34 @@ connect_open(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-connect_noop(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+/* CONNECT_CLOSE: the client closes the socket next. */
+int
+cvg_dispatch_connect_close(CvgDaemon *d, CvgRpcClient *client)
 {
-    /* CONNECT_CLOSE: the client closes the socket next.  The close
-     * callback registration needs no state: we report connection close by
-     * closing the socket, which the client notices itself. */
     return 0;
 }
 
-static int
-supports_feature(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
+/* The close callback registration needs no state: we report connection
+ * close by closing the socket, which the client notices itself. */
+int
+cvg_dispatch_connect_register_close_callback(CvgDaemon *d, CvgRpcClient *client)
 {
-    CvgRemoteConnectSupportsFeatureArgs *args = a;
-    CvgRemoteConnectSupportsFeatureRet *ret = r;
+    return 0;
+}
 
+int
+cvg_dispatch_connect_unregister_close_callback(CvgDaemon *d,
+                                               CvgRpcClient *client)
+{
+    return 0;
+}
+
+int
+cvg_dispatch_connect_supports_feature(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectSupportsFeatureArgs *args,
+    CvgRemoteConnectSupportsFeatureRet *ret)
+{
     ret->supported = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(supported_features); i++) {
         if (supported_features[i] == args->feature)
@@ -101,53 +112,48 @@ supports_feature(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
     return 0;
 }
 
-static int
-get_type(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_get_type(CvgDaemon *d, CvgRpcClient *client,
+                              CvgRemoteConnectGetTypeRet *ret)
 {
-    CvgRemoteConnectGetTypeRet *ret = r;
-
     ret->type = g_strdup("QEMU");
     return 0;
 }
 
-static int
-get_version(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_get_version(CvgDaemon *d, CvgRpcClient *client,
+                                 CvgRemoteConnectGetVersionRet *ret)
 {
-    CvgRemoteConnectGetVersionRet *ret = r;
-
-    if (!cvg_daemon->qemu_version) {
+    if (!d->qemu_version) {
         cvg_error_report(CVG_ERR_INTERNAL_ERROR,
                          _("cannot determine the version of '%s'"),
-                         cvg_daemon->drv->cfg->qemu_binary);
+                         d->drv->cfg->qemu_binary);
         return -1;
     }
-    ret->hv_ver = cvg_daemon->qemu_version;
+    ret->hv_ver = d->qemu_version;
     return 0;
 }
 
-static int
-get_lib_version(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                void *r)
+int
+cvg_dispatch_connect_get_lib_version(CvgDaemon *d, CvgRpcClient *client,
+                                     CvgRemoteConnectGetLibVersionRet *ret)
 {
-    CvgRemoteConnectGetLibVersionRet *ret = r;
-
     ret->lib_ver = CVG_COMPAT_LIB_VERSION;
     return 0;
 }
 
-static int
-get_hostname(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_get_hostname(CvgDaemon *d, CvgRpcClient *client,
+                                  CvgRemoteConnectGetHostnameRet *ret)
 {
-    CvgRemoteConnectGetHostnameRet *ret = r;
-
-    ret->hostname = g_strdup(cvg_daemon->drv->hostname);
+    ret->hostname = g_strdup(d->drv->hostname);
     return 0;
 }
 
-static int
-get_uri(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_get_uri(CvgDaemon *d, CvgRpcClient *client,
+                             CvgRemoteConnectGetUriRet *ret)
 {
-    CvgRemoteConnectGetUriRet *ret = r;
     CvgConnection *conn = cvg_rpc_client_priv(client);
 
     g_mutex_lock(&conn->lock);
@@ -156,107 +162,106 @@ get_uri(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-is_secure(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_is_secure(CvgDaemon *d, CvgRpcClient *client,
+                               CvgRemoteConnectIsSecureRet *ret)
 {
-    CvgRemoteConnectIsSecureRet *ret = r;
-
     /* A local UNIX socket cannot be snooped. */
     ret->secure = 1;
     return 0;
 }
 
-static int
-security_model(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
+int
+cvg_dispatch_node_get_security_model(CvgDaemon *d, CvgRpcClient *client,
+                                     CvgRemoteNodeGetSecurityModelRet *ret)
 {
-    CvgRemoteNodeGetSecurityModelRet *ret = r;
-
     /* No security driver: empty model and doi, as libvirt's "none". */
-    cvg_wire_chars_set(&ret->model, NULL);
-    cvg_wire_chars_set(&ret->doi, NULL);
+    cvg_wire_chars_set(NULL, &ret->model.model_len, &ret->model.model_val);
+    cvg_wire_chars_set(NULL, &ret->doi.doi_len, &ret->doi.doi_val);
     return 0;
 }
 
-static int
-num_of_domains(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
+int
+cvg_dispatch_connect_num_of_domains(CvgDaemon *d, CvgRpcClient *client,
+                                    CvgRemoteConnectNumOfDomainsRet *ret)
 {
-    CvgRemoteConnectNumOfDomainsRet *ret = r;
-    g_autoptr(GPtrArray) list = cvg_driver_list(cvg_daemon->drv, 1);
+    g_autoptr(GPtrArray) list = cvg_driver_list(d->drv, 1);
 
     ret->num = list->len;
     return 0;
 }
 
-static int
-num_of_defined_domains(CvgRpcClient *client, const CvgRpcHeader *hdr,
-                       void *a, void *r)
+int
+cvg_dispatch_connect_num_of_defined_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    CvgRemoteConnectNumOfDefinedDomainsRet *ret)
 {
-    CvgRemoteConnectNumOfDefinedDomainsRet *ret = r;
-    g_autoptr(GPtrArray) list = cvg_driver_list(cvg_daemon->drv, 2);
+    g_autoptr(GPtrArray) list = cvg_driver_list(d->drv, 2);
 
     ret->num = list->len;
     return 0;
 }
 
-static int
-list_domains(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_list_domains(CvgDaemon *d, CvgRpcClient *client,
+                                  const CvgRemoteConnectListDomainsArgs *args,
+                                  CvgRemoteConnectListDomainsRet *ret)
 {
-    CvgRemoteConnectListDomainsArgs *args = a;
-    CvgRemoteConnectListDomainsRet *ret = r;
     g_autoptr(GPtrArray) list = NULL;
+    u_int n;
 
     if (args->maxids < 0 || args->maxids > CVG_RPC_DOMAIN_LIST_MAX) {
         cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
                               _("maxids %d out of range"), args->maxids);
         return -1;
     }
-    list = cvg_driver_list(cvg_daemon->drv, 1);
-    ret->ids.len = MIN(list->len, (guint)args->maxids);
-    ret->ids.val = g_new0(int, ret->ids.len + 1);
-    for (u_int i = 0; i < ret->ids.len; i++) {
+    list = cvg_driver_list(d->drv, 1);
+    n = MIN(list->len, (guint)args->maxids);
+    ret->ids.ids_len = n;
+    ret->ids.ids_val = g_new0(int, n + 1);
+    for (u_int i = 0; i < n; i++) {
         g_autofree char *name = NULL;
         unsigned char uuid[16];
 
-        cvg_driver_identity(cvg_daemon->drv, g_ptr_array_index(list, i),
-                            &name, uuid, &ret->ids.val[i]);
+        cvg_driver_identity(d->drv, g_ptr_array_index(list, i), &name, uuid,
+                            &ret->ids.ids_val[i]);
     }
     return 0;
 }
 
-static int
-list_defined_domains(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                     void *r)
+int
+cvg_dispatch_connect_list_defined_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectListDefinedDomainsArgs *args,
+    CvgRemoteConnectListDefinedDomainsRet *ret)
 {
-    CvgRemoteConnectListDefinedDomainsArgs *args = a;
-    CvgRemoteConnectListDefinedDomainsRet *ret = r;
     g_autoptr(GPtrArray) list = NULL;
+    u_int n;
 
     if (args->maxnames < 0 || args->maxnames > CVG_RPC_DOMAIN_LIST_MAX) {
         cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
                               _("maxnames %d out of range"), args->maxnames);
         return -1;
     }
-    list = cvg_driver_list(cvg_daemon->drv, 2);
-    ret->names.len = MIN(list->len, (guint)args->maxnames);
-    ret->names.val = g_new0(char *, ret->names.len + 1);
-    for (u_int i = 0; i < ret->names.len; i++) {
+    list = cvg_driver_list(d->drv, 2);
+    n = MIN(list->len, (guint)args->maxnames);
+    ret->names.names_len = n;
+    ret->names.names_val = g_new0(char *, n + 1);
+    for (u_int i = 0; i < n; i++) {
         unsigned char uuid[16];
         int id;
 
-        cvg_driver_identity(cvg_daemon->drv, g_ptr_array_index(list, i),
-                            &ret->names.val[i], uuid, &id);
+        cvg_driver_identity(d->drv, g_ptr_array_index(list, i),
+                            &ret->names.names_val[i], uuid, &id);
     }
     return 0;
 }
 
-static int
-get_capabilities(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
+int
+cvg_dispatch_connect_get_capabilities(CvgDaemon *d, CvgRpcClient *client,
+                                      CvgRemoteConnectGetCapabilitiesRet *ret)
 {
-    CvgRemoteConnectGetCapabilitiesRet *ret = r;
-    CvgDriver *drv = cvg_daemon->drv;
+    CvgDriver *drv = d->drv;
     char uuid[37];
 
     cvg_uuid_format(drv->host_uuid, uuid);
@@ -288,44 +293,3 @@ get_capabilities(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
         drv->kvm ? "      <domain type='kvm'/>\n" : "");
     return 0;
 }
-
-const CvgRpcProcedure cvg_connect_procs[] = {
-    CVG_PROC_R(CVG_PROC_AUTH_LIST, auth_list, AuthList, auth_list,
-               CVG_RPC_PROC_READONLY_OK),
-    CVG_PROC_A(CVG_PROC_CONNECT_OPEN, connect_open, ConnectOpen, connect_open,
-               CVG_RPC_PROC_READONLY_OK),
-    CVG_PROC_V(CVG_PROC_CONNECT_CLOSE, connect_noop, RO_OK),
-    CVG_PROC_AR(CVG_PROC_CONNECT_SUPPORTS_FEATURE, supports_feature,
-                ConnectSupportsFeature, connect_supports_feature,
-                CVG_RPC_PROC_READONLY_OK),
-    CVG_PROC_V(CVG_PROC_CONNECT_REGISTER_CLOSE_CALLBACK, connect_noop, RO_OK),
-    CVG_PROC_V(CVG_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK, connect_noop,
-               RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_TYPE, get_type, ConnectGetType,
-               connect_get_type, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_VERSION, get_version, ConnectGetVersion,
-               connect_get_version, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_LIB_VERSION, get_lib_version,
-               ConnectGetLibVersion, connect_get_lib_version, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_HOSTNAME, get_hostname,
-               ConnectGetHostname, connect_get_hostname, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_URI, get_uri, ConnectGetUri,
-               connect_get_uri, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_IS_SECURE, is_secure, ConnectIsSecure,
-               connect_is_secure, RO_OK),
-    CVG_PROC_R(CVG_PROC_NODE_GET_SECURITY_MODEL, security_model,
-               NodeGetSecurityModel, node_get_security_model, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_GET_CAPABILITIES, get_capabilities,
-               ConnectGetCapabilities, connect_get_capabilities, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_NUM_OF_DOMAINS, num_of_domains,
-               ConnectNumOfDomains, connect_num_of_domains, RO_OK),
-    CVG_PROC_R(CVG_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS, num_of_defined_domains,
-               ConnectNumOfDefinedDomains, connect_num_of_defined_domains,
-               RO_OK),
-    CVG_PROC_AR(CVG_PROC_CONNECT_LIST_DOMAINS, list_domains,
-                ConnectListDomains, connect_list_domains, RO_OK),
-    CVG_PROC_AR(CVG_PROC_CONNECT_LIST_DEFINED_DOMAINS, list_defined_domains,
-                ConnectListDefinedDomains, connect_list_defined_domains,
-                RO_OK),
-};
-const size_t cvg_connect_nprocs = G_N_ELEMENTS(cvg_connect_procs);

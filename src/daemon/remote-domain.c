@@ -8,37 +8,66 @@
 #include <string.h>
 
 CvgDomainObj *
-cvg_daemon_get_domain(const CvgWireDomain *wdom)
+cvg_daemon_get_domain(CvgDaemon *d, const CvgWireDomain *wdom)
 {
     /* The client's cached id and name may be stale; the uuid is not. */
-    return cvg_driver_lookup_uuid(cvg_daemon->drv, wdom->uuid);
+    return cvg_driver_lookup_uuid(d->drv, (const unsigned char *)wdom->uuid);
 }
 
 void
-cvg_daemon_make_wire_domain(CvgDomainObj *dom, CvgWireDomain *ret_w)
+cvg_daemon_make_wire_domain(CvgDaemon *d, CvgDomainObj *dom,
+                            CvgWireDomain *ret_w)
 {
-    cvg_driver_identity(cvg_daemon->drv, dom, &ret_w->name, ret_w->uuid,
-                        &ret_w->id);
+    cvg_driver_identity(d->drv, dom, &ret_w->name,
+                        (unsigned char *)ret_w->uuid, &ret_w->id);
 }
 
 /* A handler whose args are { dom, flags } and whose driver function takes
  * exactly those. */
-#define DOM_FLAGS_HANDLER(fn, driver_fn)                                     \
-    static int                                                               \
-    fn(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)      \
+#define DOM_FLAGS_HANDLER(name, ArgsType, driver_fn)                         \
+    int                                                                      \
+    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
+                        const ArgsType *args)                                \
     {                                                                        \
-        CvgRemoteDomainFlagsArgs *args = a;                                  \
         GET_DOM(args);                                                       \
                                                                              \
-        return driver_fn(DRV, dom, args->flags);                             \
+        return driver_fn(d->drv, dom, args->flags);                          \
     }
 
-static int
-list_all(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+/* A handler whose args are { dom } and whose driver function takes the
+ * domain only, or the domain and flags 0. */
+#define DOM_HANDLER(name, ArgsType, call)                                    \
+    int                                                                      \
+    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
+                        const ArgsType *args)                                \
+    {                                                                        \
+        GET_DOM(args);                                                       \
+                                                                             \
+        return call;                                                         \
+    }
+
+/* A handler that finds or makes a domain and returns its identity. */
+#define DOM_RET_HANDLER(name, Name, find)                                    \
+    int                                                                      \
+    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
+                        const CvgRemote##Name##Args *args,                   \
+                        CvgRemote##Name##Ret *ret)                           \
+    {                                                                        \
+        g_autoptr(CvgDomainObj) dom = find;                                  \
+                                                                             \
+        if (!dom)                                                            \
+            return -1;                                                       \
+        cvg_daemon_make_wire_domain(d, dom, &ret->dom);                      \
+        return 0;                                                            \
+    }
+
+int
+cvg_dispatch_connect_list_all_domains(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectListAllDomainsArgs *args,
+    CvgRemoteConnectListAllDomainsRet *ret)
 {
-    CvgRemoteConnectListAllDomainsArgs *args = a;
-    CvgRemoteConnectListAllDomainsRet *ret = r;
-    g_autoptr(GPtrArray) list = cvg_driver_list(DRV, args->flags);
+    g_autoptr(GPtrArray) list = cvg_driver_list(d->drv, args->flags);
 
     if (!list)
         return -1;
@@ -51,194 +80,86 @@ list_all(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     ret->ret = list->len;
     if (!args->need_results)
         return 0;
-    ret->domains.len = list->len;
-    ret->domains.val = g_new0(CvgWireDomain, list->len + 1);
+    ret->domains.domains_len = list->len;
+    ret->domains.domains_val = g_new0(CvgWireDomain, list->len + 1);
     for (guint i = 0; i < list->len; i++)
-        cvg_daemon_make_wire_domain(g_ptr_array_index(list, i),
-                                    &ret->domains.val[i]);
+        cvg_daemon_make_wire_domain(d, g_ptr_array_index(list, i),
+                                    &ret->domains.domains_val[i]);
     return 0;
 }
 
-static int
-lookup_by_name(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
-{
-    CvgRemoteDomainLookupByNameArgs *args = a;
-    CvgRemoteDomainLookupByNameRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_lookup_name(DRV, args->name);
+DOM_RET_HANDLER(domain_lookup_by_name, DomainLookupByName,
+                cvg_driver_lookup_name(d->drv, args->name))
+DOM_RET_HANDLER(domain_lookup_by_uuid, DomainLookupByUuid,
+                cvg_driver_lookup_uuid(d->drv,
+                                       (const unsigned char *)args->uuid))
+DOM_RET_HANDLER(domain_lookup_by_id, DomainLookupById,
+                cvg_driver_lookup_id(d->drv, args->id))
+DOM_RET_HANDLER(domain_define_xml, DomainDefineXml,
+                cvg_driver_define(d->drv, args->xml, 0))
+DOM_RET_HANDLER(domain_define_xml_flags, DomainDefineXmlFlags,
+                cvg_driver_define(d->drv, args->xml, args->flags))
+DOM_RET_HANDLER(domain_create_xml, DomainCreateXml,
+                cvg_driver_create_xml(d->drv, args->xml_desc, args->flags))
 
-    if (!dom)
+DOM_HANDLER(domain_undefine, CvgRemoteDomainUndefineArgs,
+            cvg_driver_undefine(d->drv, dom, 0))
+DOM_FLAGS_HANDLER(domain_undefine_flags, CvgRemoteDomainUndefineFlagsArgs,
+                  cvg_driver_undefine)
+DOM_HANDLER(domain_create, CvgRemoteDomainCreateArgs,
+            cvg_driver_start(d->drv, dom, 0))
+
+int
+cvg_dispatch_domain_create_with_flags(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainCreateWithFlagsArgs *args,
+    CvgRemoteDomainCreateWithFlagsRet *ret)
+{
+    GET_DOM(args);
+
+    if (cvg_driver_start(d->drv, dom, args->flags) < 0)
         return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
+    cvg_daemon_make_wire_domain(d, dom, &ret->dom);
     return 0;
 }
 
-static int
-lookup_by_uuid(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
+DOM_HANDLER(domain_destroy, CvgRemoteDomainDestroyArgs,
+            cvg_driver_destroy(d->drv, dom, 0))
+DOM_FLAGS_HANDLER(domain_destroy_flags, CvgRemoteDomainDestroyFlagsArgs,
+                  cvg_driver_destroy)
+DOM_HANDLER(domain_shutdown, CvgRemoteDomainShutdownArgs,
+            cvg_driver_shutdown(d->drv, dom, 0))
+DOM_FLAGS_HANDLER(domain_shutdown_flags, CvgRemoteDomainShutdownFlagsArgs,
+                  cvg_driver_shutdown)
+DOM_FLAGS_HANDLER(domain_reboot, CvgRemoteDomainRebootArgs,
+                  cvg_driver_reboot)
+DOM_FLAGS_HANDLER(domain_reset, CvgRemoteDomainResetArgs, cvg_driver_reset)
+DOM_HANDLER(domain_suspend, CvgRemoteDomainSuspendArgs,
+            cvg_driver_suspend(d->drv, dom))
+DOM_HANDLER(domain_resume, CvgRemoteDomainResumeArgs,
+            cvg_driver_resume(d->drv, dom))
+DOM_HANDLER(domain_set_autostart, CvgRemoteDomainSetAutostartArgs,
+            cvg_driver_set_autostart(d->drv, dom, args->autostart != 0))
+
+int
+cvg_dispatch_domain_get_xml_desc(CvgDaemon *d, CvgRpcClient *client,
+                                 const CvgRemoteDomainGetXmlDescArgs *args,
+                                 CvgRemoteDomainGetXmlDescRet *ret)
 {
-    CvgRemoteDomainLookupByUuidArgs *args = a;
-    CvgRemoteDomainLookupByUuidRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_lookup_uuid(DRV, args->uuid);
-
-    if (!dom)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-lookup_by_id(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainLookupByIdArgs *args = a;
-    CvgRemoteDomainLookupByIdRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_lookup_id(DRV, args->id);
-
-    if (!dom)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-define_xml(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainDefineXmlArgs *args = a;
-    CvgRemoteDomainDefineXmlRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_define(DRV, args->xml, 0);
-
-    if (!dom)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-define_xml_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
-{
-    CvgRemoteDomainDefineXmlFlagsArgs *args = a;
-    CvgRemoteDomainDefineXmlFlagsRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_define(DRV, args->xml,
-                                                    args->flags);
-
-    if (!dom)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-create_xml(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainCreateXmlArgs *args = a;
-    CvgRemoteDomainCreateXmlRet *ret = r;
-    g_autoptr(CvgDomainObj) dom = cvg_driver_create_xml(DRV, args->xml_desc,
-                                                        args->flags);
-
-    if (!dom)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-undefine(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainUndefineArgs *args = a;
     GET_DOM(args);
 
-    return cvg_driver_undefine(DRV, dom, 0);
+    return (ret->xml = cvg_driver_get_xml(d->drv, dom, args->flags)) ? 0 : -1;
 }
 
-DOM_FLAGS_HANDLER(undefine_flags, cvg_driver_undefine)
-
-static int
-create(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_get_info(CvgDaemon *d, CvgRpcClient *client,
+                             const CvgRemoteDomainGetInfoArgs *args,
+                             CvgRemoteDomainGetInfoRet *ret)
 {
-    CvgRemoteDomainCreateArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_start(DRV, dom, 0);
-}
-
-static int
-create_with_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                  void *r)
-{
-    CvgRemoteDomainCreateWithFlagsArgs *args = a;
-    CvgRemoteDomainCreateWithFlagsRet *ret = r;
-    GET_DOM(args);
-
-    if (cvg_driver_start(DRV, dom, args->flags) < 0)
-        return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
-    return 0;
-}
-
-static int
-destroy(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainDestroyArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_destroy(DRV, dom, 0);
-}
-
-DOM_FLAGS_HANDLER(destroy_flags, cvg_driver_destroy)
-
-static int
-shutdown_dom(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainShutdownArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_shutdown(DRV, dom, 0);
-}
-
-DOM_FLAGS_HANDLER(shutdown_flags, cvg_driver_shutdown)
-
-DOM_FLAGS_HANDLER(reboot_dom, cvg_driver_reboot)
-
-DOM_FLAGS_HANDLER(reset_dom, cvg_driver_reset)
-
-static int
-suspend(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainSuspendArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_suspend(DRV, dom);
-}
-
-static int
-resume(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainResumeArgs *args = a;
-    GET_DOM(args);
-
-    return cvg_driver_resume(DRV, dom);
-}
-
-static int
-get_xml_desc(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainGetXmlDescArgs *args = a;
-    CvgRemoteDomainGetXmlDescRet *ret = r;
-    GET_DOM(args);
-
-    return (ret->xml = cvg_driver_get_xml(DRV, dom, args->flags)) ? 0 : -1;
-}
-
-static int
-get_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainGetInfoArgs *args = a;
-    CvgRemoteDomainGetInfoRet *ret = r;
     CvgDomainInfo info;
     GET_DOM(args);
 
-    if (cvg_driver_get_info(DRV, dom, &info) < 0)
+    if (cvg_driver_get_info(d->drv, dom, &info) < 0)
         return -1;
     ret->state = info.state;
     ret->maxMem = info.max_mem_kib;
@@ -248,45 +169,44 @@ get_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-get_state(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_get_state(CvgDaemon *d, CvgRpcClient *client,
+                              const CvgRemoteDomainGetStateArgs *args,
+                              CvgRemoteDomainGetStateRet *ret)
 {
-    CvgRemoteDomainGetStateArgs *args = a;
-    CvgRemoteDomainGetStateRet *ret = r;
     GET_DOM(args);
 
     cvg_check_flags(args->flags, 0, -1);
-    return cvg_driver_get_state(DRV, dom, &ret->state, &ret->reason);
+    return cvg_driver_get_state(d->drv, dom, &ret->state, &ret->reason);
 }
 
-static int
-is_active(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_is_active(CvgDaemon *d, CvgRpcClient *client,
+                              const CvgRemoteDomainIsActiveArgs *args,
+                              CvgRemoteDomainIsActiveRet *ret)
 {
-    CvgRemoteDomainIsActiveArgs *args = a;
-    CvgRemoteDomainIsActiveRet *ret = r;
     GET_DOM(args);
 
-    ret->active = cvg_driver_is_active(DRV, dom);
+    ret->active = cvg_driver_is_active(d->drv, dom);
     return 0;
 }
 
-static int
-is_persistent(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_is_persistent(CvgDaemon *d, CvgRpcClient *client,
+                                  const CvgRemoteDomainIsPersistentArgs *args,
+                                  CvgRemoteDomainIsPersistentRet *ret)
 {
-    CvgRemoteDomainIsPersistentArgs *args = a;
-    CvgRemoteDomainIsPersistentRet *ret = r;
     GET_DOM(args);
 
-    ret->persistent = cvg_driver_is_persistent(DRV, dom);
+    ret->persistent = cvg_driver_is_persistent(d->drv, dom);
     return 0;
 }
 
-static int
-is_updated(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_is_updated(CvgDaemon *d, CvgRpcClient *client,
+                               const CvgRemoteDomainIsUpdatedArgs *args,
+                               CvgRemoteDomainIsUpdatedRet *ret)
 {
-    CvgRemoteDomainIsUpdatedArgs *args = a;
-    CvgRemoteDomainIsUpdatedRet *ret = r;
     GET_DOM(args);
 
     /* No live device changes exist, so the live config never diverges. */
@@ -294,47 +214,36 @@ is_updated(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-get_autostart(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_get_autostart(CvgDaemon *d, CvgRpcClient *client,
+                                  const CvgRemoteDomainGetAutostartArgs *args,
+                                  CvgRemoteDomainGetAutostartRet *ret)
 {
-    CvgRemoteDomainGetAutostartArgs *args = a;
-    CvgRemoteDomainGetAutostartRet *ret = r;
     GET_DOM(args);
 
-    ret->autostart = cvg_driver_get_autostart(DRV, dom);
+    ret->autostart = cvg_driver_get_autostart(d->drv, dom);
     return 0;
 }
 
-static int
-set_autostart(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_get_os_type(CvgDaemon *d, CvgRpcClient *client,
+                                const CvgRemoteDomainGetOsTypeArgs *args,
+                                CvgRemoteDomainGetOsTypeRet *ret)
 {
-    CvgRemoteDomainSetAutostartArgs *args = a;
     GET_DOM(args);
 
-    return cvg_driver_set_autostart(DRV, dom, args->autostart != 0);
-}
-
-static int
-get_os_type(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
-{
-    CvgRemoteDomainGetOsTypeArgs *args = a;
-    CvgRemoteDomainGetOsTypeRet *ret = r;
-    GET_DOM(args);
-
-    cvg_driver_lock(DRV);
+    cvg_driver_lock(d->drv);
     ret->type = g_strdup(dom->def->os_type);
-    cvg_driver_unlock(DRV);
+    cvg_driver_unlock(d->drv);
     return 0;
 }
 
-static int
-has_managed_save(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
+int
+cvg_dispatch_domain_has_managed_save_image(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainHasManagedSaveImageArgs *args,
+    CvgRemoteDomainHasManagedSaveImageRet *ret)
 {
-    CvgRemoteDomainHasManagedSaveImageArgs *args = a;
-    CvgRemoteDomainHasManagedSaveImageRet *ret = r;
     GET_DOM(args);
 
     cvg_check_flags(args->flags, 0, -1);
@@ -342,109 +251,40 @@ has_managed_save(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
     return 0;
 }
 
-static int
-snapshot_num(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_snapshot_num(CvgDaemon *d, CvgRpcClient *client,
+                                 const CvgRemoteDomainSnapshotNumArgs *args,
+                                 CvgRemoteDomainSnapshotNumRet *ret)
 {
-    CvgRemoteDomainSnapshotNumArgs *args = a;
-    CvgRemoteDomainSnapshotNumRet *ret = r;
     GET_DOM(args);
 
     ret->num = 0;      /* convergd keeps no snapshots */
     return 0;
 }
 
-static int
-get_security_label(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                   void *r)
+int
+cvg_dispatch_domain_get_security_label(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainGetSecurityLabelArgs *args,
+    CvgRemoteDomainGetSecurityLabelRet *ret)
 {
-    CvgRemoteDomainGetSecurityLabelArgs *args = a;
-    CvgRemoteDomainGetSecurityLabelRet *ret = r;
     GET_DOM(args);
 
-    cvg_wire_chars_set(&ret->label, NULL);
+    cvg_wire_chars_set(NULL, &ret->label.label_len, &ret->label.label_val);
     ret->enforcing = 0;
     return 0;
 }
 
-static int
-get_messages(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_get_messages(CvgDaemon *d, CvgRpcClient *client,
+                                 const CvgRemoteDomainGetMessagesArgs *args,
+                                 CvgRemoteDomainGetMessagesRet *ret)
 {
-    CvgRemoteDomainGetMessagesArgs *args = a;
-    CvgRemoteDomainGetMessagesRet *ret = r;
     GET_DOM(args);
 
     /* VIR_DOMAIN_MESSAGE_DEPRECATION 1, TAINTING 2: there are neither. */
     cvg_check_flags(args->flags, 1 | 2, -1);
-    ret->msgs.len = 0;
-    ret->msgs.val = NULL;
+    ret->msgs.msgs_len = 0;
+    ret->msgs.msgs_val = NULL;
     return 0;
 }
-
-const CvgRpcProcedure cvg_domain_procs[] = {
-    CVG_PROC_AR(CVG_PROC_CONNECT_LIST_ALL_DOMAINS, list_all,
-                ConnectListAllDomains, connect_list_all_domains, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_LOOKUP_BY_NAME, lookup_by_name,
-                DomainLookupByName, domain_lookup_by_name, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_LOOKUP_BY_UUID, lookup_by_uuid,
-                DomainLookupByUuid, domain_lookup_by_uuid, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_LOOKUP_BY_ID, lookup_by_id,
-                DomainLookupById, domain_lookup_by_id, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_DEFINE_XML, define_xml, DomainDefineXml,
-                domain_define_xml, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_DEFINE_XML_FLAGS, define_xml_flags,
-                DomainDefineXmlFlags, domain_define_xml_flags, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_CREATE_XML, create_xml, DomainCreateXml,
-                domain_create_xml, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_UNDEFINE, undefine, DomainUndefine,
-               domain_undefine, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_UNDEFINE_FLAGS, undefine_flags,
-               DomainUndefineFlags, domain_undefine_flags, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_CREATE, create, DomainCreate, domain_create,
-               RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_CREATE_WITH_FLAGS, create_with_flags,
-                DomainCreateWithFlags, domain_create_with_flags, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_DESTROY, destroy, DomainDestroy,
-               domain_destroy, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_DESTROY_FLAGS, destroy_flags,
-               DomainDestroyFlags, domain_destroy_flags, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_SHUTDOWN, shutdown_dom, DomainShutdown,
-               domain_shutdown, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_SHUTDOWN_FLAGS, shutdown_flags,
-               DomainShutdownFlags, domain_shutdown_flags, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_RESET, reset_dom, DomainReset, domain_reset,
-               RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_REBOOT, reboot_dom, DomainReboot,
-               domain_reboot, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_SUSPEND, suspend, DomainSuspend,
-               domain_suspend, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_RESUME, resume, DomainResume, domain_resume,
-               RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_XML_DESC, get_xml_desc, DomainGetXmlDesc,
-                domain_get_xml_desc, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_INFO, get_info, DomainGetInfo,
-                domain_get_info, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_STATE, get_state, DomainGetState,
-                domain_get_state, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_IS_ACTIVE, is_active, DomainIsActive,
-                domain_is_active, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_IS_PERSISTENT, is_persistent,
-                DomainIsPersistent, domain_is_persistent, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_IS_UPDATED, is_updated, DomainIsUpdated,
-                domain_is_updated, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_AUTOSTART, get_autostart,
-                DomainGetAutostart, domain_get_autostart, RO_OK),
-    CVG_PROC_A(CVG_PROC_DOMAIN_SET_AUTOSTART, set_autostart,
-               DomainSetAutostart, domain_set_autostart, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_OS_TYPE, get_os_type, DomainGetOsType,
-                domain_get_os_type, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE, has_managed_save,
-                DomainHasManagedSaveImage, domain_has_managed_save_image,
-                RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_SNAPSHOT_NUM, snapshot_num, DomainSnapshotNum,
-                domain_snapshot_num, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_SECURITY_LABEL, get_security_label,
-                DomainGetSecurityLabel, domain_get_security_label, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_MESSAGES, get_messages, DomainGetMessages,
-                domain_get_messages, RO_OK),
-};
-const size_t cvg_domain_nprocs = G_N_ELEMENTS(cvg_domain_procs);

@@ -38,23 +38,25 @@ void
 cvg_connection_free(CvgRpcClient *client, void *priv, void *opaque)
 {
     CvgConnection *conn = priv;
+    CvgDaemon *d = opaque;
 
     if (!conn)
         return;
     /* Migrations this client was driving must not wait for it forever. */
-    if (cvg_daemon && cvg_daemon->drv)
-        cvg_migration_owner_closed(cvg_daemon->drv, client);
+    if (d && d->drv)
+        cvg_migration_owner_closed(d->drv, client);
     g_array_unref(conn->callbacks);
     g_free(conn->uri);
     g_mutex_clear(&conn->lock);
     g_free(conn);
 }
 
-static int
-register_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_connect_domain_event_callback_register_any(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectDomainEventCallbackRegisterAnyArgs *args,
+    CvgRemoteConnectDomainEventCallbackRegisterAnyRet *ret)
 {
-    CvgRemoteConnectDomainEventCallbackRegisterAnyArgs *args = a;
-    CvgRemoteConnectDomainEventCallbackRegisterAnyRet *ret = r;
     CvgConnection *conn = cvg_rpc_client_priv(client);
     CvgEventCallback cb = { 0 };
 
@@ -64,7 +66,7 @@ register_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
         return -1;
     }
     if (args->dom) {
-        g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(args->dom);
+        g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, args->dom);
 
         if (!dom)
             return -1;
@@ -86,11 +88,11 @@ register_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-deregister_any(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-               void *r)
+int
+cvg_dispatch_connect_domain_event_callback_deregister_any(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectDomainEventCallbackDeregisterAnyArgs *args)
 {
-    CvgRemoteConnectDomainEventCallbackDeregisterAnyArgs *args = a;
     CvgConnection *conn = cvg_rpc_client_priv(client);
 
     g_mutex_lock(&conn->lock);
@@ -141,7 +143,7 @@ send_event(CvgRpcClient *client, void *priv, void *data)
 
             cvg_rpc_client_send_event(client,
                                       CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_lifecycle_msg,
+                                      (xdrproc_t)xdr_CvgRemoteDomainEventCallbackLifecycleMsg,
                                       &msg);
         } else if (ev->event_id == CVG_EVENT_ID_REBOOT) {
             CvgRemoteDomainEventCallbackRebootMsg msg = {
@@ -150,7 +152,7 @@ send_event(CvgRpcClient *client, void *priv, void *data)
 
             cvg_rpc_client_send_event(client,
                                       CVG_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
-                                      (xdrproc_t)xdr_cvg_remote_domain_event_callback_reboot_msg,
+                                      (xdrproc_t)xdr_CvgRemoteDomainEventCallbackRebootMsg,
                                       &msg);
         } else if (ev->event_id == CVG_EVENT_ID_MIGRATION_ITERATION) {
             CvgRemoteDomainEventCallbackMigrationIterationMsg msg = {
@@ -159,7 +161,7 @@ send_event(CvgRpcClient *client, void *priv, void *data)
             };
 
             xdrproc_t proc = (xdrproc_t)
-                xdr_cvg_remote_domain_event_callback_migration_iteration_msg;
+                xdr_CvgRemoteDomainEventCallbackMigrationIterationMsg;
 
             cvg_rpc_client_send_event(client,
                 CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION, proc,
@@ -170,13 +172,12 @@ send_event(CvgRpcClient *client, void *priv, void *data)
             };
 
             xdrproc_t proc = (xdrproc_t)
-                xdr_cvg_remote_domain_event_callback_job_completed_msg;
+                xdr_CvgRemoteDomainEventCallbackJobCompletedMsg;
 
             cvg_wire_params_from_list(ev->params, &msg.params);
             cvg_rpc_client_send_event(client,
                 CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED, proc, &msg);
-            xdr_free((xdrproc_t)xdr_cvg_wire_typed_params,
-                     (char *)&msg.params);
+            xdr_free((xdrproc_t)xdr_CvgWireTypedParams, &msg.params);
         }
     }
 }
@@ -189,13 +190,3 @@ cvg_daemon_emit_event(const CvgDriverEvent *ev, void *opaque)
     if (d->srv)
         cvg_rpc_server_foreach_client(d->srv, send_event, (void *)ev);
 }
-
-const CvgRpcProcedure cvg_event_procs[] = {
-    CVG_PROC_AR(CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY,
-                register_any, ConnectDomainEventCallbackRegisterAny,
-                connect_domain_event_callback_register_any, RO_OK),
-    CVG_PROC_A(CVG_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY,
-               deregister_any, ConnectDomainEventCallbackDeregisterAny,
-               connect_domain_event_callback_deregister_any, RO_OK),
-};
-const size_t cvg_event_nprocs = G_N_ELEMENTS(cvg_event_procs);

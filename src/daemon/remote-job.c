@@ -6,15 +6,15 @@
 #include "cvg-protocol.h"
 #include "cvg-i18n.h"
 
-static int
-get_job_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_get_job_info(CvgDaemon *d, CvgRpcClient *client,
+                                 const CvgRemoteDomainGetJobInfoArgs *args,
+                                 CvgRemoteDomainGetJobInfoRet *ret)
 {
-    CvgRemoteDomainGetJobInfoArgs *args = a;
-    CvgRemoteDomainGetJobInfoRet *ret = r;
     CvgJobInfo info;
     GET_DOM(args);
 
-    if (cvg_migration_get_job_info(DRV, dom, &info) < 0)
+    if (cvg_migration_get_job_info(d->drv, dom, &info) < 0)
         return -1;
     ret->type = info.type;
     ret->timeElapsed = info.time_elapsed_ms;
@@ -28,16 +28,15 @@ get_job_info(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-get_job_stats(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_get_job_stats(CvgDaemon *d, CvgRpcClient *client,
+                                  const CvgRemoteDomainGetJobStatsArgs *args,
+                                  CvgRemoteDomainGetJobStatsRet *ret)
 {
-    CvgRemoteDomainGetJobStatsArgs *args = a;
-    CvgRemoteDomainGetJobStatsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
     GET_DOM(args);
 
-    if (cvg_migration_get_job_stats(DRV, dom, args->flags, &ret->type,
+    if (cvg_migration_get_job_stats(d->drv, dom, args->flags, &ret->type,
                                     &params) < 0)
         return -1;
     if (params->n > CVG_RPC_PARAM_LIST_MAX) {
@@ -49,96 +48,73 @@ get_job_stats(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
     return 0;
 }
 
-static int
-abort_job(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_abort_job(CvgDaemon *d, CvgRpcClient *client,
+                              const CvgRemoteDomainAbortJobArgs *args)
 {
-    CvgRemoteDomainAbortJobArgs *args = a;
     GET_DOM(args);
 
-    return cvg_migration_abort(DRV, dom, 0);
+    return cvg_migration_abort(d->drv, dom, 0);
 }
 
-static int
-abort_job_flags(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                void *r)
+int
+cvg_dispatch_domain_abort_job_flags(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainAbortJobFlagsArgs *args)
 {
-    CvgRemoteDomainAbortJobFlagsArgs *args = a;
     GET_DOM(args);
 
-    return cvg_migration_abort(DRV, dom, args->flags);
+    return cvg_migration_abort(d->drv, dom, args->flags);
 }
 
-static int
-set_max_downtime(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
+int
+cvg_dispatch_domain_migrate_set_max_downtime(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateSetMaxDowntimeArgs *args)
 {
-    CvgRemoteDomainMigrateSetMaxDowntimeArgs *args = a;
     GET_DOM(args);
 
-    return cvg_migration_set_max_downtime(DRV, dom, args->downtime,
+    return cvg_migration_set_max_downtime(d->drv, dom, args->downtime,
                                           args->flags);
 }
 
-static int
-get_max_downtime(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-                 void *r)
+int
+cvg_dispatch_domain_migrate_get_max_downtime(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateGetMaxDowntimeArgs *args,
+    CvgRemoteDomainMigrateGetMaxDowntimeRet *ret)
 {
-    CvgRemoteDomainMigrateGetMaxDowntimeArgs *args = a;
-    CvgRemoteDomainMigrateGetMaxDowntimeRet *ret = r;
     unsigned long long v;
     GET_DOM(args);
 
-    if (cvg_migration_get_max_downtime(DRV, dom, args->flags, &v) < 0)
+    if (cvg_migration_get_max_downtime(d->drv, dom, args->flags, &v) < 0)
         return -1;
     ret->downtime = v;
     return 0;
 }
 
-static int
-set_max_speed(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_migrate_set_max_speed(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateSetMaxSpeedArgs *args)
 {
-    CvgRemoteDomainMigrateSetMaxSpeedArgs *args = a;
     GET_DOM(args);
 
-    return cvg_migration_set_max_speed(DRV, dom, args->bandwidth,
+    return cvg_migration_set_max_speed(d->drv, dom, args->bandwidth,
                                        args->flags);
 }
 
-static int
-get_max_speed(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a,
-              void *r)
+int
+cvg_dispatch_domain_migrate_get_max_speed(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateGetMaxSpeedArgs *args,
+    CvgRemoteDomainMigrateGetMaxSpeedRet *ret)
 {
-    CvgRemoteDomainMigrateGetMaxSpeedArgs *args = a;
-    CvgRemoteDomainMigrateGetMaxSpeedRet *ret = r;
     unsigned long long v;
     GET_DOM(args);
 
-    if (cvg_migration_get_max_speed(DRV, dom, args->flags, &v) < 0)
+    if (cvg_migration_get_max_speed(d->drv, dom, args->flags, &v) < 0)
         return -1;
     ret->bandwidth = v;
     return 0;
 }
-
-const CvgRpcProcedure cvg_job_procs[] = {
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_JOB_INFO, get_job_info, DomainGetJobInfo,
-                domain_get_job_info, RO_OK),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_GET_JOB_STATS, get_job_stats,
-                DomainGetJobStats, domain_get_job_stats, RO_OK),
-    CVG_PROC_A(CVG_PROC_DOMAIN_ABORT_JOB, abort_job, DomainAbortJob,
-               domain_abort_job, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_ABORT_JOB_FLAGS, abort_job_flags,
-               DomainAbortJobFlags, domain_abort_job_flags, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME, set_max_downtime,
-               DomainMigrateSetMaxDowntime, domain_migrate_set_max_downtime,
-               RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME, get_max_downtime,
-                DomainMigrateGetMaxDowntime, domain_migrate_get_max_downtime,
-                RO_OK),
-    CVG_PROC_A(CVG_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED, set_max_speed,
-               DomainMigrateSetMaxSpeed, domain_migrate_set_max_speed, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED, get_max_speed,
-                DomainMigrateGetMaxSpeed, domain_migrate_get_max_speed,
-                RO_OK),
-};
-const size_t cvg_job_nprocs = G_N_ELEMENTS(cvg_job_procs);

@@ -23,34 +23,36 @@ params_from_wire(const CvgWireTypedParams *w, CvgTypedParamList **ret)
 static void
 set_cookie(CvgWireOpaque *o, char *data, size_t len)
 {
-    o->val = data;
-    o->len = data ? len : 0;
+    o->CvgWireOpaque_val = data;
+    o->CvgWireOpaque_len = data ? len : 0;
 }
 
-static int
-begin3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_begin3_params(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateBegin3ParamsArgs *args,
+    CvgRemoteDomainMigrateBegin3ParamsRet *ret)
 {
-    CvgRemoteDomainMigrateBegin3ParamsArgs *args = a;
-    CvgRemoteDomainMigrateBegin3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
     char *cookie = NULL;
     size_t len = 0;
 
     if (!dom || params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (cvg_migration_begin(DRV, dom, params, args->flags, client, &cookie,
+    if (cvg_migration_begin(d->drv, dom, params, args->flags, client, &cookie,
                             &len, &ret->xml) < 0)
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
 
-static int
-prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_prepare3_params(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigratePrepare3ParamsArgs *args,
+    CvgRemoteDomainMigratePrepare3ParamsRet *ret)
 {
-    CvgRemoteDomainMigratePrepare3ParamsArgs *args = a;
-    CvgRemoteDomainMigratePrepare3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     char *cookie = NULL;
@@ -59,8 +61,10 @@ prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_prepare(DRV, params, args->cookie_in.val,
-                                      args->cookie_in.len, args->flags,
+    if (!(dom = cvg_migration_prepare(d->drv, params,
+                                      args->cookie_in.CvgWireOpaque_val,
+                                      args->cookie_in.CvgWireOpaque_len,
+                                      args->flags,
                                       client, &cookie, &len, &uri)))
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
@@ -69,11 +73,12 @@ prepare3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     return 0;
 }
 
-static int
-finish3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_finish3_params(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateFinish3ParamsArgs *args,
+    CvgRemoteDomainMigrateFinish3ParamsRet *ret)
 {
-    CvgRemoteDomainMigrateFinish3ParamsArgs *args = a;
-    CvgRemoteDomainMigrateFinish3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     char *cookie = NULL;
@@ -81,35 +86,41 @@ finish3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_finish(DRV, params, args->cookie_in.val,
-                                     args->cookie_in.len, args->flags,
+    if (!(dom = cvg_migration_finish(d->drv, params,
+                                     args->cookie_in.CvgWireOpaque_val,
+                                     args->cookie_in.CvgWireOpaque_len,
+                                     args->flags,
                                      args->cancelled != 0, &cookie, &len)))
         return -1;
-    cvg_daemon_make_wire_domain(dom, &ret->dom);
+    cvg_daemon_make_wire_domain(d, dom, &ret->dom);
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
 
-static int
-confirm3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_confirm3_params(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateConfirm3ParamsArgs *args)
 {
-    CvgRemoteDomainMigrateConfirm3ParamsArgs *args = a;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
 
     if (!dom)
         return -1;
-    return cvg_migration_confirm(DRV, dom, args->cookie_in.val,
-                                 args->cookie_in.len, args->flags,
+    return cvg_migration_confirm(d->drv, dom,
+                                 args->cookie_in.CvgWireOpaque_val,
+                                 args->cookie_in.CvgWireOpaque_len,
+                                 args->flags,
                                  args->cancelled != 0);
 }
 
-static int
-perform3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
+int
+cvg_dispatch_domain_migrate_perform3_params(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigratePerform3ParamsArgs *args,
+    CvgRemoteDomainMigratePerform3ParamsRet *ret)
 {
-    CvgRemoteDomainMigratePerform3ParamsArgs *args = a;
-    CvgRemoteDomainMigratePerform3ParamsRet *ret = r;
     g_autoptr(CvgTypedParamList) params = NULL;
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(&args->dom);
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &args->dom);
     const char *dconnuri = args->dconnuri ? *args->dconnuri : NULL;
     const char *uri = NULL;
     char *cookie = NULL;
@@ -124,9 +135,9 @@ perform3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
                              _("peer-to-peer migration needs a destination URI"));
             return -1;
         }
-        cvg_daemon_peer_init(&peer, DRV->cfg->socket_path);
+        cvg_daemon_peer_init(&peer, d->drv->cfg->socket_path);
         /* The client carries no cookie in p2p mode: it must get none. */
-        if (cvg_migration_perform_p2p(DRV, dom, &peer, dconnuri, params,
+        if (cvg_migration_perform_p2p(d->drv, dom, &peer, dconnuri, params,
                                       args->flags, client) < 0)
             return -1;
         set_cookie(&ret->cookie_out, NULL, 0);
@@ -134,27 +145,12 @@ perform3(CvgRpcClient *client, const CvgRpcHeader *hdr, void *a, void *r)
     }
     if (cvg_typed_params_get_string(params, CVG_MIGRATE_PARAM_URI, &uri) < 0)
         return -1;
-    if (cvg_migration_perform(DRV, dom, uri, args->cookie_in.val,
-                              args->cookie_in.len, args->flags, &cookie,
+    if (cvg_migration_perform(d->drv, dom, uri,
+                              args->cookie_in.CvgWireOpaque_val,
+                              args->cookie_in.CvgWireOpaque_len, args->flags,
+                              &cookie,
                               &len) < 0)
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
 }
-
-const CvgRpcProcedure cvg_migration_procs[] = {
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS, begin3,
-                DomainMigrateBegin3Params, domain_migrate_begin3_params, RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS, prepare3,
-                DomainMigratePrepare3Params, domain_migrate_prepare3_params,
-                RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS, perform3,
-                DomainMigratePerform3Params, domain_migrate_perform3_params,
-                RW),
-    CVG_PROC_AR(CVG_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS, finish3,
-                DomainMigrateFinish3Params, domain_migrate_finish3_params, RW),
-    CVG_PROC_A(CVG_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS, confirm3,
-               DomainMigrateConfirm3Params, domain_migrate_confirm3_params,
-               RW),
-};
-const size_t cvg_migration_nprocs = G_N_ELEMENTS(cvg_migration_procs);

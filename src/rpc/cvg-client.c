@@ -174,7 +174,7 @@ cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
         return -1;
     }
     if (send_message(conn, &hdr, args_proc ? args_proc :
-                     (xdrproc_t)xdr_cvg_void, args, deadline) < 0)
+                     CVG_XDR_VOID, args, deadline) < 0)
         return -1;
 
     for (;;) {
@@ -196,7 +196,7 @@ cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
                 CvgRpcHeader pong = rh;
 
                 pong.proc = CVG_RPC_KEEPALIVE_PONG;
-                if (send_message(conn, &pong, (xdrproc_t)xdr_cvg_void, NULL,
+                if (send_message(conn, &pong, CVG_XDR_VOID, NULL,
                                  deadline) < 0)
                     return -1;
             }
@@ -210,16 +210,16 @@ cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
             g_autoptr(CvgError) err = NULL;
 
             if (cvg_rpc_payload_decode(payload, plen,
-                                       (xdrproc_t)xdr_cvg_wire_error,
+                                       (xdrproc_t)xdr_CvgWireError,
                                        &werr) < 0)
                 return -1;
             err = cvg_wire_error_to(&werr);
-            cvg_rpc_payload_free((xdrproc_t)xdr_cvg_wire_error, &werr);
+            cvg_rpc_payload_free((xdrproc_t)xdr_CvgWireError, &werr);
             cvg_error_set(err);
             return -1;
         }
         return cvg_rpc_payload_decode(payload, plen, ret_proc ? ret_proc :
-                                      (xdrproc_t)xdr_cvg_void, ret);
+                                      CVG_XDR_VOID, ret);
     }
 }
 
@@ -230,9 +230,9 @@ cvg_rpc_conn_supports_feature(CvgRpcConn *conn, int feature)
     CvgRemoteConnectSupportsFeatureRet ret = { 0 };
 
     if (cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_SUPPORTS_FEATURE,
-                          (xdrproc_t)xdr_cvg_remote_connect_supports_feature_args,
+                          (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureArgs,
                           &args,
-                          (xdrproc_t)xdr_cvg_remote_connect_supports_feature_ret,
+                          (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureRet,
                           &ret, 30000) < 0)
         return -1;
     return ret.supported ? 1 : 0;
@@ -273,12 +273,12 @@ cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
         goto error;
     }
     if (cvg_rpc_conn_call(conn, CVG_PROC_AUTH_LIST, NULL, NULL,
-                          (xdrproc_t)xdr_cvg_remote_auth_list_ret, &auth,
+                          (xdrproc_t)xdr_CvgRemoteAuthListRet, &auth,
                           timeout_ms) < 0)
         goto error;
-    cvg_rpc_payload_free((xdrproc_t)xdr_cvg_remote_auth_list_ret, &auth);
+    cvg_rpc_payload_free((xdrproc_t)xdr_CvgRemoteAuthListRet, &auth);
     if (cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_OPEN,
-                          (xdrproc_t)xdr_cvg_remote_connect_open_args,
+                          (xdrproc_t)xdr_CvgRemoteConnectOpenArgs,
                           &open_args, NULL, NULL, timeout_ms) < 0)
         goto error;
     return conn;

@@ -291,9 +291,9 @@ send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
 
         cvg_wire_error_from(err, &werr);
         hdr.status = CVG_RPC_ERROR;
-        frame = cvg_rpc_message_encode(&hdr, (xdrproc_t)xdr_cvg_wire_error,
+        frame = cvg_rpc_message_encode(&hdr, (xdrproc_t)xdr_CvgWireError,
                                        &werr);
-        xdr_free((xdrproc_t)xdr_cvg_wire_error, (char *)&werr);
+        xdr_free((xdrproc_t)xdr_CvgWireError, (char *)&werr);
         if (!frame)
             return;
     }
@@ -307,9 +307,9 @@ send_error(CvgRpcClient *client, const CvgRpcHeader *call)
     CvgWireError werr;
 
     cvg_wire_error_from(err, &werr);
-    send_reply(client, call, CVG_RPC_ERROR, (xdrproc_t)xdr_cvg_wire_error,
+    send_reply(client, call, CVG_RPC_ERROR, (xdrproc_t)xdr_CvgWireError,
                &werr);
-    xdr_free((xdrproc_t)xdr_cvg_wire_error, (char *)&werr);
+    xdr_free((xdrproc_t)xdr_CvgWireError, (char *)&werr);
 }
 
 int
@@ -347,7 +347,7 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     if (cvg_rpc_payload_decode(payload, plen, p->args_proc, args) < 0) {
         send_error(client, &job->hdr);
     } else {
-        if (p->handler(client, &job->hdr, args, ret) < 0)
+        if (p->handler(client->srv->opaque, client, args, ret) < 0)
             send_error(client, &job->hdr);
         else
             send_reply(client, &job->hdr, CVG_RPC_OK, p->ret_proc, ret);
@@ -407,32 +407,12 @@ header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
         pong.proc = CVG_RPC_KEEPALIVE_PONG;
         pong.serial = 0;
         pong.status = CVG_RPC_OK;
-        frame = cvg_rpc_message_encode(&pong, (xdrproc_t)xdr_cvg_void, NULL);
+        frame = cvg_rpc_message_encode(&pong, CVG_XDR_VOID, NULL);
         if (frame)
             client_send(client, frame);
     }
     /* PONGs (we send no PINGs yet) and anything else are dropped. */
     return true;
-}
-
-/* The public API's spelling of a procedure's table name: the protocol's
- * struct names write acronyms in camel case (DomainDefineXml), the API
- * does not (virDomainDefineXML).  NULL for NULL. */
-static char *
-api_name(const char *name)
-{
-    static const char *const fix[][2] = {
-        { "Xml", "XML" }, { "Uri", "URI" }, { "Uuid", "UUID" },
-        { "OsType", "OSType" }, { "ById", "ByID" },
-    };
-    GString *s;
-
-    if (!name)
-        return NULL;
-    s = g_string_new(name);
-    for (size_t i = 0; i < G_N_ELEMENTS(fix); i++)
-        g_string_replace(s, fix[i][0], fix[i][1], 0);
-    return g_string_free(s, FALSE);
 }
 
 /* Handle one complete frame; false means drop the client. */
@@ -499,16 +479,9 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
         return true;
     }
     if (client->readonly && !(p->flags & CVG_RPC_PROC_READONLY_OK)) {
-        g_autofree char *api = api_name(p->name);
-
         /* libvirt names the API function refused */
-        if (api)
-            cvg_error_report(CVG_ERR_OPERATION_DENIED,
-                             _("read only access prevents %s"), api);
-        else
-            cvg_error_report(CVG_ERR_OPERATION_DENIED,
-                             _("read only access prevents procedure %d"),
-                             hdr.proc);
+        cvg_error_report(CVG_ERR_OPERATION_DENIED,
+                         _("read only access prevents %s"), p->api);
         send_error(client, &hdr);
         return true;
     }
@@ -766,7 +739,7 @@ keepalive_tick(gpointer data)
         .type = CVG_RPC_MESSAGE,
     };
     g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&ping,
-                                                         (xdrproc_t)xdr_cvg_void,
+                                                         CVG_XDR_VOID,
                                                          NULL);
 
     g_mutex_lock(&srv->lock);

@@ -18,27 +18,31 @@ typedef struct _CvgRpcServer CvgRpcServer;
 typedef struct _CvgRpcClient CvgRpcClient;
 
 /*
- * A procedure handler.  @args is the decoded argument struct (zeroed and
- * decoded by the server), @ret a zeroed result struct to fill.  Return 0 to
- * send @ret, or -1 to send the thread's last error.
+ * A procedure handler.  @opaque is the server's (cvg_rpc_server_new()),
+ * @args the decoded argument struct (zeroed and decoded by the server),
+ * @ret a zeroed result struct to fill.  Return 0 to send @ret, or -1 to
+ * send the thread's last error.  The daemon's handlers are typed; the
+ * table generated from cvg-remote-protocol.x wraps each in one of these.
  */
-typedef int (*CvgRpcHandler)(CvgRpcClient *client, const CvgRpcHeader *hdr,
-                             void *args, void *ret);
+typedef int (*CvgRpcHandler)(void *opaque, CvgRpcClient *client,
+                             const void *args, void *ret);
 
 typedef struct {
     int proc;
-    xdrproc_t args_proc;     /* xdr_cvg_void for none */
+    xdrproc_t args_proc;     /* CVG_XDR_VOID for none */
     size_t args_size;
-    xdrproc_t ret_proc;      /* xdr_cvg_void for none */
+    xdrproc_t ret_proc;      /* CVG_XDR_VOID for none */
     size_t ret_size;
     CvgRpcHandler handler;
     unsigned int flags;      /* CvgRpcProcedureFlags */
-    const char *name;        /* "virDomainCreate"-like, for errors; or NULL */
+    const char *api;         /* "virDomainCreate": named in refusals */
 } CvgRpcProcedure;
 
 typedef enum {
     CVG_RPC_PROC_NEEDS_OPEN = 1 << 0,   /* refused before CONNECT_OPEN */
     CVG_RPC_PROC_READONLY_OK = 1 << 1,  /* allowed on read-only connections */
+    CVG_RPC_PROC_HIGH_PRIORITY = 1 << 2, /* never waits for a job (not used
+                                          * for scheduling yet) */
 } CvgRpcProcedureFlags;
 
 typedef struct {
@@ -51,6 +55,7 @@ typedef struct {
 /*
  * Create a server dispatching with @procs (sorted or not; @nprocs entries,
  * borrowed for the server's lifetime).  @max_workers bounds the thread pool.
+ * @opaque is passed to every handler and callback.
  */
 CvgRpcServer *cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
                                  unsigned int max_workers,

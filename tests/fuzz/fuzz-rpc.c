@@ -25,34 +25,40 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The decoder for this frame's payload, or FALSE if we would not decode
- * it at all. */
+/* The decoder for this frame's payload, from the table generated from
+ * cvg-remote-protocol.x, or FALSE if we would not decode it at all. */
 static gboolean
 payload_proc(const CvgRpcHeader *hdr, xdrproc_t *ret_proc, size_t *ret_size)
 {
+    const CvgRemoteProcInfo *info;
+
     if (hdr->prog != CVG_RPC_PROGRAM_REMOTE ||
         hdr->vers != CVG_RPC_PROTOCOL_VERSION)
+        return FALSE;
+    if (hdr->type == CVG_RPC_REPLY && hdr->status == CVG_RPC_ERROR) {
+        *ret_proc = (xdrproc_t)xdr_CvgWireError;
+        *ret_size = sizeof(CvgWireError);
+        return TRUE;
+    }
+    if (hdr->status != CVG_RPC_OK ||
+        !(info = cvg_remote_proc_info(hdr->proc)))
         return FALSE;
 
     switch (hdr->type) {
     case CVG_RPC_CALL:
-        if (hdr->status != CVG_RPC_OK)
+        if (info->event)
             return FALSE;
-        return cvg_remote_procedure_args(hdr->proc, ret_proc, ret_size);
+        *ret_proc = info->args;
+        *ret_size = info->args_size;
+        return TRUE;
     case CVG_RPC_REPLY:
-        if (hdr->status == CVG_RPC_ERROR) {
-            *ret_proc = (xdrproc_t)xdr_cvg_wire_error;
-            *ret_size = sizeof(CvgWireError);
-            return TRUE;
-        }
-        if (hdr->status != CVG_RPC_OK ||
-            cvg_remote_procedure_is_message(hdr->proc))
-            return FALSE;
-        return cvg_remote_procedure_ret(hdr->proc, ret_proc, ret_size);
     case CVG_RPC_MESSAGE:
-        if (!cvg_remote_procedure_is_message(hdr->proc))
+        /* A reply to a call, or an event message. */
+        if (info->event != (hdr->type == CVG_RPC_MESSAGE))
             return FALSE;
-        return cvg_remote_procedure_ret(hdr->proc, ret_proc, ret_size);
+        *ret_proc = info->ret;
+        *ret_size = info->ret_size;
+        return TRUE;
     default:
         return FALSE;
     }

@@ -6,6 +6,7 @@ abuse the daemon must still be alive and a real `virsh list --all` on a
 fresh connection must work.
 """
 import os
+import re
 import socket
 import struct
 import subprocess
@@ -244,6 +245,37 @@ class TestDispatch(HostileBase):
         c.serial += 1
         c.send(rpc_frame(REMOTE_PROG, -5, serial=c.serial))
         self.assertErrorReply(c.recv(), c.serial, -5)
+        self.assertUsable(c)
+        self.assertHealthy()
+
+    def test_served_set_is_annotated_set(self):
+        """Every procedure src/rpc/cvg-remote-protocol.x annotates as
+        served is answered (an empty payload fails to decode, or a void
+        call runs); events and every other number are unknown."""
+        path = os.path.join(os.environ["CVG_TEST_SRCDIR"], "..", "src",
+                            "rpc", "cvg-remote-protocol.x")
+        served = set()
+        described = set()
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                m = re.match(r"\s*CVG_PROC_\w+\s*=\s*(\d+)\s*,?\s*/\*(.*)\*/",
+                             line)
+                if m:
+                    described.add(int(m.group(1)))
+                    if "@kind event" not in m.group(2):
+                        served.add(int(m.group(1)))
+        self.assertGreater(len(served), 60)
+        c = self.opened()
+        for proc in range(0, 460):
+            m = c.call(proc)
+            if m["status"] == RPC_OK:
+                self.assertIn(proc, served)
+                continue
+            err = decode_rpc_error(m["payload"])
+            unknown = (err["code"] == VIR_ERR_NO_SUPPORT and
+                       err["message"].endswith(f"procedure {proc}"))
+            self.assertEqual(unknown, proc not in served, (proc, err))
+        self.assertTrue(described > served)
         self.assertUsable(c)
         self.assertHealthy()
 
