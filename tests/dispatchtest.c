@@ -32,7 +32,8 @@ annotated_clear(gpointer p)
 static GArray *
 annotations_load(void)
 {
-    g_autofree char *path = cvg_test_srcpath("../src/rpc/cvg-remote-protocol.x");
+    g_autofree char *path =
+        cvg_test_srcpath("../src/rpc/cvg-remote-protocol.x");
     g_autofree char *text = cvg_test_load_file(path);
     g_autoptr(GRegex) line = NULL;
     g_autoptr(GMatchInfo) m = NULL;
@@ -41,14 +42,15 @@ annotations_load(void)
     g_array_set_clear_func(out, annotated_clear);
     if (!text)
         return out;
-    line = g_regex_new("^\\s*CVG_PROC_\\w+\\s*=\\s*(\\d+)\\s*,?\\s*/\\*(.*)\\*/",
-                       G_REGEX_MULTILINE, 0, NULL);
+    line =
+        g_regex_new("^\\s*CVG_PROC_\\w+\\s*=\\s*(\\d+)\\s*,?\\s*/\\*(.*)\\*/",
+                    G_REGEX_MULTILINE, 0, NULL);
     g_regex_match(line, text, 0, &m);
     for (; g_match_info_matches(m); g_match_info_next(m, NULL)) {
         g_autofree char *num = g_match_info_fetch(m, 1);
         g_autofree char *notes = g_match_info_fetch(m, 2);
         g_auto(GStrv) words = g_strsplit_set(notes, " \t", -1);
-        Annotated a = { .proc = atoi(num), .open = true };
+        Annotated a = {.proc = atoi(num), .open = true};
 
         for (size_t i = 0; words[i]; i++) {
             const char *v = words[i + 1] ? words[i + 1] : "";
@@ -103,14 +105,13 @@ check_one(const Annotated *a)
     }
     if ((p->flags & ~CVG_RPC_PROC_HIGH_PRIORITY) != want ||
         g_strcmp0(p->api, a->api) != 0) {
-        fprintf(stderr, "%d: flags 0x%x api %s, annotated 0x%x %s\n",
-                a->proc, p->flags, p->api, want, a->api);
+        fprintf(stderr, "%d: flags 0x%x api %s, annotated 0x%x %s\n", a->proc,
+                p->flags, p->api, want, a->api);
         return -1;
     }
     if (p->args_proc != info->args || p->args_size != info->args_size ||
         p->ret_proc != info->ret || p->ret_size != info->ret_size) {
-        fprintf(stderr, "%d: codecs differ from the protocol table\n",
-                a->proc);
+        fprintf(stderr, "%d: codecs differ from the protocol table\n", a->proc);
         return -1;
     }
     return 0;
@@ -137,9 +138,10 @@ test_served_set(const void *data)
     }
     /* Nothing is served that the .x does not annotate. */
     if (nserved != cvg_daemon_nprocs || notes->len != cvg_remote_nprocs) {
-        fprintf(stderr, "%zu served, %zu in the table; %u described, %zu "
-                "in the protocol table\n", nserved, cvg_daemon_nprocs,
-                notes->len, cvg_remote_nprocs);
+        fprintf(stderr,
+                "%zu served, %zu in the table; %u described, %zu "
+                "in the protocol table\n",
+                nserved, cvg_daemon_nprocs, notes->len, cvg_remote_nprocs);
         ret = -1;
     }
     return ret;
@@ -154,15 +156,15 @@ test_api_names(const void *data)
         int proc;
         const char *api;
     } want[] = {
-        { CVG_PROC_DOMAIN_CREATE, "virDomainCreate" },
-        { CVG_PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML" },
-        { CVG_PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags" },
-        { CVG_PROC_DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID" },
-        { CVG_PROC_DOMAIN_LOOKUP_BY_ID, "virDomainLookupByID" },
-        { CVG_PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType" },
-        { CVG_PROC_CONNECT_GET_URI, "virConnectGetURI" },
-        { CVG_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS,
-          "virDomainMigratePerform3Params" },
+        {CVG_PROC_DOMAIN_CREATE, "virDomainCreate"},
+        {CVG_PROC_DOMAIN_DEFINE_XML, "virDomainDefineXML"},
+        {CVG_PROC_DOMAIN_DEFINE_XML_FLAGS, "virDomainDefineXMLFlags"},
+        {CVG_PROC_DOMAIN_LOOKUP_BY_UUID, "virDomainLookupByUUID"},
+        {CVG_PROC_DOMAIN_LOOKUP_BY_ID, "virDomainLookupByID"},
+        {CVG_PROC_DOMAIN_GET_OS_TYPE, "virDomainGetOSType"},
+        {CVG_PROC_CONNECT_GET_URI, "virConnectGetURI"},
+        {CVG_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS,
+         "virDomainMigratePerform3Params"},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(want); i++) {

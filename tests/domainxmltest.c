@@ -106,8 +106,8 @@ check_live(const char *name, const CvgDomainDef *def, const char *inactive)
         return -1;
     }
     /* As status XML it keeps the pty paths. */
-    if (!(status = cvg_domain_def_parse_string(live,
-                                               CVG_DOMAIN_DEF_PARSE_STATUS))) {
+    if (!(status =
+              cvg_domain_def_parse_string(live, CVG_DOMAIN_DEF_PARSE_STATUS))) {
         fprintf(stderr, "status XML does not parse: %s", error_line());
         return -1;
     }
@@ -139,8 +139,7 @@ test_case(const void *data)
     cvg_error_reset();
     def = cvg_domain_def_parse_string(input, 0);
 
-    if (want_error ||
-        (!def && !g_file_test(out_path, G_FILE_TEST_EXISTS))) {
+    if (want_error || (!def && !g_file_test(out_path, G_FILE_TEST_EXISTS))) {
         if (def) {
             fprintf(stderr, "%s: parse succeeded, expected an error\n", name);
             return -1;
@@ -203,7 +202,9 @@ test_uuid_parse(const void *data)
         "c7-a5-fd-bd-ed-af-94-55-92-6a-d6-5c-16-db-18-09",
     };
     static const char *const bad[] = {
-        "", "c7a5fdbd", "c7a5fdbd-edaf-9455-926a-d65c16db180",
+        "",
+        "c7a5fdbd",
+        "c7a5fdbd-edaf-9455-926a-d65c16db180",
         "c7a5fdbd-edaf-9455-926a-d65c16db18090",
         "c7a5fdbd-edaf-9455-926a-d65c16db180g",
         "-c7a5fdbd-edaf-9455-926a-d65c16db1809",
@@ -244,7 +245,8 @@ test_uuid_parse(const void *data)
 static int
 test_flags(const void *data)
 {
-    g_autoptr(CvgDomainDef) def = cvg_domain_def_parse_string(minimal_no_uuid, 0);
+    g_autoptr(CvgDomainDef) def =
+        cvg_domain_def_parse_string(minimal_no_uuid, 0);
     g_autofree char *plain = NULL;
     g_autofree char *flagged = NULL;
     g_autofree char *bad = NULL;
@@ -254,19 +256,19 @@ test_flags(const void *data)
     plain = cvg_domain_def_format(def, -1, 0);
     flagged = cvg_domain_def_format(def, -1,
                                     CVG_DOMAIN_XML_SECURE |
-                                    CVG_DOMAIN_XML_UPDATE_CPU |
-                                    CVG_DOMAIN_XML_MIGRATABLE);
+                                        CVG_DOMAIN_XML_UPDATE_CPU |
+                                        CVG_DOMAIN_XML_MIGRATABLE);
     if (!flagged || strcmp(plain, flagged) != 0)
         return -1;
 
     cvg_error_reset();
-    if ((bad = cvg_domain_def_format(def, -1, 0x10)) ||
-        !cvg_error_last() || cvg_error_last()->code != CVG_ERR_INVALID_ARG)
+    if ((bad = cvg_domain_def_format(def, -1, 0x10)) || !cvg_error_last() ||
+        cvg_error_last()->code != CVG_ERR_INVALID_ARG)
         return -1;
 
     cvg_error_reset();
-    if (cvg_domain_def_parse_string(minimal_no_uuid, 2) ||
-        !cvg_error_last() || cvg_error_last()->code != CVG_ERR_INVALID_ARG)
+    if (cvg_domain_def_parse_string(minimal_no_uuid, 2) || !cvg_error_last() ||
+        cvg_error_last()->code != CVG_ERR_INVALID_ARG)
         return -1;
     return 0;
 }
@@ -275,7 +277,8 @@ test_flags(const void *data)
 static int
 test_live_id(const void *data)
 {
-    g_autoptr(CvgDomainDef) def = cvg_domain_def_parse_string(minimal_no_uuid, 0);
+    g_autoptr(CvgDomainDef) def =
+        cvg_domain_def_parse_string(minimal_no_uuid, 0);
     g_autofree char *live = NULL;
     g_autofree char *inactive = NULL;
 
@@ -346,7 +349,8 @@ test_quiet(const void *data)
     dup2(fd, STDERR_FILENO);
     close(fd);
     def = cvg_domain_def_parse_string("<domain type='qemu'><name>x</nam>"
-                                      "&bogus;<?pi?>\x01</domain>", 0);
+                                      "&bogus;<?pi?>\x01</domain>",
+                                      0);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);

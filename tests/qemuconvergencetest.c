@@ -48,7 +48,7 @@ typedef struct {
     const char *name;
     double ram, nonzero, hot, rate, bandwidth;
     unsigned long long downtime_ms;
-    bool qemu72;                  /* no periodic sync, rate-limited loop */
+    bool qemu72; /* no periodic sync, rate-limited loop */
 } Scenario;
 
 static void
@@ -83,14 +83,14 @@ print_result(const char *what, const CvgSimResult *r)
            r->cpu_lost_ms / 1000.0);
 }
 
-#define CHECK(cond, ...) \
-    do { \
-        if (!(cond)) { \
-            fprintf(stderr, "  %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__); \
-            fputc('\n', stderr); \
-            return -1; \
-        } \
+#define CHECK(cond, ...)                                                       \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "  %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
+            fprintf(stderr, __VA_ARGS__);                                      \
+            fputc('\n', stderr);                                               \
+            return -1;                                                         \
+        }                                                                      \
     } while (0)
 
 /* Invariants of every run: samples every 250 ms, remaining within RAM,
@@ -147,8 +147,7 @@ test_sim_no_hot_set(const void *data)
     if ((rc = run_checked(&cfg, &r, "no hot set")) == 0) {
         /* one pass over the 40 MiB of data, at 11.9 MiB/s */
         CHECK(r.converged, "did not converge");
-        CHECK(r.passes <= 3, "%u syncs (setup, end of pass, final)",
-              r.passes);
+        CHECK(r.passes <= 3, "%u syncs (setup, end of pass, final)", r.passes);
         CHECK(r.max_throttle == 0, "throttled to %d", r.max_throttle);
         CHECK(r.total_ms > 2000 && r.total_ms < 4500, "%llu ms", r.total_ms);
         CHECK(r.downtime_ms <= cfg.downtime_ms, "downtime %llu ms",
@@ -177,8 +176,9 @@ test_sim_idle_guest(const void *data)
         CHECK(fabs(r.transferred / MiB - 72) < 1, "%.1f MiB",
               r.transferred / MiB);
         for (guint i = 0; i < r.trace->len; i++)
-            CHECK(g_array_index(r.trace, CvgConvergenceSample, i)
-                      .dirty_rate == 0, "dirty rate reported");
+            CHECK(g_array_index(r.trace, CvgConvergenceSample, i).dirty_rate ==
+                      0,
+                  "dirty rate reported");
     }
     cvg_sim_result_clear(&r);
     return rc;
@@ -216,7 +216,7 @@ test_sim_tiny_ram(const void *data)
 
     cvg_sim_config_init(&cfg);
     cfg.ram_bytes = 2ULL << 20;
-    cfg.nonzero_bytes = 40ULL << 20;      /* clamped to what RAM holds */
+    cfg.nonzero_bytes = 40ULL << 20; /* clamped to what RAM holds */
     cfg.hot_bytes = 32ULL << 20;
     cfg.auto_converge = true;
     if ((rc = run_checked(&cfg, &r, "2 MiB of RAM, all hot")) == 0) {
@@ -256,8 +256,8 @@ typedef struct {
     bool auto_converge;
     int initial, increment;
     bool converges;
-    double min_s, max_s;          /* band for the total time */
-    int min_throttle, max_throttle;   /* band for the highest throttle */
+    double min_s, max_s;            /* band for the total time */
+    int min_throttle, max_throttle; /* band for the highest throttle */
 } Calibration;
 
 /*
@@ -278,58 +278,233 @@ typedef struct {
  * 48 MiB/s over 200 Mbit: 17 s at 50 %.
  */
 static const Calibration calibrations[] = {
-    { { "7.2 64 MiB at 14, off", 512, 40, 64, 14, 32, 500, true },
-      false, 0, 0, true, 3, 12, 0, 0 },
-    { { "7.2 64 MiB at 14, 20/10", 512, 40, 64, 14, 32, 500, true },
-      true, 20, 10, true, 3, 12, 0, 0 },
-    { { "7.2 96 MiB at 38, off", 512, 40, 96, 38, 32, 500, true },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "7.2 96 MiB at 46, off", 512, 40, 96, 46, 32, 500, true },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "7.2 96 MiB at 38, 20/10", 512, 40, 96, 38, 32, 500, true },
-      true, 20, 10, true, 12, 40, 30, 80 },
-    { { "7.2 96 MiB at 42, 20/10", 512, 40, 96, 42, 32, 500, true },
-      true, 20, 10, true, 12, 40, 30, 80 },
-    { { "7.2 96 MiB at 46, 20/10", 512, 40, 96, 46, 32, 500, true },
-      true, 20, 10, true, 12, 40, 30, 80 },
-    { { "7.2 128 MiB at 48, off", 512, 40, 128, 48, 32, 500, true },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "7.2 128 MiB at 48, 20/10", 512, 40, 128, 48, 32, 500, true },
-      true, 20, 10, true, 20, 45, 40, 70 },
-    { { "7.2 128 MiB at 100, 30/5", 512, 40, 128, 100, 32, 500, true },
-      true, 30, 5, false, 0, 0, 60, 70 },
-    { { "7.2 256 MiB at 100, off", 512, 40, 256, 100, 32, 500, true },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "7.2 256 MiB at 110, 20/10", 512, 40, 256, 110, 32, 500, true },
-      true, 20, 10, false, 0, 0, 30, 40 },
-    { { "7.2 256 MiB at 117, 30/5", 512, 40, 256, 117, 32, 500, true },
-      true, 30, 5, false, 0, 0, 35, 45 },
+    {{"7.2 64 MiB at 14, off", 512, 40, 64, 14, 32, 500, true},
+     false,
+     0,
+     0,
+     true,
+     3,
+     12,
+     0,
+     0},
+    {{"7.2 64 MiB at 14, 20/10", 512, 40, 64, 14, 32, 500, true},
+     true,
+     20,
+     10,
+     true,
+     3,
+     12,
+     0,
+     0},
+    {{"7.2 96 MiB at 38, off", 512, 40, 96, 38, 32, 500, true},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"7.2 96 MiB at 46, off", 512, 40, 96, 46, 32, 500, true},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"7.2 96 MiB at 38, 20/10", 512, 40, 96, 38, 32, 500, true},
+     true,
+     20,
+     10,
+     true,
+     12,
+     40,
+     30,
+     80},
+    {{"7.2 96 MiB at 42, 20/10", 512, 40, 96, 42, 32, 500, true},
+     true,
+     20,
+     10,
+     true,
+     12,
+     40,
+     30,
+     80},
+    {{"7.2 96 MiB at 46, 20/10", 512, 40, 96, 46, 32, 500, true},
+     true,
+     20,
+     10,
+     true,
+     12,
+     40,
+     30,
+     80},
+    {{"7.2 128 MiB at 48, off", 512, 40, 128, 48, 32, 500, true},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"7.2 128 MiB at 48, 20/10", 512, 40, 128, 48, 32, 500, true},
+     true,
+     20,
+     10,
+     true,
+     20,
+     45,
+     40,
+     70},
+    {{"7.2 128 MiB at 100, 30/5", 512, 40, 128, 100, 32, 500, true},
+     true,
+     30,
+     5,
+     false,
+     0,
+     0,
+     60,
+     70},
+    {{"7.2 256 MiB at 100, off", 512, 40, 256, 100, 32, 500, true},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"7.2 256 MiB at 110, 20/10", 512, 40, 256, 110, 32, 500, true},
+     true,
+     20,
+     10,
+     false,
+     0,
+     0,
+     30,
+     40},
+    {{"7.2 256 MiB at 117, 30/5", 512, 40, 256, 117, 32, 500, true},
+     true,
+     30,
+     5,
+     false,
+     0,
+     0,
+     35,
+     45},
     /* the brief's case on QEMU 10: the 5 s sync speeds the ramp up, not
      * enough */
-    { { "10 256 MiB at 110, 20/10", 512, 40, 256, 110, 32, 500, false },
-      true, 20, 10, false, 0, 0, 40, 60 },
-    { { "10 seed -M 30, off", 1024, 250, 30, 300, 64, 500, false },
-      false, 0, 0, true, 3, 10, 0, 0 },
-    { { "10 seed -M 30, 20/10", 1024, 250, 30, 300, 64, 500, false },
-      true, 20, 10, true, 3, 10, 0, 0 },
-    { { "10 seed -M 50, off", 1024, 250, 50, 300, 64, 500, false },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "10 seed -M 50, 20/10", 1024, 250, 50, 300, 64, 500, false },
-      true, 20, 10, true, 12, 30, 50, 70 },
-    { { "10 seed -M 60, off", 1024, 250, 60, 300, 64, 500, false },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "10 seed -M 60, 20/10", 1024, 250, 60, 300, 64, 500, false },
-      true, 20, 10, true, 15, 35, 60, 85 },
-    { { "10 seed -M 100, off", 1024, 250, 100, 300, 64, 500, false },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "10 seed -M 100, 20/10", 1024, 250, 100, 300, 64, 500, false },
-      true, 20, 10, true, 18, 40, 70, 90 },
-    { { "10 testbed 100 Mbit, off", 256, 40, 32, 40, 11.9, 500, false },
-      false, 0, 0, false, 0, 0, 0, 0 },
-    { { "10 testbed 100 Mbit, 20/10", 256, 40, 32, 40, 11.9, 500, false },
-      true, 20, 10, true, 32, 60, 70, 90 },
-    { { "10 testbed 200 Mbit, 20/10", 256, 40, 32, 48, 23.8, 500, false },
-      true, 20, 10, true, 10, 25, 40, 60 },
+    {{"10 256 MiB at 110, 20/10", 512, 40, 256, 110, 32, 500, false},
+     true,
+     20,
+     10,
+     false,
+     0,
+     0,
+     40,
+     60},
+    {{"10 seed -M 30, off", 1024, 250, 30, 300, 64, 500, false},
+     false,
+     0,
+     0,
+     true,
+     3,
+     10,
+     0,
+     0},
+    {{"10 seed -M 30, 20/10", 1024, 250, 30, 300, 64, 500, false},
+     true,
+     20,
+     10,
+     true,
+     3,
+     10,
+     0,
+     0},
+    {{"10 seed -M 50, off", 1024, 250, 50, 300, 64, 500, false},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"10 seed -M 50, 20/10", 1024, 250, 50, 300, 64, 500, false},
+     true,
+     20,
+     10,
+     true,
+     12,
+     30,
+     50,
+     70},
+    {{"10 seed -M 60, off", 1024, 250, 60, 300, 64, 500, false},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"10 seed -M 60, 20/10", 1024, 250, 60, 300, 64, 500, false},
+     true,
+     20,
+     10,
+     true,
+     15,
+     35,
+     60,
+     85},
+    {{"10 seed -M 100, off", 1024, 250, 100, 300, 64, 500, false},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"10 seed -M 100, 20/10", 1024, 250, 100, 300, 64, 500, false},
+     true,
+     20,
+     10,
+     true,
+     18,
+     40,
+     70,
+     90},
+    {{"10 testbed 100 Mbit, off", 256, 40, 32, 40, 11.9, 500, false},
+     false,
+     0,
+     0,
+     false,
+     0,
+     0,
+     0,
+     0},
+    {{"10 testbed 100 Mbit, 20/10", 256, 40, 32, 40, 11.9, 500, false},
+     true,
+     20,
+     10,
+     true,
+     32,
+     60,
+     70,
+     90},
+    {{"10 testbed 200 Mbit, 20/10", 256, 40, 32, 48, 23.8, 500, false},
+     true,
+     20,
+     10,
+     true,
+     10,
+     25,
+     40,
+     60},
 };
 
 static int
@@ -356,13 +531,13 @@ test_calibration(const void *data)
     }
     if (c->converges &&
         (r.total_ms < c->min_s * 1000 || r.total_ms > c->max_s * 1000)) {
-        fprintf(stderr, "  %.1f s, expected %.0f-%.0f s\n",
-                r.total_ms / 1000.0, c->min_s, c->max_s);
+        fprintf(stderr, "  %.1f s, expected %.0f-%.0f s\n", r.total_ms / 1000.0,
+                c->min_s, c->max_s);
         goto out;
     }
     if (r.max_throttle < c->min_throttle || r.max_throttle > c->max_throttle) {
-        fprintf(stderr, "  throttle %d %%, expected %d-%d %%\n",
-                r.max_throttle, c->min_throttle, c->max_throttle);
+        fprintf(stderr, "  throttle %d %%, expected %d-%d %%\n", r.max_throttle,
+                c->min_throttle, c->max_throttle);
         goto out;
     }
     /* the switchover threshold is the measured bandwidth x the limit;
@@ -424,8 +599,7 @@ check_ramp(const CvgSimConfig *cfg, const char *what, int expect_last)
         int got = g_array_index(steps, int, i);
 
         if (got != want) {
-            fprintf(stderr, "  step %u: %d %%, expected %d %%\n", i, got,
-                    want);
+            fprintf(stderr, "  step %u: %d %%, expected %d %%\n", i, got, want);
             goto out;
         }
         /* two strikes: at least two syncs between steps (the sampled sync
@@ -440,8 +614,8 @@ check_ramp(const CvgSimConfig *cfg, const char *what, int expect_last)
         want = MIN(want + cfg->increment, cfg->max_throttle);
     }
     if (r.final_throttle != expect_last) {
-        fprintf(stderr, "  ended at %d %%, expected %d %%\n",
-                r.final_throttle, expect_last);
+        fprintf(stderr, "  ended at %d %%, expected %d %%\n", r.final_throttle,
+                expect_last);
         goto out;
     }
     rc = 0;
@@ -455,9 +629,8 @@ out:
 }
 
 /* A guest no throttle below 99 % can help: 20, 30, ... 90, 99. */
-static const Scenario hopeless = {
-    "hopeless", 1024, 40, 512, 2000, 32, 300, false
-};
+static const Scenario hopeless = {"hopeless", 1024, 40,  512,
+                                  2000,       32,   300, false};
 
 static int
 test_rule_ramp(const void *data)
@@ -539,8 +712,8 @@ test_rule_threshold_100(const void *data)
     /* dirtied never exceeds transferred in a period here: the pass sends
      * the hot set faster than the guest rewrites it, so at 50 % QEMU
      * throttles and at 100 % it never does */
-    static const Scenario sc = { "slow writer", 512, 40, 256, 30, 32, 500,
-                                 false };
+    static const Scenario sc = {"slow writer", 512,  40, 256, 30, 32,
+                                500,           false};
 
     scenario_config(&sc, &cfg);
     cfg.auto_converge = true;
@@ -608,8 +781,7 @@ test_rule_periodic_sync(const void *data)
     /* 256 MiB hot at 32 MiB/s: 8 s per pass.  Once throttled, QEMU 10
      * syncs at least every 5 s (more steps in the same time); 7.2 only
      * at the end of a pass. */
-    static const Scenario sc = { "8 s passes", 512, 40, 256, 110, 32, 500,
-                                 true };
+    static const Scenario sc = {"8 s passes", 512, 40, 256, 110, 32, 500, true};
 
     scenario_config(&sc, &cfg);
     cfg.auto_converge = true;
@@ -649,8 +821,8 @@ test_rule_periodic_sync(const void *data)
         if (i > 0 && s->iteration != (s - 1)->iteration)
             last = i;
         if (s->throttle > 0 && i - last > 41) {
-            fprintf(stderr, "  no sync for %u samples at %llu ms\n",
-                    i - last, s->t_ms);
+            fprintf(stderr, "  no sync for %u samples at %llu ms\n", i - last,
+                    s->t_ms);
             rc = -1;
         }
     }
@@ -704,12 +876,14 @@ parse_config_line(CvgConvergenceConfig *cfg, char **f)
     unsigned long long v = 0;
 
     if (strcmp(key, "policy") == 0) {
-        return (cfg->policy = cvg_convergence_policy_from_string(f[1])) < 0 ?
-               -1 : 0;
+        return (cfg->policy = cvg_convergence_policy_from_string(f[1])) < 0 ? -1
+                                                                            : 0;
     }
     if (strcmp(key, "escalation") == 0) {
         return (cfg->escalation =
-                cvg_convergence_escalation_from_string(f[1])) < 0 ? -1 : 0;
+                    cvg_convergence_escalation_from_string(f[1])) < 0
+                   ? -1
+                   : 0;
     }
     if (!parse_amount(f[1], &v))
         return -1;
@@ -775,7 +949,7 @@ load_policy_case(const char *path, PolicyCase *pc)
         }
         f[nf] = NULL;
         if (g_ascii_isdigit(f[0][0])) {
-            CvgConvergenceSample s = { 0 };
+            CvgConvergenceSample s = {0};
             unsigned long long v[8];
 
             if (nf != 8) {
@@ -829,8 +1003,8 @@ typedef struct {
 } QemuParams;
 
 static int
-check_action(const PolicyCase *pc, QemuParams *q,
-             const CvgConvergenceAction *a, unsigned long long t)
+check_action(const PolicyCase *pc, QemuParams *q, const CvgConvergenceAction *a,
+             unsigned long long t)
 {
     int ceiling = pc->cfg.ceiling > 0 ? pc->cfg.ceiling : 99;
 
@@ -882,17 +1056,19 @@ check_action(const PolicyCase *pc, QemuParams *q,
     if (q->initial < 1 || q->initial > 99 || q->increment < 1 ||
         q->increment > 99 || q->max < q->initial || q->max > 99 ||
         q->threshold < 1 || q->threshold > 100) {
-        fprintf(stderr, "  @%llu: QEMU refuses %s %lld (initial %lld, "
-                "increment %lld, max %lld, threshold %lld)\n", t, a->param,
-                a->value, q->initial, q->increment, q->max, q->threshold);
+        fprintf(stderr,
+                "  @%llu: QEMU refuses %s %lld (initial %lld, "
+                "increment %lld, max %lld, threshold %lld)\n",
+                t, a->param, a->value, q->initial, q->increment, q->max,
+                q->threshold);
         return -1;
     }
     /* the throttle QEMU can reach is max-cpu-throttle, or initial */
     if ((strcmp(a->param, "max-cpu-throttle") == 0 ||
          strcmp(a->param, "cpu-throttle-initial") == 0) &&
         a->value > ceiling) {
-        fprintf(stderr, "  @%llu: %s %lld above the ceiling %d\n", t,
-                a->param, a->value, ceiling);
+        fprintf(stderr, "  @%llu: %s %lld above the ceiling %d\n", t, a->param,
+                a->value, ceiling);
         return -1;
     }
     return 0;
@@ -908,9 +1084,9 @@ test_policy_case(const void *data)
     g_autofree char *exp_path = cvg_test_srcpath(exp_rel);
     g_autoptr(GString) out = g_string_new(NULL);
     PolicyCase pc;
-    CvgConvergenceState st = { 0 };
+    CvgConvergenceState st = {0};
     CvgConvergenceForecast fc;
-    QemuParams q = { 20, 10, 99, 50 };
+    QemuParams q = {20, 10, 99, 50};
     const CvgConvergenceSample *hist;
     int rc = -1;
 
@@ -949,13 +1125,13 @@ test_policy_case(const void *data)
         }
     }
     cvg_convergence_forecast(&pc.cfg, &st, hist, pc.samples->len, &fc);
-    g_string_append_printf(out, "forecast known=%d throttle_needed=%d "
-                           "eta_ms=%llu converges=%d\n", fc.known,
-                           fc.throttle_needed, fc.eta_ms,
+    g_string_append_printf(out,
+                           "forecast known=%d throttle_needed=%d "
+                           "eta_ms=%llu converges=%d\n",
+                           fc.known, fc.throttle_needed, fc.eta_ms,
                            fc.converges_without_escalation);
     g_string_append_printf(out, "cpu-lost-ms %llu\n",
-                           cvg_convergence_cpu_lost_ms(hist,
-                                                       pc.samples->len));
+                           cvg_convergence_cpu_lost_ms(hist, pc.samples->len));
     rc = cvg_test_compare_file(exp_path, out->str);
 out:
     policy_case_clear(&pc);
@@ -969,18 +1145,18 @@ out:
 /* The matrix for the comparison: every row needs throttling except the
  * first; the last two do not converge with 20/10 within the minute. */
 static const Scenario matrix[] = {
-    { "64 MiB at 14, 32 MiB/s", 512, 40, 64, 14, 32, 500, false },
-    { "96 MiB at 40, 32 MiB/s", 512, 40, 96, 40, 32, 500, false },
-    { "96 MiB at 46, 32 MiB/s", 512, 40, 96, 46, 32, 500, false },
-    { "128 MiB at 48, 32 MiB/s", 512, 40, 128, 48, 32, 500, false },
-    { "128 MiB at 75, 32 MiB/s", 512, 40, 128, 75, 32, 500, false },
-    { "seed -M 50, 64 MiB/s", 1024, 250, 50, 300, 64, 500, false },
-    { "seed -M 60, 64 MiB/s", 1024, 250, 60, 300, 64, 500, false },
-    { "seed -M 100, 64 MiB/s", 1024, 250, 100, 300, 64, 500, false },
-    { "testbed 100 Mbit", 256, 40, 32, 40, 11.9, 500, false },
-    { "testbed 200 Mbit", 256, 40, 32, 48, 23.8, 500, false },
-    { "256 MiB at 110, 32 MiB/s", 512, 40, 256, 110, 32, 500, false },
-    { "256 MiB at 200, 32 MiB/s", 512, 40, 256, 200, 32, 500, false },
+    {"64 MiB at 14, 32 MiB/s", 512, 40, 64, 14, 32, 500, false},
+    {"96 MiB at 40, 32 MiB/s", 512, 40, 96, 40, 32, 500, false},
+    {"96 MiB at 46, 32 MiB/s", 512, 40, 96, 46, 32, 500, false},
+    {"128 MiB at 48, 32 MiB/s", 512, 40, 128, 48, 32, 500, false},
+    {"128 MiB at 75, 32 MiB/s", 512, 40, 128, 75, 32, 500, false},
+    {"seed -M 50, 64 MiB/s", 1024, 250, 50, 300, 64, 500, false},
+    {"seed -M 60, 64 MiB/s", 1024, 250, 60, 300, 64, 500, false},
+    {"seed -M 100, 64 MiB/s", 1024, 250, 100, 300, 64, 500, false},
+    {"testbed 100 Mbit", 256, 40, 32, 40, 11.9, 500, false},
+    {"testbed 200 Mbit", 256, 40, 32, 48, 23.8, 500, false},
+    {"256 MiB at 110, 32 MiB/s", 512, 40, 256, 110, 32, 500, false},
+    {"256 MiB at 200, 32 MiB/s", 512, 40, 256, 200, 32, 500, false},
 };
 
 static int
@@ -1039,13 +1215,13 @@ test_adaptive_vs_qemu(const void *data)
             if (!q.converged && a.converged)
                 beyond_qemu = true;
             if (a.converged && a.downtime_ms > sc->downtime_ms) {
-                fprintf(stderr, "  %s: downtime %llu ms > %llu ms\n",
-                        sc->name, a.downtime_ms, sc->downtime_ms);
+                fprintf(stderr, "  %s: downtime %llu ms > %llu ms\n", sc->name,
+                        a.downtime_ms, sc->downtime_ms);
                 rc = -1;
             }
             if (a.invalid_actions || q.invalid_actions) {
-                fprintf(stderr, "  %s: %u/%u actions QEMU refuses\n",
-                        sc->name, a.invalid_actions, q.invalid_actions);
+                fprintf(stderr, "  %s: %u/%u actions QEMU refuses\n", sc->name,
+                        a.invalid_actions, q.invalid_actions);
                 rc = -1;
             }
             if (a.max_throttle > 99 || a.aborted || a.paused) {
@@ -1056,20 +1232,21 @@ test_adaptive_vs_qemu(const void *data)
             if (a.converged && q.max_throttle > 0) {
                 /* The physical lower bound: all data once, the hot set
                  * twice (it is dirty again after the first pass). */
-                double lb_ms = (sc->nonzero + 2 * sc->hot) /
-                               sc->bandwidth * 1000.0;
+                double lb_ms =
+                    (sc->nonzero + 2 * sc->hot) / sc->bandwidth * 1000.0;
 
                 if (a.total_ms > 1.5 * lb_ms) {
-                    fprintf(stderr, "  %s: adaptive %.1f s > 1.5 x the "
-                            "lower bound %.1f s\n", sc->name,
-                            a.total_ms / 1000.0, lb_ms / 1000.0);
+                    fprintf(stderr,
+                            "  %s: adaptive %.1f s > 1.5 x the "
+                            "lower bound %.1f s\n",
+                            sc->name, a.total_ms / 1000.0, lb_ms / 1000.0);
                     rc = -1;
                 }
             }
             if (q.converged && a.converged && q.max_throttle > 0) {
                 time_ratio[nratio] = (double)a.total_ms / q.total_ms;
-                lost_ratio[nratio] = q.cpu_lost_ms > 0 ?
-                                     a.cpu_lost_ms / q.cpu_lost_ms : 0;
+                lost_ratio[nratio] =
+                    q.cpu_lost_ms > 0 ? a.cpu_lost_ms / q.cpu_lost_ms : 0;
                 nratio++;
             }
         }
@@ -1085,7 +1262,8 @@ test_adaptive_vs_qemu(const void *data)
         double ml = median(lost_ratio, nratio);
 
         printf("  # adaptive/20-10 over %zu throttled runs: median time "
-               "%.2f, median CPU lost %.2f\n", nratio, mt, ml);
+               "%.2f, median CPU lost %.2f\n",
+               nratio, mt, ml);
         if (!(mt <= 0.5)) {
             fprintf(stderr, "  median time ratio %.2f > 0.5\n", mt);
             rc = -1;
@@ -1125,7 +1303,8 @@ test_adaptive_no_needless_throttle(const void *data)
              * and it bets on the second: a short, released throttle is
              * allowed (under 10 % of the run's CPU), a slower migration
              * is not. */
-            fprintf(stderr, "  %s: adaptive throttled to %d %% and lost "
+            fprintf(stderr,
+                    "  %s: adaptive throttled to %d %% and lost "
                     "%.2f s where QEMU converged unthrottled in %.1f s\n",
                     sc->name, a.max_throttle, a.cpu_lost_ms / 1000.0,
                     q.total_ms / 1000.0);
@@ -1179,8 +1358,8 @@ test_adaptive_escalation(const void *data)
     cfg.policy.escalation = CVG_ESCALATE_ABORT;
     if (run_checked(&cfg, &r, "ceiling 50, abort") < 0)
         return -1;
-    if (!r.aborted || r.converged || r.max_throttle > 50 ||
-        r.invalid_actions || !*r.abort_reason) {
+    if (!r.aborted || r.converged || r.max_throttle > 50 || r.invalid_actions ||
+        !*r.abort_reason) {
         fprintf(stderr, "  aborted %d converged %d throttle %d invalid %u\n",
                 r.aborted, r.converged, r.max_throttle, r.invalid_actions);
         rc = -1;
@@ -1192,8 +1371,7 @@ test_adaptive_escalation(const void *data)
     cfg.policy.escalation = CVG_ESCALATE_PAUSE;
     if (run_checked(&cfg, &r, "ceiling 50, pause") < 0)
         return -1;
-    if (!r.paused || !r.converged || r.max_throttle > 50 ||
-        r.invalid_actions) {
+    if (!r.paused || !r.converged || r.max_throttle > 50 || r.invalid_actions) {
         fprintf(stderr, "  paused %d converged %d throttle %d invalid %u\n",
                 r.paused, r.converged, r.max_throttle, r.invalid_actions);
         rc = -1;
@@ -1245,7 +1423,6 @@ main(int argc, char **argv)
     cvg_test_run("policy-adaptive-vs-qemu", test_adaptive_vs_qemu, NULL);
     cvg_test_run("policy-adaptive-no-needless-throttle",
                  test_adaptive_no_needless_throttle, NULL);
-    cvg_test_run("policy-adaptive-escalation", test_adaptive_escalation,
-                 NULL);
+    cvg_test_run("policy-adaptive-escalation", test_adaptive_escalation, NULL);
     return cvg_test_finish();
 }

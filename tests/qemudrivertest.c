@@ -72,8 +72,8 @@ wait_events(CvgTestDriver *t, guint n)
         if (have >= n)
             return 0;
         if (g_get_monotonic_time() > deadline) {
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             "%u of %u events", have, n);
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT, "%u of %u events", have,
+                             n);
             return -1;
         }
         g_usleep(2000);
@@ -141,8 +141,7 @@ test_case(const void *data)
     if (!(t = cvg_test_driver_new("cvg-drvtest")))
         return -1;
     if (!(dom = cvg_test_driver_start_domain(
-              t, xml_path, script, &cvg_qemu_process_monitor_callbacks,
-              &peer)))
+              t, xml_path, script, &cvg_qemu_process_monitor_callbacks, &peer)))
         goto cleanup;
 
     lines = g_strsplit(calls, "\n", -1);
@@ -154,7 +153,7 @@ test_case(const void *data)
     if (cvg_test_driver_end_case(t, dom, &peer, name, out) == 0)
         ret = cvg_test_compare_file(out_path, out->str);
 
- cleanup:
+cleanup:
     cvg_test_driver_free(t);
     if (peer)
         cvg_test_qmp_peer_finish(peer);

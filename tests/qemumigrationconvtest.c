@@ -73,8 +73,8 @@ setup_line(char **words, void *opaque)
         /* the only side this test drives */
     } else if (strcmp(words[0], "domjobabort") == 0 && !words[1]) {
         setup->domjobabort = true;
-    } else if (strcmp(words[0], "confirm") == 0 && words[1] &&
-               !words[2] && strcmp(words[1], "cancelled") == 0) {
+    } else if (strcmp(words[0], "confirm") == 0 && words[1] && !words[2] &&
+               strcmp(words[1], "cancelled") == 0) {
         setup->confirm_cancelled = true;
     } else {
         return false;
@@ -85,8 +85,8 @@ setup_line(char **words, void *opaque)
 static int
 load_setup(const char *path, CaseSetup *setup)
 {
-    return cvg_test_params_load(path, setup->params, &setup->flags,
-                                setup_line, setup);
+    return cvg_test_params_load(path, setup->params, &setup->flags, setup_line,
+                                setup);
 }
 
 /* ---- what the driver reported ---- */
@@ -176,7 +176,7 @@ append_params(GString *out, const CvgTypedParamList *l)
 typedef struct {
     CvgDriver *drv;
     CvgDomainObj *dom;
-    GString *log;               /* filled by the thread, read after join */
+    GString *log; /* filled by the thread, read after join */
 } AbortJob;
 
 /* Wait until domjobinfo shows memory moving, then abort, as a client
@@ -200,7 +200,7 @@ abort_thread(gpointer opaque)
     }
     cvg_error_reset();
     cvg_test_append_result(aj->log, "domjobabort",
-                  cvg_migration_abort(aj->drv, aj->dom, 0));
+                           cvg_migration_abort(aj->drv, aj->dom, 0));
     return NULL;
 }
 
@@ -215,7 +215,7 @@ run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
     g_autofree char *pcookie = NULL;
     g_autofree char *xml = NULL;
     g_autoptr(GString) abort_log = g_string_new(NULL);
-    AbortJob aj = { drv, dom, abort_log };
+    AbortJob aj = {drv, dom, abort_log};
     GThread *aborter = NULL;
     size_t blen = 0, plen = 0;
     bool cancelled;
@@ -243,15 +243,15 @@ run_migration(CvgDriver *drv, CvgDomainObj *dom, const CaseSetup *setup,
     cancelled = rc < 0 || setup->confirm_cancelled;
     cvg_error_reset();
     rc = cvg_migration_confirm(drv, dom, NULL, 0, setup->flags, cancelled);
-    cvg_test_append_result(out, cancelled ? "confirm cancelled" : "confirm", rc);
+    cvg_test_append_result(out, cancelled ? "confirm cancelled" : "confirm",
+                           rc);
 }
 
 static int
 test_case(const void *data)
 {
     const char *name = data;
-    g_autofree char *params_path =
-        cvg_test_case_path(DATADIR, name, ".params");
+    g_autofree char *params_path = cvg_test_case_path(DATADIR, name, ".params");
     g_autofree char *script = cvg_test_case_path(DATADIR, name, ".reply");
     g_autofree char *out_path = cvg_test_case_path(DATADIR, name, ".out");
     g_autofree char *xml_path = cvg_test_srcpath(DATADIR "/domain.xml");
@@ -259,7 +259,7 @@ test_case(const void *data)
     g_autoptr(CvgTypedParamList) stats = NULL;
     g_autoptr(CvgDomainObj) dom = NULL;
     g_autoptr(GString) out = g_string_new(NULL);
-    CaseSetup setup = { .params = params };
+    CaseSetup setup = {.params = params};
     CvgTestQmpPeer *peer = NULL;
     CvgTestDriver *t;
     CvgDriver *drv;
@@ -280,9 +280,9 @@ test_case(const void *data)
     if (cvg_test_driver_end_case(t, dom, &peer, name, out) < 0)
         goto cleanup;
     cvg_error_reset();
-    if (cvg_migration_get_job_stats(drv, dom, CVG_JOB_STATS_COMPLETED |
-                                    CVG_JOB_STATS_KEEP_COMPLETED,
-                                    &stats_type, &stats) < 0) {
+    if (cvg_migration_get_job_stats(
+            drv, dom, CVG_JOB_STATS_COMPLETED | CVG_JOB_STATS_KEEP_COMPLETED,
+            &stats_type, &stats) < 0) {
         fprintf(stderr, "%s: no job stats: %s\n", name,
                 cvg_error_last()->message);
         goto cleanup;
@@ -291,7 +291,7 @@ test_case(const void *data)
     append_params(out, stats);
     ret = cvg_test_compare_file(out_path, out->str);
 
- cleanup:
+cleanup:
     /* Closes a monitor still open, which ends a script still playing. */
     cvg_test_driver_free(t);
     if (peer)

@@ -71,8 +71,9 @@ load_params(const char *path, CvgTypedParamList *l, unsigned int *flags,
 static char *
 json_text(json_object *obj)
 {
-    return g_strdup_printf("%s\n", json_object_to_json_string_ext(
-        obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    return g_strdup_printf(
+        "%s\n", json_object_to_json_string_ext(
+                    obj, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
 }
 
 /* Every string parameter given comes back from cvg_migration_params_string. */
@@ -107,8 +108,7 @@ test_params_case(const void *data)
     g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
     g_autofree char *caps_path =
         cvg_test_case_path(DATADIR, name, ".caps.json");
-    g_autofree char *qmp_path =
-        cvg_test_case_path(DATADIR, name, ".qmp.json");
+    g_autofree char *qmp_path = cvg_test_case_path(DATADIR, name, ".qmp.json");
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autoptr(json_object) caps = NULL;
@@ -187,8 +187,7 @@ test_stats_case(const void *data)
     const char *name = data;
     g_autofree char *in_path = cvg_test_case_path(DATADIR, name, ".reply");
     g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
-    g_autofree char *stats_path =
-        cvg_test_case_path(DATADIR, name, ".stats");
+    g_autofree char *stats_path = cvg_test_case_path(DATADIR, name, ".stats");
     g_autofree char *text = NULL;
     g_autofree char *err = NULL;
     g_autofree char *out = NULL;
@@ -238,10 +237,9 @@ test_stats_case(const void *data)
 static int
 check_row(const CvgMigrationParamDef *d)
 {
-    bool numeric = d->type == CVG_TYPED_PARAM_INT ||
-                   d->type == CVG_TYPED_PARAM_UINT ||
-                   d->type == CVG_TYPED_PARAM_LLONG ||
-                   d->type == CVG_TYPED_PARAM_ULLONG;
+    bool numeric =
+        d->type == CVG_TYPED_PARAM_INT || d->type == CVG_TYPED_PARAM_UINT ||
+        d->type == CVG_TYPED_PARAM_LLONG || d->type == CVG_TYPED_PARAM_ULLONG;
 
     if (!*d->name || strlen(d->name) >= CVG_TYPED_PARAM_FIELD_LENGTH)
         return -1;
@@ -348,17 +346,14 @@ check_ranges(const CvgMigrationParamDef *d)
 
     if (d->apply == CVG_MIG_APPLY_REFUSED || !d->max)
         return 0;
-    if (try_value(d, d->min, false) != 0 ||
-        try_value(d, d->max, false) != 0) {
-        fprintf(stderr, "'%s': an edge is refused: %s", d->name,
-                error_line());
+    if (try_value(d, d->min, false) != 0 || try_value(d, d->max, false) != 0) {
+        fprintf(stderr, "'%s': an edge is refused: %s", d->name, error_line());
         return -1;
     }
     if ((d->min > 0 &&
          try_value(d, d->min - 1, false) != CVG_ERR_INVALID_ARG) ||
         try_value(d, d->max + 1, false) != CVG_ERR_INVALID_ARG ||
-        (d->type != CVG_TYPED_PARAM_ULLONG &&
-         d->type != CVG_TYPED_PARAM_UINT &&
+        (d->type != CVG_TYPED_PARAM_ULLONG && d->type != CVG_TYPED_PARAM_UINT &&
          try_value(d, 1, true) != CVG_ERR_INVALID_ARG)) {
         fprintf(stderr, "'%s': out of range accepted\n", d->name);
         return -1;
@@ -410,8 +405,7 @@ test_dest_side(const void *data)
         g_autoptr(CvgMigrationParams) mp = NULL;
         g_autoptr(json_object) args = NULL;
 
-        if (d->apply != CVG_MIG_APPLY_PARAM ||
-            (d->side & CVG_MIG_SIDE_DEST))
+        if (d->apply != CVG_MIG_APPLY_PARAM || (d->side & CVG_MIG_SIDE_DEST))
             continue;
         if (d->type == CVG_TYPED_PARAM_BOOLEAN)
             cvg_typed_params_add_boolean(l, d->name, true);
@@ -434,9 +428,8 @@ test_dest_side(const void *data)
 static int
 test_null_params(const void *data)
 {
-    g_autoptr(CvgMigrationParams) mp =
-        cvg_migration_params_validate(NULL, CVG_MIGRATE_LIVE,
-                                      CVG_MIG_SIDE_SOURCE);
+    g_autoptr(CvgMigrationParams) mp = cvg_migration_params_validate(
+        NULL, CVG_MIGRATE_LIVE, CVG_MIG_SIDE_SOURCE);
 
     if (!mp || !mp->params || mp->params->n != 0)
         return -1;
@@ -459,8 +452,8 @@ test_status_strings(const void *data)
             CVG_MIG_STATUS_OTHER ||
         cvg_migration_status_from_string(NULL) != CVG_MIG_STATUS_OTHER ||
         strcmp(cvg_migration_status_to_string(-1), "other") != 0 ||
-        strcmp(cvg_migration_status_to_string(CVG_MIG_STATUS_LAST),
-               "other") != 0)
+        strcmp(cvg_migration_status_to_string(CVG_MIG_STATUS_LAST), "other") !=
+            0)
         return -1;
     return 0;
 }
@@ -534,16 +527,16 @@ static void
 doc_row(GString *out, const CvgMigrationParamDef *d)
 {
     g_autofree char *name = g_strdup_printf("``%s``", d->name);
-    g_autofree char *range = d->max ?
-        g_strdup_printf("%llu..%llu", d->min, d->max) : g_strdup("");
+    g_autofree char *range =
+        d->max ? g_strdup_printf("%llu..%llu", d->min, d->max) : g_strdup("");
     g_autofree char *qmp = NULL;
     g_autofree char *doc = NULL;
 
     switch (d->apply) {
     case CVG_MIG_APPLY_PARAM:
-        qmp = d->qmp_scale == 1 ?
-            g_strdup_printf("``%s``", d->qmp_name) :
-            g_strdup_printf("``%s`` (x %llu)", d->qmp_name, d->qmp_scale);
+        qmp = d->qmp_scale == 1 ? g_strdup_printf("``%s``", d->qmp_name)
+                                : g_strdup_printf("``%s`` (x %llu)",
+                                                  d->qmp_name, d->qmp_scale);
         break;
     case CVG_MIG_APPLY_NONE:
         qmp = g_strdup("(used by convergd)");
@@ -552,11 +545,10 @@ doc_row(GString *out, const CvgMigrationParamDef *d)
         qmp = g_strdup("(refused)");
         break;
     }
-    doc = g_strdup_printf("%s%s%s",
-                          g_str_has_prefix(d->name, "convergd.") ?
-                          "convergd only. " : "",
-                          d->doc,
-                          d->repeatable ? " May be repeated." : "");
+    doc = g_strdup_printf(
+        "%s%s%s",
+        g_str_has_prefix(d->name, "convergd.") ? "convergd only. " : "", d->doc,
+        d->repeatable ? " May be repeated." : "");
     cell(out, true, name);
     cell(out, false, cvg_typed_param_type_name(d->type));
     cell(out, false, d->unit ? d->unit : "");
@@ -572,7 +564,8 @@ format_doc(void)
 {
     GString *out = g_string_new(NULL);
 
-    g_string_append(out,
+    g_string_append(
+        out,
         ".. Generated from cvg_migration_param_table and "
         "cvg_migration_cap_table\n"
         "   (src/qemu/qemu-migration-params.c) by tests/qemumigrationtest.c;\n"
@@ -600,11 +593,11 @@ format_doc(void)
         doc_row(out, &d);
     }
 
-    g_string_append(out,
-        "\n"
-        ".. list-table:: Migration flags that set QEMU capabilities\n"
-        "   :header-rows: 1\n"
-        "\n");
+    g_string_append(
+        out, "\n"
+             ".. list-table:: Migration flags that set QEMU capabilities\n"
+             "   :header-rows: 1\n"
+             "\n");
     cell(out, true, "Flag");
     cell(out, false, "QMP capability");
     cell(out, false, "Side");

@@ -41,11 +41,11 @@ loop_thread(gpointer opaque)
 typedef struct {
     GMutex lock;
     GCond cond;
-    GString *log;               /* "event NAME [DATA]", "eof", ... lines */
+    GString *log; /* "event NAME [DATA]", "eof", ... lines */
     bool eof;
-    bool closed;                /* closed from a callback */
-    const char *close_on;       /* event whose callback closes the monitor */
-    const char *command_on;     /* event whose callback tries a command */
+    bool closed;            /* closed from a callback */
+    const char *close_on;   /* event whose callback closes the monitor */
+    const char *command_on; /* event whose callback tries a command */
 } TestRecorder;
 
 static void
@@ -71,15 +71,13 @@ append_error(GString *out)
     const CvgError *err = cvg_error_last();
 
     if (err)
-        g_string_append_printf(out, "error %d: %s\n", err->code,
-                               err->message);
+        g_string_append_printf(out, "error %d: %s\n", err->code, err->message);
     else
         g_string_append(out, "error without a reported error\n");
 }
 
 static void
-test_event_cb(CvgQmp *mon, const char *name, json_object *data,
-              void *opaque)
+test_event_cb(CvgQmp *mon, const char *name, json_object *data, void *opaque)
 {
     TestRecorder *rec = opaque;
     bool close_now = rec->close_on && g_str_equal(name, rec->close_on);
@@ -87,9 +85,9 @@ test_event_cb(CvgQmp *mon, const char *name, json_object *data,
     g_mutex_lock(&rec->lock);
     g_string_append_printf(rec->log, "event %s", name);
     if (data)
-        g_string_append_printf(rec->log, " %s",
-                               json_object_to_json_string_ext(data,
-                                   JSON_C_TO_STRING_PLAIN));
+        g_string_append_printf(
+            rec->log, " %s",
+            json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN));
     g_string_append_c(rec->log, '\n');
     if (rec->command_on && g_str_equal(name, rec->command_on)) {
         if (cvg_qmp_command_simple(mon, "cont", TEST_TIMEOUT_MS) == 0) {
@@ -154,54 +152,54 @@ recorder_wait(TestRecorder *rec, const char *needle, int timeout_ms)
 
 typedef struct {
     const char *name;
-    const char *args;           /* JSON text or NULL */
-    int timeout_ms;             /* 0: TEST_TIMEOUT_MS */
+    const char *args; /* JSON text or NULL */
+    int timeout_ms;   /* 0: TEST_TIMEOUT_MS */
 } TestCommand;
 
 typedef struct {
-    const char *name;           /* qemumonitordata/NAME.{reply,out} */
+    const char *name; /* qemumonitordata/NAME.{reply,out} */
     TestCommand cmds[4];
-    int open_timeout_ms;        /* 0: TEST_TIMEOUT_MS */
-    bool after_eof;             /* issue the commands after the eof */
-    const char *close_on;       /* see TestRecorder */
+    int open_timeout_ms;  /* 0: TEST_TIMEOUT_MS */
+    bool after_eof;       /* issue the commands after the eof */
+    const char *close_on; /* see TestRecorder */
     const char *command_on;
 } TestCase;
 
 static const TestCase cases[] = {
     /* Edge cases first. */
-    { "empty" },
-    { "no-greeting", .open_timeout_ms = 300 },
-    { "invalid-greeting" },
-    { "invalid-greeting-json" },
-    { "garbage-in-handshake" },
-    { "capabilities-error" },
-    { "garbage-after-greeting" },
-    { "not-object" },
-    { "trailing-garbage" },
-    { "message-too-long" },
-    { "eof-while-waiting", { { "cont" } } },
-    { "command-after-eof", { { "cont" } }, .after_eof = true },
-    { "timeout", { { "query-status", NULL, 100 }, { "query-status" } } },
-    { "unknown-id", { { "query-status" } } },
-    { "ignored-messages", { { "query-status" } } },
-    { "error-reply", { { "cont" } } },
-    { "error-reply-no-desc", { { "cont" } } },
-    { "reply-split-across-writes", { { "query-status" } } },
-    { "two-messages-in-one-write", { { "query-status" } } },
-    { "event-stop" },
-    { "event-migration-pass" },
-    { "close-in-callback", { { "query-status" } }, .close_on = "STOP" },
-    { "command-in-callback", .command_on = "STOP" },
+    {"empty"},
+    {"no-greeting", .open_timeout_ms = 300},
+    {"invalid-greeting"},
+    {"invalid-greeting-json"},
+    {"garbage-in-handshake"},
+    {"capabilities-error"},
+    {"garbage-after-greeting"},
+    {"not-object"},
+    {"trailing-garbage"},
+    {"message-too-long"},
+    {"eof-while-waiting", {{"cont"}}},
+    {"command-after-eof", {{"cont"}}, .after_eof = true},
+    {"timeout", {{"query-status", NULL, 100}, {"query-status"}}},
+    {"unknown-id", {{"query-status"}}},
+    {"ignored-messages", {{"query-status"}}},
+    {"error-reply", {{"cont"}}},
+    {"error-reply-no-desc", {{"cont"}}},
+    {"reply-split-across-writes", {{"query-status"}}},
+    {"two-messages-in-one-write", {{"query-status"}}},
+    {"event-stop"},
+    {"event-migration-pass"},
+    {"close-in-callback", {{"query-status"}}, .close_on = "STOP"},
+    {"command-in-callback", .command_on = "STOP"},
     /* Ordinary conversations. */
-    { "query-status", { { "query-status" } } },
-    { "command-arguments",
-      { { "migrate-set-parameters",
-          "{\"cpu-throttle-initial\": 20, \"cpu-throttle-increment\": 10, "
-          "\"max-bandwidth\": 33554432}" },
-        { "migrate-set-capabilities",
-          "{\"capabilities\": [{\"capability\": \"auto-converge\", "
-          "\"state\": true}, {\"capability\": \"events\", "
-          "\"state\": true}]}" } } },
+    {"query-status", {{"query-status"}}},
+    {"command-arguments",
+     {{"migrate-set-parameters",
+       "{\"cpu-throttle-initial\": 20, \"cpu-throttle-increment\": 10, "
+       "\"max-bandwidth\": 33554432}"},
+      {"migrate-set-capabilities",
+       "{\"capabilities\": [{\"capability\": \"auto-converge\", "
+       "\"state\": true}, {\"capability\": \"events\", "
+       "\"state\": true}]}"}}},
 };
 
 /* Monitors opened on an fd are named after its number; hide it. */
@@ -223,15 +221,15 @@ run_command(CvgQmp *mon, const TestCommand *cmd, GString *out)
         args = json_tokener_parse(cmd->args);
     g_string_append_printf(out, "%s: ", cmd->name);
     if (cvg_qmp_command(mon, cmd->name, args, &reply,
-                        cmd->timeout_ms ? cmd->timeout_ms
-                                        : TEST_TIMEOUT_MS) < 0) {
+                        cmd->timeout_ms ? cmd->timeout_ms : TEST_TIMEOUT_MS) <
+        0) {
         append_error(out);
         return;
     }
-    g_string_append_printf(out, "%s\n",
-                           reply ? json_object_to_json_string_ext(reply,
-                                       JSON_C_TO_STRING_PLAIN)
-                                 : "null");
+    g_string_append_printf(
+        out, "%s\n",
+        reply ? json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN)
+              : "null");
 }
 
 static int
@@ -298,7 +296,7 @@ typedef struct {
     CvgQmp *mon;
     int thread;
     int failures;
-    char *error;                /* last error message seen */
+    char *error; /* last error message seen */
     int error_code;
 } TestWorker;
 
@@ -332,7 +330,7 @@ test_close_while_waiting(const void *opaque)
 {
     g_autofree char *script =
         cvg_test_srcpath("qemumonitordata/close-while-waiting.reply");
-    TestWorker w = { 0 };
+    TestWorker w = {0};
     CvgTestQmpPeer *peer;
     TestRecorder rec;
     GThread *thread;
@@ -357,8 +355,7 @@ test_close_while_waiting(const void *opaque)
     g_thread_join(thread);
     if (cvg_test_qmp_peer_finish(peer) < 0)
         ret = -1;
-    if (w.failures ||
-        w.error_code != CVG_ERR_OPERATION_FAILED ||
+    if (w.failures || w.error_code != CVG_ERR_OPERATION_FAILED ||
         g_strcmp0(w.error, "operation failed: QEMU monitor was closed") != 0) {
         fprintf(stderr, "waiter got %d: %s\n", w.error_code, w.error);
         ret = -1;
@@ -405,7 +402,7 @@ test_concurrent(const void *opaque)
 {
     g_autofree char *script =
         cvg_test_srcpath("qemumonitordata/concurrent.reply");
-    TestWorker w[WORKERS] = { { 0 } };
+    TestWorker w[WORKERS] = {{0}};
     GThread *threads[WORKERS];
     CvgTestQmpPeer *peer;
     TestRecorder rec;
@@ -431,8 +428,8 @@ test_concurrent(const void *opaque)
     for (i = 0; i < WORKERS; i++) {
         g_thread_join(threads[i]);
         if (w[i].failures) {
-            fprintf(stderr, "worker %d: %d failures (%s)\n", i,
-                    w[i].failures, w[i].error ? w[i].error : "wrong reply");
+            fprintf(stderr, "worker %d: %d failures (%s)\n", i, w[i].failures,
+                    w[i].error ? w[i].error : "wrong reply");
             ret = -1;
         }
         g_free(w[i].error);
@@ -512,8 +509,8 @@ qemu_check_status(CvgQmp *mon, const char *expected)
     g_autoptr(json_object) reply = NULL;
     const char *status;
 
-    if (cvg_qmp_command(mon, "query-status", NULL, &reply,
-                        TEST_TIMEOUT_MS) < 0) {
+    if (cvg_qmp_command(mon, "query-status", NULL, &reply, TEST_TIMEOUT_MS) <
+        0) {
         fprintf(stderr, "query-status: %s\n", cvg_error_last()->message);
         return -1;
     }
@@ -546,8 +543,8 @@ qemu_smoke(CvgQmp *mon, TestRecorder *rec)
     }
     if (qemu_check_status(mon, "running") < 0)
         return -1;
-    if (cvg_qmp_command_simple(mon, "cvg-no-such-command",
-                               TEST_TIMEOUT_MS) == 0 ||
+    if (cvg_qmp_command_simple(mon, "cvg-no-such-command", TEST_TIMEOUT_MS) ==
+            0 ||
         cvg_error_last()->code != CVG_ERR_INTERNAL_ERROR ||
         !strstr(cvg_error_last()->message, bad)) {
         fprintf(stderr, "unknown command did not fail as expected\n");
@@ -592,14 +589,13 @@ test_real_qemu(const void *opaque)
     qmp_arg = g_strdup_printf("unix:%s,server=on,wait=off", path);
     {
         const char *argv[] = {
-            qemu, "-machine", "pc", "-accel", "tcg", "-m", "64",
-            "-nodefaults", "-display", "none", "-S", "-qmp", qmp_arg, NULL
-        };
+            qemu,          "-machine", "pc",   "-accel", "tcg",  "-m",    "64",
+            "-nodefaults", "-display", "none", "-S",     "-qmp", qmp_arg, NULL};
 
         if (!g_spawn_async(NULL, (char **)argv, NULL,
                            G_SPAWN_DO_NOT_REAP_CHILD |
-                           G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
-                           &error)) {
+                               G_SPAWN_STDOUT_TO_DEV_NULL,
+                           NULL, NULL, &pid, &error)) {
             fprintf(stderr, "cannot start %s: %s\n", qemu, error->message);
             g_rmdir(dir);
             return -1;

@@ -7,7 +7,8 @@
 #  - jobfields: only the job API (src/qemu/qemu-domain-job.c) writes a
 #    domain's job fields;
 #  - domainlist: only qemu-domain-list.c walks the domain list;
-#  - layers: no include circle among the modules of src/qemu.
+#  - layers: no include circle among the modules of src/qemu;
+#  - format: every C file is as clang-format (.clang-format) writes it.
 set -u
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2
@@ -125,7 +126,23 @@ fi
     return $bad
 }
 
-for c in whitespace potfiles outside jobfields domainlist layers; do
+check_format() {
+    # tools/install-deps.sh installs clang-format; without it, fail rather
+    # than pass unchecked.
+    if ! command -v clang-format >/dev/null; then
+        echo "clang-format not found"
+        return 1
+    fi
+    bad=0
+    for f in $files; do
+        if ! clang-format "$f" | cmp -s - "$f"; then
+            echo "$f: not formatted (clang-format -i $f)"; bad=1
+        fi
+    done
+    return $bad
+}
+
+for c in whitespace potfiles outside jobfields domainlist layers format; do
     if "check_$c"; then
         passed=$((passed + 1))
     else

@@ -17,8 +17,8 @@ static const char *
 lifecycle_name(int event)
 {
     static const char *const names[] = {
-        "defined", "undefined", "started", "suspended", "resumed", "stopped",
-        "shutdown",
+        "defined", "undefined", "started",  "suspended",
+        "resumed", "stopped",   "shutdown",
     };
 
     return event >= 0 && event < (int)G_N_ELEMENTS(names) ? names[event]
@@ -29,8 +29,8 @@ const char *
 cvg_test_state_name(int state)
 {
     static const char *const names[] = {
-        "nostate", "running", "blocked", "paused", "shutdown", "shutoff",
-        "crashed", "pmsuspended",
+        "nostate",  "running", "blocked", "paused",
+        "shutdown", "shutoff", "crashed", "pmsuspended",
     };
 
     return state >= 0 && state < (int)G_N_ELEMENTS(names) ? names[state]
@@ -79,8 +79,7 @@ cvg_test_driver_events(CvgTestDriver *t)
 
 int
 cvg_test_driver_end_case(CvgTestDriver *t, CvgDomainObj *dom,
-                         CvgTestQmpPeer **peer, const char *name,
-                         GString *out)
+                         CvgTestQmpPeer **peer, const char *name, GString *out)
 {
     CvgDriver *drv = t->drv;
     g_autofree char *events = NULL;
@@ -95,8 +94,7 @@ cvg_test_driver_end_case(CvgTestDriver *t, CvgDomainObj *dom,
     if (mon)
         cvg_qmp_close(mon);
     if (cvg_test_qmp_peer_finish(g_steal_pointer(peer)) < 0) {
-        fprintf(stderr, "%s: the conversation differs from the script\n",
-                name);
+        fprintf(stderr, "%s: the conversation differs from the script\n", name);
         return -1;
     }
     events = cvg_test_driver_events(t);

@@ -119,8 +119,8 @@ cvg_test_params_load(const char *path, CvgTypedParamList *l,
         } else if (line_fn && line_fn(words, opaque)) {
             /* the test's own */
         } else if (!words[1] || !words[2] ||
-                   cvg_test_params_add_line(l, words[0], words[1],
-                                            words[2]) < 0) {
+                   cvg_test_params_add_line(l, words[0], words[1], words[2]) <
+                       0) {
             fprintf(stderr, "%s:%zu: bad line '%s'\n", path, i + 1, line);
             return -1;
         }

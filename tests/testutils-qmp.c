@@ -41,10 +41,10 @@ typedef enum {
 typedef struct {
     StepKind kind;
     int lineno;
-    char *name;                 /* cmd */
-    json_object *json;          /* cmd arguments, reply, event */
-    GString *bytes;             /* greeting (with CRLF), raw */
-    long num;                   /* sleep, chunk, echo, flood */
+    char *name;        /* cmd */
+    json_object *json; /* cmd arguments, reply, event */
+    GString *bytes;    /* greeting (with CRLF), raw */
+    long num;          /* sleep, chunk, echo, flood */
 } Step;
 
 struct _CvgTestQmpPeer {
@@ -53,7 +53,7 @@ struct _CvgTestQmpPeer {
     int fd;
     GThread *thread;
     GString *in;
-    GString *held;              /* non-NULL between hold and flush */
+    GString *held; /* non-NULL between hold and flush */
     size_t chunk;
     json_object *last_id;
     bool failed;
@@ -78,7 +78,7 @@ json_free(gpointer obj)
 }
 
 static void G_GNUC_PRINTF(3, 4)
-peer_fail(CvgTestQmpPeer *peer, int lineno, const char *fmt, ...)
+    peer_fail(CvgTestQmpPeer *peer, int lineno, const char *fmt, ...)
 {
     g_autofree char *msg = NULL;
     va_list ap;
@@ -128,10 +128,18 @@ unescape(const char *text)
         }
         text++;
         switch (*text) {
-        case 'r': g_string_append_c(out, '\r'); break;
-        case 'n': g_string_append_c(out, '\n'); break;
-        case 't': g_string_append_c(out, '\t'); break;
-        case '\\': g_string_append_c(out, '\\'); break;
+        case 'r':
+            g_string_append_c(out, '\r');
+            break;
+        case 'n':
+            g_string_append_c(out, '\n');
+            break;
+        case 't':
+            g_string_append_c(out, '\t');
+            break;
+        case '\\':
+            g_string_append_c(out, '\\');
+            break;
         case 'x':
             if (g_ascii_isxdigit(text[1]) && g_ascii_isxdigit(text[2])) {
                 g_string_append_c(out,
@@ -267,15 +275,14 @@ parse_script(const char *path)
             return NULL;
         }
         if (!(step = parse_step(line, (int)i + 1))) {
-            fprintf(stderr, "%s:%zu: invalid script item: %s\n",
-                    path, i + 1, line);
+            fprintf(stderr, "%s:%zu: invalid script item: %s\n", path, i + 1,
+                    line);
             return NULL;
         }
         closed = step->kind == STEP_CLOSE;
         g_ptr_array_add(steps, step);
     }
-    if (steps->len == 0 ||
-        ((Step *)steps->pdata[0])->kind != STEP_GREETING) {
+    if (steps->len == 0 || ((Step *)steps->pdata[0])->kind != STEP_GREETING) {
         Step *step = g_new0(Step, 1);
 
         step->kind = STEP_GREETING;
@@ -291,7 +298,7 @@ parse_script(const char *path)
 static int
 peer_wait(CvgTestQmpPeer *peer, short events)
 {
-    struct pollfd pfd = { .fd = peer->fd, .events = events };
+    struct pollfd pfd = {.fd = peer->fd, .events = events};
     int rc;
 
     do {
@@ -342,9 +349,10 @@ peer_send(CvgTestQmpPeer *peer, const char *data, size_t len)
 static int
 peer_send_json(CvgTestQmpPeer *peer, json_object *obj)
 {
-    g_autofree char *text = g_strdup_printf("%s\r\n",
-        json_object_to_json_string_ext(obj, JSON_C_TO_STRING_SPACED |
-                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_autofree char *text =
+        g_strdup_printf("%s\r\n", json_object_to_json_string_ext(
+                                      obj, JSON_C_TO_STRING_SPACED |
+                                               JSON_C_TO_STRING_NOSLASHESCAPE));
 
     return peer_send(peer, text, strlen(text));
 }
@@ -367,8 +375,8 @@ peer_read_line(CvgTestQmpPeer *peer, char **ret_line)
         if (peer_wait(peer, POLLIN) < 0)
             return -1;
         n = recv(peer->fd, buf, sizeof(buf), 0);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN ||
-                      errno == EWOULDBLOCK))
+        if (n < 0 &&
+            (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
             continue;
         /* ECONNRESET: the client closed with our output unread. */
         if (n == 0 || (n < 0 && errno == ECONNRESET))
@@ -442,8 +450,7 @@ peer_reply(CvgTestQmpPeer *peer, const Step *step)
 static int
 peer_echo(CvgTestQmpPeer *peer, const Step *step)
 {
-    g_autoptr(GPtrArray) cmds =
-        g_ptr_array_new_with_free_func(json_free);
+    g_autoptr(GPtrArray) cmds = g_ptr_array_new_with_free_func(json_free);
     g_autoptr(GString) out = g_string_new(NULL);
     long i;
 

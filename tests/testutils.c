@@ -60,9 +60,8 @@ cvg_test_compare_file(const char *expected_path, const char *actual)
 
         for (i = 0; e[i] && a[i] && strcmp(e[i], a[i]) == 0; i++)
             ;
-        fprintf(stderr, "%s differs at line %zu:\n- %s\n+ %s\n",
-                expected_path, i + 1, e[i] ? e[i] : "<eof>",
-                a[i] ? a[i] : "<eof>");
+        fprintf(stderr, "%s differs at line %zu:\n- %s\n+ %s\n", expected_path,
+                i + 1, e[i] ? e[i] : "<eof>", a[i] ? a[i] : "<eof>");
         return -1;
     }
     return 0;

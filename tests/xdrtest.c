@@ -18,29 +18,29 @@
 #include <stdio.h>
 #include <string.h>
 #ifdef __GLIBC__
-# include <malloc.h>
+#include <malloc.h>
 #endif
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #if defined(__has_include)
-# if __has_include(<valgrind/valgrind.h>)
-#  include <valgrind/valgrind.h>
-# endif
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
 #endif
 #ifndef RUNNING_ON_VALGRIND
-# define RUNNING_ON_VALGRIND 0
+#define RUNNING_ON_VALGRIND 0
 #endif
 #if defined(__SANITIZE_ADDRESS__)
-# define UNDER_ASAN 1
+#define UNDER_ASAN 1
 #elif defined(__has_feature)
-# if __has_feature(address_sanitizer)
-#  define UNDER_ASAN 1
-# endif
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
 #endif
 #ifndef UNDER_ASAN
-# define UNDER_ASAN 0
+#define UNDER_ASAN 0
 #endif
 
 static const unsigned char uuid_vm1[16] = {
@@ -66,8 +66,8 @@ hex_parse(const char *text, const char *what)
         } else if (g_ascii_isspace(*p)) {
             p++;
         } else if (g_ascii_isxdigit(p[0]) && g_ascii_isxdigit(p[1])) {
-            guint8 b = (g_ascii_xdigit_value(p[0]) << 4) |
-                       g_ascii_xdigit_value(p[1]);
+            guint8 b =
+                (g_ascii_xdigit_value(p[0]) << 4) | g_ascii_xdigit_value(p[1]);
 
             g_byte_array_append(out, &b, 1);
             p += 2;
@@ -106,8 +106,8 @@ hex_print(const char *label, const guint8 *data, size_t len)
 }
 
 static int
-bytes_check(const char *what, const GByteArray *expected,
-            const guint8 *actual, size_t len)
+bytes_check(const char *what, const GByteArray *expected, const guint8 *actual,
+            size_t len)
 {
     size_t i;
 
@@ -127,8 +127,12 @@ bytes_check(const char *what, const GByteArray *expected,
 static GByteArray *
 body_encode(xdrproc_t proc, void *body)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         1, CVG_RPC_REPLY, 0, CVG_RPC_OK };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        1,
+                        CVG_RPC_REPLY,
+                        0,
+                        CVG_RPC_OK};
     GByteArray *msg = cvg_rpc_message_encode(&hdr, proc, body);
 
     if (!msg) {
@@ -302,7 +306,8 @@ fill_error_no_domain(void *body)
 
     e->code = 42;
     e->domain = 10;
-    e->message = opt_str("Domain not found: no domain with matching name 'nosuchvm'");
+    e->message =
+        opt_str("Domain not found: no domain with matching name 'nosuchvm'");
     e->level = 2;
     e->str1 = opt_str("Domain not found: %s");
     e->str2 = opt_str("no domain with matching name 'nosuchvm'");
@@ -355,8 +360,7 @@ fill_security_label_ret(void *body)
 {
     CvgRemoteDomainGetSecurityLabelRet *r = body;
 
-    cvg_wire_chars_set("unconfined", &r->label.label_len,
-                       &r->label.label_val);
+    cvg_wire_chars_set("unconfined", &r->label.label_len, &r->label.label_val);
 }
 
 static void
@@ -367,7 +371,7 @@ fill_prepare3_args(void *body)
     params_alloc(&a->params, 1);
     set_param(&TP(&a->params, 0), "destination_xml", CVG_TYPED_PARAM_STRING);
     TPV(&a->params, 0).s = g_strdup("<domain/>");
-    set_opaque(&a->cookie_in, "<c/>", 5);   /* NUL counted, as qemu does */
+    set_opaque(&a->cookie_in, "<c/>", 5); /* NUL counted, as qemu does */
     a->flags = 1;
 }
 
@@ -512,12 +516,14 @@ typedef struct {
     void (*fill)(void *body);
 } XdrCase;
 
-#define CASE(name, fn, type, fill) \
-    { name, (xdrproc_t)fn, sizeof(type), fill }
+#define CASE(name, fn, type, fill)                                             \
+    {                                                                          \
+        name, (xdrproc_t)fn, sizeof(type), fill                                \
+    }
 
 static const XdrCase cases[] = {
-    CASE("auth-list-ret", xdr_CvgRemoteAuthListRet,
-         CvgRemoteAuthListRet, fill_auth_list_ret),
+    CASE("auth-list-ret", xdr_CvgRemoteAuthListRet, CvgRemoteAuthListRet,
+         fill_auth_list_ret),
     CASE("connect-open-args", xdr_CvgRemoteConnectOpenArgs,
          CvgRemoteConnectOpenArgs, fill_connect_open_args),
     CASE("connect-open-args-noname", xdr_CvgRemoteConnectOpenArgs,
@@ -527,14 +533,11 @@ static const XdrCase cases[] = {
          CvgRemoteConnectSupportsFeatureArgs, fill_supports_feature_args),
     CASE("connect-list-domains-ret", xdr_CvgRemoteConnectListDomainsRet,
          CvgRemoteConnectListDomainsRet, fill_list_domains_ret),
-    CASE("connect-list-all-domains-ret",
-         xdr_CvgRemoteConnectListAllDomainsRet,
+    CASE("connect-list-all-domains-ret", xdr_CvgRemoteConnectListAllDomainsRet,
          CvgRemoteConnectListAllDomainsRet, fill_list_all_domains_ret),
-    CASE("domain-lookup-by-name-args",
-         xdr_CvgRemoteDomainLookupByNameArgs,
+    CASE("domain-lookup-by-name-args", xdr_CvgRemoteDomainLookupByNameArgs,
          CvgRemoteDomainLookupByNameArgs, fill_lookup_by_name_args),
-    CASE("domain-lookup-by-uuid-args",
-         xdr_CvgRemoteDomainLookupByUuidArgs,
+    CASE("domain-lookup-by-uuid-args", xdr_CvgRemoteDomainLookupByUuidArgs,
          CvgRemoteDomainLookupByUuidArgs, fill_lookup_by_uuid_args),
     CASE("domain-lookup-by-uuid-ret", xdr_CvgRemoteDomainLookupByUuidRet,
          CvgRemoteDomainLookupByUuidRet, fill_lookup_by_uuid_ret),
@@ -542,16 +545,15 @@ static const XdrCase cases[] = {
          CvgRemoteDomainGetInfoRet, fill_get_info_ret),
     CASE("domain-get-state-ret", xdr_CvgRemoteDomainGetStateRet,
          CvgRemoteDomainGetStateRet, fill_get_state_ret),
-    CASE("wire-error-no-domain", xdr_CvgWireError,
-         CvgWireError, fill_error_no_domain),
-    CASE("typed-params", xdr_CvgWireTypedParams,
-         CvgWireTypedParams, fill_typed_params),
-    CASE("node-get-security-model-ret",
-         xdr_CvgRemoteNodeGetSecurityModelRet,
+    CASE("wire-error-no-domain", xdr_CvgWireError, CvgWireError,
+         fill_error_no_domain),
+    CASE("typed-params", xdr_CvgWireTypedParams, CvgWireTypedParams,
+         fill_typed_params),
+    CASE("node-get-security-model-ret", xdr_CvgRemoteNodeGetSecurityModelRet,
          CvgRemoteNodeGetSecurityModelRet, fill_security_model_ret),
     CASE("node-get-security-model-ret-empty",
-         xdr_CvgRemoteNodeGetSecurityModelRet,
-         CvgRemoteNodeGetSecurityModelRet, fill_security_model_ret_empty),
+         xdr_CvgRemoteNodeGetSecurityModelRet, CvgRemoteNodeGetSecurityModelRet,
+         fill_security_model_ret_empty),
     CASE("domain-get-security-label-ret",
          xdr_CvgRemoteDomainGetSecurityLabelRet,
          CvgRemoteDomainGetSecurityLabelRet, fill_security_label_ret),
@@ -709,22 +711,28 @@ message_check(const char *fixture, const CvgRpcHeader *hdr, xdrproc_t proc,
 static int
 test_msg_auth_list(const void *data)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_PROC_AUTH_LIST, CVG_RPC_CALL, 0, CVG_RPC_OK };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_PROC_AUTH_LIST,
+                        CVG_RPC_CALL,
+                        0,
+                        CVG_RPC_OK};
 
     /* A void body, given either way. */
     if (message_check("msg-auth-list-call", &hdr, NULL, NULL) < 0)
         return -1;
-    return message_check("msg-auth-list-call", &hdr,
-                         CVG_XDR_VOID, NULL);
+    return message_check("msg-auth-list-call", &hdr, CVG_XDR_VOID, NULL);
 }
 
 static int
 test_msg_keepalive(const void *data)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_KEEPALIVE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_RPC_KEEPALIVE_PONG, CVG_RPC_MESSAGE, 0,
-                         CVG_RPC_OK };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_KEEPALIVE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_RPC_KEEPALIVE_PONG,
+                        CVG_RPC_MESSAGE,
+                        0,
+                        CVG_RPC_OK};
 
     return message_check("msg-keepalive-pong", &hdr, NULL, NULL);
 }
@@ -732,10 +740,13 @@ test_msg_keepalive(const void *data)
 static int
 test_msg_lookup_by_name(const void *data)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_PROC_DOMAIN_LOOKUP_BY_NAME, CVG_RPC_CALL, 7,
-                         CVG_RPC_OK };
-    CvgRemoteDomainLookupByNameArgs args = { .name = (char *)"vm1" };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_PROC_DOMAIN_LOOKUP_BY_NAME,
+                        CVG_RPC_CALL,
+                        7,
+                        CVG_RPC_OK};
+    CvgRemoteDomainLookupByNameArgs args = {.name = (char *)"vm1"};
     g_autoptr(GByteArray) want = fixture_load("msg-lookup-by-name-call");
     g_autofree void *body = NULL;
     const CvgRemoteProcInfo *info = cvg_remote_proc_info(hdr.proc);
@@ -763,14 +774,17 @@ test_msg_lookup_by_name(const void *data)
 static int
 test_msg_error_reply(const void *data)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_PROC_DOMAIN_LOOKUP_BY_NAME, CVG_RPC_REPLY, 7,
-                         CVG_RPC_ERROR };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_PROC_DOMAIN_LOOKUP_BY_NAME,
+                        CVG_RPC_REPLY,
+                        7,
+                        CVG_RPC_ERROR};
     g_autoptr(CvgError) err = NULL;
     g_autoptr(CvgError) back = NULL;
     g_autoptr(GByteArray) want = fixture_load("msg-error-reply");
-    CvgWireError w = { 0 };
-    CvgWireError dec = { 0 };
+    CvgWireError w = {0};
+    CvgWireError dec = {0};
     int ret = -1;
 
     if (!want)
@@ -781,8 +795,8 @@ test_msg_error_reply(const void *data)
     err = cvg_error_copy_last();
     cvg_error_reset();
     cvg_wire_error_from(err, &w);
-    ret = message_check("msg-error-reply", &hdr,
-                        (xdrproc_t)xdr_CvgWireError, &w);
+    ret =
+        message_check("msg-error-reply", &hdr, (xdrproc_t)xdr_CvgWireError, &w);
     xdr_free((xdrproc_t)xdr_CvgWireError, &w);
     if (ret < 0)
         return -1;
@@ -805,11 +819,13 @@ test_msg_error_reply(const void *data)
 static int
 test_error_to_absent(const void *data)
 {
-    CvgWireError w = { .code = 1, .domain = 7 };
+    CvgWireError w = {.code = 1, .domain = 7};
     g_autoptr(CvgError) err = cvg_wire_error_to(&w);
 
     return err->message && *err->message && !err->str1 && !err->str2 &&
-           err->code == 1 && err->domain == 7 ? 0 : -1;
+                   err->code == 1 && err->domain == 7
+               ? 0
+               : -1;
 }
 
 /* ---- framing ---------------------------------------------------------- */
@@ -821,9 +837,13 @@ test_length_word(const void *data)
         guint32 len;
         bool ok;
     } words[] = {
-        { 0, false }, { 27, false }, { 28, true }, { 36, true },
-        { CVG_RPC_MESSAGE_MAX + 4, true }, { CVG_RPC_MESSAGE_MAX + 5, false },
-        { 0xffffffff, false },
+        {0, false},
+        {27, false},
+        {28, true},
+        {36, true},
+        {CVG_RPC_MESSAGE_MAX + 4, true},
+        {CVG_RPC_MESSAGE_MAX + 5, false},
+        {0xffffffff, false},
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
@@ -850,17 +870,17 @@ test_length_word(const void *data)
 static int
 test_header_short(const void *data)
 {
-    guint8 buf[CVG_RPC_HEADER_LEN] = { 0 };
-    CvgRpcHeader h = { .serial = 99 };
+    guint8 buf[CVG_RPC_HEADER_LEN] = {0};
+    CvgRpcHeader h = {.serial = 99};
 
-    if (cvg_rpc_header_decode(buf, sizeof(buf) - 1, &h) == 0 ||
-        h.serial != 99)
+    if (cvg_rpc_header_decode(buf, sizeof(buf) - 1, &h) == 0 || h.serial != 99)
         return -1;
     if (cvg_error_last()->code != CVG_ERR_RPC)
         return -1;
     cvg_error_reset();
-    return cvg_rpc_header_decode(buf, sizeof(buf), &h) == 0 &&
-           h.serial == 0 ? 0 : -1;
+    return cvg_rpc_header_decode(buf, sizeof(buf), &h) == 0 && h.serial == 0
+               ? 0
+               : -1;
 }
 
 /* LIST_DEFINED_DOMAINS ret with 4 strings whose total payload is
@@ -868,10 +888,13 @@ test_header_short(const void *data)
 static int
 big_message(int over)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_PROC_CONNECT_LIST_DEFINED_DOMAINS, CVG_RPC_REPLY,
-                         1, CVG_RPC_OK };
-    CvgRemoteConnectListDefinedDomainsRet r = { 0 };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_PROC_CONNECT_LIST_DEFINED_DOMAINS,
+                        CVG_RPC_REPLY,
+                        1,
+                        CVG_RPC_OK};
+    CvgRemoteConnectListDefinedDomainsRet r = {0};
     g_autoptr(GByteArray) msg = NULL;
     /* count word + 4 length words + string bytes (all multiples of 4) */
     size_t last = (size_t)(CVG_RPC_MESSAGE_MAX - CVG_RPC_HEADER_LEN + over) -
@@ -888,15 +911,16 @@ big_message(int over)
         r.names.names_val[i][n] = '\0';
     }
     cvg_error_reset();
-    msg = cvg_rpc_message_encode(&hdr,
-                                 (xdrproc_t)xdr_CvgRemoteConnectListDefinedDomainsRet,
-                                 &r);
+    msg = cvg_rpc_message_encode(
+        &hdr, (xdrproc_t)xdr_CvgRemoteConnectListDefinedDomainsRet, &r);
     xdr_free((xdrproc_t)xdr_CvgRemoteConnectListDefinedDomainsRet, &r);
     if (over <= 0) {
-        ret = msg && msg->len == (guint)(CVG_RPC_MESSAGE_MAX + over + 4) ? 0 : -1;
+        ret =
+            msg && msg->len == (guint)(CVG_RPC_MESSAGE_MAX + over + 4) ? 0 : -1;
     } else {
-        ret = !msg && cvg_error_last() &&
-              cvg_error_last()->code == CVG_ERR_RPC ? 0 : -1;
+        ret = !msg && cvg_error_last() && cvg_error_last()->code == CVG_ERR_RPC
+                  ? 0
+                  : -1;
     }
     cvg_error_reset();
     return ret;
@@ -920,24 +944,25 @@ test_message_limit(const void *data)
 static int
 test_encode_invalid(const void *data)
 {
-    CvgRpcHeader hdr = { CVG_RPC_PROGRAM_REMOTE, CVG_RPC_PROTOCOL_VERSION,
-                         CVG_PROC_DOMAIN_GET_JOB_STATS, CVG_RPC_REPLY, 1,
-                         CVG_RPC_OK };
-    CvgRemoteDomainGetJobStatsRet r = { 0 };
-    CvgRemoteDomainGetXmlDescRet x = { 0 };
+    CvgRpcHeader hdr = {CVG_RPC_PROGRAM_REMOTE,
+                        CVG_RPC_PROTOCOL_VERSION,
+                        CVG_PROC_DOMAIN_GET_JOB_STATS,
+                        CVG_RPC_REPLY,
+                        1,
+                        CVG_RPC_OK};
+    CvgRemoteDomainGetJobStatsRet r = {0};
+    CvgRemoteDomainGetXmlDescRet x = {0};
     g_autoptr(GByteArray) m1 = NULL;
     g_autoptr(GByteArray) m2 = NULL;
 
     /* An unknown param type and a NULL nonnull string cannot be sent. */
     params_alloc(&r.params, 1);
     set_param(&TP(&r.params, 0), "x", 8);
-    m1 = cvg_rpc_message_encode(&hdr,
-                                (xdrproc_t)xdr_CvgRemoteDomainGetJobStatsRet,
-                                &r);
+    m1 = cvg_rpc_message_encode(
+        &hdr, (xdrproc_t)xdr_CvgRemoteDomainGetJobStatsRet, &r);
     xdr_free((xdrproc_t)xdr_CvgRemoteDomainGetJobStatsRet, &r);
-    m2 = cvg_rpc_message_encode(&hdr,
-                                (xdrproc_t)xdr_CvgRemoteDomainGetXmlDescRet,
-                                &x);
+    m2 = cvg_rpc_message_encode(
+        &hdr, (xdrproc_t)xdr_CvgRemoteDomainGetXmlDescRet, &x);
     cvg_error_reset();
     return !m1 && !m2 ? 0 : -1;
 }
@@ -952,24 +977,22 @@ typedef struct {
     bool ok;
 } HostileCase;
 
-#define HOSTILE(what, fn, type, hex, ok) \
-    { what, (xdrproc_t)fn, sizeof(type), hex, ok }
+#define HOSTILE(what, fn, type, hex, ok)                                       \
+    {                                                                          \
+        what, (xdrproc_t)fn, sizeof(type), hex, ok                             \
+    }
 
 static const HostileCase hostile[] = {
-    HOSTILE("string longer than the limit",
-            xdr_CvgRemoteDomainLookupByNameArgs,
+    HOSTILE("string longer than the limit", xdr_CvgRemoteDomainLookupByNameArgs,
             CvgRemoteDomainLookupByNameArgs, "00400001 766d3100", false),
     HOSTILE("string at the limit, 4 bytes present",
             xdr_CvgRemoteDomainLookupByNameArgs,
             CvgRemoteDomainLookupByNameArgs, "00400000 766d3100", false),
-    HOSTILE("string length 0xffffffff",
-            xdr_CvgRemoteDomainLookupByNameArgs,
+    HOSTILE("string length 0xffffffff", xdr_CvgRemoteDomainLookupByNameArgs,
             CvgRemoteDomainLookupByNameArgs, "ffffffff 766d3100", false),
-    HOSTILE("string padding missing",
-            xdr_CvgRemoteDomainLookupByNameArgs,
+    HOSTILE("string padding missing", xdr_CvgRemoteDomainLookupByNameArgs,
             CvgRemoteDomainLookupByNameArgs, "00000003 766d31", false),
-    HOSTILE("empty string",
-            xdr_CvgRemoteDomainLookupByNameArgs,
+    HOSTILE("empty string", xdr_CvgRemoteDomainLookupByNameArgs,
             CvgRemoteDomainLookupByNameArgs, "00000000", true),
     HOSTILE("domain list count 0xffffffff",
             xdr_CvgRemoteConnectListAllDomainsRet,
@@ -980,53 +1003,51 @@ static const HostileCase hostile[] = {
     HOSTILE("domain list count over the limit",
             xdr_CvgRemoteConnectListAllDomainsRet,
             CvgRemoteConnectListAllDomainsRet, "00004001 00000000", false),
-    HOSTILE("int list count 0xffffffff",
-            xdr_CvgRemoteConnectListDomainsRet,
+    HOSTILE("int list count 0xffffffff", xdr_CvgRemoteConnectListDomainsRet,
             CvgRemoteConnectListDomainsRet, "ffffffff 00000000", false),
-    HOSTILE("auth list over 20",
-            xdr_CvgRemoteAuthListRet, CvgRemoteAuthListRet,
+    HOSTILE("auth list over 20", xdr_CvgRemoteAuthListRet, CvgRemoteAuthListRet,
             "00000015 00000000 00000000 00000000 00000000 00000000 00000000"
             "00000000 00000000 00000000 00000000 00000000 00000000 00000000"
             "00000000 00000000 00000000 00000000 00000000 00000000 00000000"
-            "00000000", false),
+            "00000000",
+            false),
     HOSTILE("string list count 0xffffffff",
             xdr_CvgRemoteConnectListDefinedDomainsRet,
             CvgRemoteConnectListDefinedDomainsRet, "ffffffff 00000000", false),
     HOSTILE("messages count at the limit, 4 bytes present",
-            xdr_CvgRemoteDomainGetMessagesRet,
-            CvgRemoteDomainGetMessagesRet, "00000800 00000000", false),
-    HOSTILE("char array count 0xffffffff",
-            xdr_CvgRemoteNodeGetSecurityModelRet,
+            xdr_CvgRemoteDomainGetMessagesRet, CvgRemoteDomainGetMessagesRet,
+            "00000800 00000000", false),
+    HOSTILE("char array count 0xffffffff", xdr_CvgRemoteNodeGetSecurityModelRet,
             CvgRemoteNodeGetSecurityModelRet, "ffffffff 00000000", false),
-    HOSTILE("char array over 257",
-            xdr_CvgRemoteNodeGetSecurityModelRet,
+    HOSTILE("char array over 257", xdr_CvgRemoteNodeGetSecurityModelRet,
             CvgRemoteNodeGetSecurityModelRet, "00000102 00000000", false),
     HOSTILE("label count at the limit, 4 bytes present",
             xdr_CvgRemoteDomainGetSecurityLabelRet,
             CvgRemoteDomainGetSecurityLabelRet, "00001001 00000000", false),
     HOSTILE("cookie at the limit, 4 bytes present",
             xdr_CvgRemoteDomainMigratePerform3ParamsRet,
-            CvgRemoteDomainMigratePerform3ParamsRet, "00400000 00000000", false),
-    HOSTILE("cookie over the limit",
-            xdr_CvgRemoteDomainMigratePerform3ParamsRet,
-            CvgRemoteDomainMigratePerform3ParamsRet, "00400001 00000000", false),
+            CvgRemoteDomainMigratePerform3ParamsRet, "00400000 00000000",
+            false),
+    HOSTILE(
+        "cookie over the limit", xdr_CvgRemoteDomainMigratePerform3ParamsRet,
+        CvgRemoteDomainMigratePerform3ParamsRet, "00400001 00000000", false),
     HOSTILE("param list count 0xffffffff", xdr_CvgWireTypedParams,
             CvgWireTypedParams, "ffffffff 00000000", false),
-    HOSTILE("param list over 64", xdr_CvgWireTypedParams,
-            CvgWireTypedParams, "00000041 00000000", false),
+    HOSTILE("param list over 64", xdr_CvgWireTypedParams, CvgWireTypedParams,
+            "00000041 00000000", false),
     HOSTILE("param type 0", xdr_CvgWireTypedParams, CvgWireTypedParams,
             "00000001 00000001 61000000 00000000 00000000", false),
     HOSTILE("param type 8", xdr_CvgWireTypedParams, CvgWireTypedParams,
             "00000001 00000001 61000000 00000008 00000000", false),
     HOSTILE("param type -1", xdr_CvgWireTypedParams, CvgWireTypedParams,
             "00000001 00000001 61000000 ffffffff 00000000", false),
-    HOSTILE("param type 7 control", xdr_CvgWireTypedParams,
-            CvgWireTypedParams,
+    HOSTILE("param type 7 control", xdr_CvgWireTypedParams, CvgWireTypedParams,
             "00000001 00000001 61000000 00000007 00000001 62000000", true),
     HOSTILE("second param bad after a string one", xdr_CvgWireTypedParams,
             CvgWireTypedParams,
             "00000002 00000001 61000000 00000007 00000001 62000000"
-            "00000001 63000000 00000009 00000000", false),
+            "00000001 63000000 00000009 00000000",
+            false),
     /* rpcgen's xdr_bool, like libvirt's own decoder, takes any nonzero
      * optional-data flag for "present": flag 2, then "" and flags 0. */
     HOSTILE("optional string flag 2", xdr_CvgRemoteConnectOpenArgs,
@@ -1038,7 +1059,8 @@ static const HostileCase hostile[] = {
     HOSTILE("error with truncated net", xdr_CvgWireError, CvgWireError,
             "00000001 00000007 00000001 00000001 41000000 00000002 00000000"
             "00000000 00000000 00000000 ffffffff ffffffff 00000001"
-            "00000001", false),
+            "00000001",
+            false),
 };
 
 static int
@@ -1058,8 +1080,7 @@ hostile_one(const HostileCase *h)
                 rc == 0 ? "accepted" : "refused");
         return -1;
     }
-    if (rc < 0 && (!cvg_error_last() ||
-                   cvg_error_last()->code != CVG_ERR_RPC ||
+    if (rc < 0 && (!cvg_error_last() || cvg_error_last()->code != CVG_ERR_RPC ||
                    !strstr(cvg_error_last()->message,
                            "Unable to decode message payload"))) {
         fprintf(stderr, "%s: wrong error\n", h->what);
@@ -1149,8 +1170,10 @@ test_hostile_no_big_alloc(const void *data)
     if (waitpid(pid, &status, 0) != pid)
         return -1;
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        fprintf(stderr, "child under a 256 KiB allocation budget failed "
-                "(status 0x%x)\n", status);
+        fprintf(stderr,
+                "child under a 256 KiB allocation budget failed "
+                "(status 0x%x)\n",
+                status);
         return -1;
     }
     return 0;
@@ -1161,20 +1184,20 @@ test_field_name_length(const void *data)
 {
     for (int n = 78; n <= 81; n++) {
         g_autoptr(GByteArray) bytes = g_byte_array_new();
-        CvgWireTypedParams p = { 0 };
-        guint8 word[4] = { 0, 0, 0, 1 };
-        guint8 pad[4] = { 0 };
+        CvgWireTypedParams p = {0};
+        guint8 word[4] = {0, 0, 0, 1};
+        guint8 pad[4] = {0};
         int rc;
 
-        g_byte_array_append(bytes, word, 4);                /* count 1 */
+        g_byte_array_append(bytes, word, 4); /* count 1 */
         word[3] = n;
-        g_byte_array_append(bytes, word, 4);                /* name length */
+        g_byte_array_append(bytes, word, 4); /* name length */
         for (int i = 0; i < n; i++)
             g_byte_array_append(bytes, (const guint8 *)"f", 1);
         g_byte_array_append(bytes, pad, (4 - n % 4) % 4);
         word[3] = CVG_TYPED_PARAM_INT;
-        g_byte_array_append(bytes, word, 4);                /* type */
-        g_byte_array_append(bytes, pad, 4);                 /* value */
+        g_byte_array_append(bytes, word, 4); /* type */
+        g_byte_array_append(bytes, pad, 4);  /* value */
 
         rc = decode_exact(bytes->data, bytes->len,
                           (xdrproc_t)xdr_CvgWireTypedParams, &p);
@@ -1198,7 +1221,7 @@ test_params_from_list(const void *data)
     g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
     g_autoptr(GByteArray) want = fixture_load("typed-params");
     g_autoptr(GByteArray) enc = NULL;
-    CvgWireTypedParams w = { 0 };
+    CvgWireTypedParams w = {0};
 
     if (!want)
         return -1;
@@ -1218,7 +1241,9 @@ test_params_from_list(const void *data)
         return -1;
 
     cvg_wire_params_from_list(NULL, &w);
-    return w.CvgWireTypedParams_len == 0 && w.CvgWireTypedParams_val == NULL ? 0 : -1;
+    return w.CvgWireTypedParams_len == 0 && w.CvgWireTypedParams_val == NULL
+               ? 0
+               : -1;
 }
 
 static int
@@ -1226,7 +1251,7 @@ test_params_to_list(const void *data)
 {
     g_autoptr(GByteArray) want = fixture_load("typed-params");
     g_autoptr(CvgTypedParamList) l = NULL;
-    CvgWireTypedParams w = { 0 };
+    CvgWireTypedParams w = {0};
     const char *s = NULL;
     unsigned long long ul = 0;
     int i = 0;
@@ -1247,12 +1272,10 @@ test_params_to_list(const void *data)
         goto cleanup;
     if (l->n != 7 ||
         cvg_typed_params_get_int(l, "auto_converge.initial", &i) != 1 ||
-        i != 20 ||
-        cvg_typed_params_get_ullong(l, "bandwidth", &ul) != 1 || ul != 100 ||
-        cvg_typed_params_get_boolean(l, "success", &b) != 1 || !b ||
-        cvg_typed_params_get_string(l, "destination_name", &s) != 1 ||
-        g_strcmp0(s, "vm2") != 0 ||
-        l->params[1].value.ui != 4000000000U ||
+        i != 20 || cvg_typed_params_get_ullong(l, "bandwidth", &ul) != 1 ||
+        ul != 100 || cvg_typed_params_get_boolean(l, "success", &b) != 1 ||
+        !b || cvg_typed_params_get_string(l, "destination_name", &s) != 1 ||
+        g_strcmp0(s, "vm2") != 0 || l->params[1].value.ui != 4000000000U ||
         l->params[2].value.l != -2 || l->params[4].value.d != 0.5)
         goto cleanup;
     g_clear_pointer(&l, cvg_typed_params_free);
@@ -1273,7 +1296,7 @@ test_params_to_list(const void *data)
         goto cleanup;
     ret = 0;
 
- cleanup:
+cleanup:
     xdr_free((xdrproc_t)xdr_CvgWireTypedParams, &w);
     cvg_error_reset();
     return ret;
@@ -1298,10 +1321,12 @@ test_procedure_table(const void *data)
     if (!(info = cvg_remote_proc_info(CVG_PROC_AUTH_LIST)) ||
         info->args != CVG_XDR_VOID || info->args_size != 0)
         return -1;
-    if (!(info = cvg_remote_proc_info(CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)) ||
+    if (!(info =
+              cvg_remote_proc_info(CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)) ||
         !info->event ||
         info->ret != (xdrproc_t)xdr_CvgRemoteDomainEventCallbackLifecycleMsg ||
-        !cvg_remote_proc_info(CVG_PROC_CONNECT_EVENT_CONNECTION_CLOSED)->event ||
+        !cvg_remote_proc_info(CVG_PROC_CONNECT_EVENT_CONNECTION_CLOSED)
+             ->event ||
         cvg_remote_proc_info(CVG_PROC_CONNECT_OPEN)->event)
         return -1;
     if (!(info = cvg_remote_proc_info(CVG_PROC_DOMAIN_GET_INFO)) ||
@@ -1315,7 +1340,7 @@ test_procedure_table(const void *data)
      * need at least one field; nothing decodes from a lone zero word
      * followed by garbage without a clean failure or success. */
     for (size_t i = 0; i < cvg_remote_nprocs; i++) {
-        static const guint8 junk[8] = { 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff };
+        static const guint8 junk[8] = {0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff};
         g_autofree void *body = NULL;
         int rc;
 

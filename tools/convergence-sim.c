@@ -39,17 +39,18 @@ print_samples(const CvgSimConfig *cfg, const CvgSimResult *r)
     const CvgConvergenceConfig *p = &cfg->policy;
 
     printf("# convergence-sim: %.0f MiB RAM, %.0f MiB hot at %.1f MiB/s, "
-           "%.1f MiB/s link\n", cfg->ram_bytes / MiB, cfg->hot_bytes / MiB,
-           cfg->write_rate / MiB, cfg->bandwidth / MiB);
+           "%.1f MiB/s link\n",
+           cfg->ram_bytes / MiB, cfg->hot_bytes / MiB, cfg->write_rate / MiB,
+           cfg->bandwidth / MiB);
     printf("policy %s\n", cvg_convergence_policy_to_string(p->policy));
-    printf("escalation %s\n", cvg_convergence_escalation_to_string(
-                                  p->escalation));
+    printf("escalation %s\n",
+           cvg_convergence_escalation_to_string(p->escalation));
     printf("auto_converge %d\nram %llu\nbandwidth_limit %llu\n"
            "downtime_ms %llu\nmax_downtime_ms %llu\nceiling %d\n"
            "initial %d\nincrement %d\ndeadline_ms %llu\n",
-           p->auto_converge, p->ram_bytes, p->bandwidth_limit,
-           p->downtime_ms, p->max_downtime_ms, p->ceiling, p->initial,
-           p->increment, p->deadline_ms);
+           p->auto_converge, p->ram_bytes, p->bandwidth_limit, p->downtime_ms,
+           p->max_downtime_ms, p->ceiling, p->initial, p->increment,
+           p->deadline_ms);
     printf("# t_ms remaining transferred dirty_rate bandwidth iteration "
            "throttle active\n");
     for (guint i = 0; i < r->trace->len; i++) {
@@ -96,53 +97,53 @@ main(int argc, char **argv)
     g_autofree char *policy = NULL;
     g_autofree char *escalate = NULL;
     GOptionEntry entries[] = {
-        { "ram", 0, 0, G_OPTION_ARG_DOUBLE, &ram, "guest RAM (256)", "MiB" },
-        { "nonzero", 0, 0, G_OPTION_ARG_DOUBLE, &nonzero,
-          "data besides the hot set, sent once (40)", "MiB" },
-        { "hot", 0, 0, G_OPTION_ARG_DOUBLE, &hot,
-          "hot set the guest rewrites (32)", "MiB" },
-        { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
-          "guest page writes at throttle 0 (40)", "MiB/s" },
-        { "bandwidth", 0, 0, G_OPTION_ARG_DOUBLE, &bandwidth,
-          "link (11.9)", "MiB/s" },
-        { "downtime", 0, 0, G_OPTION_ARG_INT64, &downtime,
-          "downtime limit (500)", "ms" },
-        { "policy", 0, 0, G_OPTION_ARG_STRING, &policy,
-          "qemu (default), adaptive, or off (no auto-converge)", "P" },
-        { "initial", 0, 0, G_OPTION_ARG_INT, &initial,
-          "cpu-throttle-initial given by the caller (20)", "N" },
-        { "increment", 0, 0, G_OPTION_ARG_INT, &increment,
-          "cpu-throttle-increment given by the caller (10)", "N" },
-        { "max-throttle", 0, 0, G_OPTION_ARG_INT, &max_throttle,
-          "max-cpu-throttle (99)", "N" },
-        { "threshold", 0, 0, G_OPTION_ARG_INT, &threshold,
-          "throttle-trigger-threshold (50)", "N" },
-        { "tailslow", 0, 0, G_OPTION_ARG_NONE, &tailslow,
-          "cpu-throttle-tailslow", NULL },
-        { "qemu72", 0, 0, G_OPTION_ARG_NONE, &qemu72,
-          "QEMU < 9.2: no 5 s sync timer", NULL },
-        { "kvm", 0, 0, G_OPTION_ARG_NONE, &kvm,
-          "KVM: syncs do not wait for the vCPU's throttle sleep (TCG's do)",
-          NULL },
-        { "iterate", 0, 0, G_OPTION_ARG_INT64, &iterate,
-          "period of QEMU's iteration loop (50; 100 when max-bandwidth "
-          "limits)", "ms" },
-        { "ceiling", 0, 0, G_OPTION_ARG_INT, &ceiling,
-          "adaptive: highest throttle (max-throttle)", "N" },
-        { "max-downtime", 0, 0, G_OPTION_ARG_INT64, &max_downtime,
-          "adaptive: escalation may raise the downtime to this", "ms" },
-        { "deadline", 0, 0, G_OPTION_ARG_DOUBLE, &deadline,
-          "adaptive: escalate after this", "s" },
-        { "escalate", 0, 0, G_OPTION_ARG_STRING, &escalate,
-          "adaptive: none (default), pause or abort", "E" },
-        { "max-time", 0, 0, G_OPTION_ARG_DOUBLE, &max_time,
-          "give up after this (300)", "s" },
-        { "trace", 0, 0, G_OPTION_ARG_NONE, &trace,
-          "CSV of the samples on stdout, the outcome on stderr", NULL },
-        { "samples", 0, 0, G_OPTION_ARG_NONE, &samples,
-          "the samples as a qemuconvergencedata table", NULL },
-        { NULL }
-    };
+        {"ram", 0, 0, G_OPTION_ARG_DOUBLE, &ram, "guest RAM (256)", "MiB"},
+        {"nonzero", 0, 0, G_OPTION_ARG_DOUBLE, &nonzero,
+         "data besides the hot set, sent once (40)", "MiB"},
+        {"hot", 0, 0, G_OPTION_ARG_DOUBLE, &hot,
+         "hot set the guest rewrites (32)", "MiB"},
+        {"rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate,
+         "guest page writes at throttle 0 (40)", "MiB/s"},
+        {"bandwidth", 0, 0, G_OPTION_ARG_DOUBLE, &bandwidth, "link (11.9)",
+         "MiB/s"},
+        {"downtime", 0, 0, G_OPTION_ARG_INT64, &downtime,
+         "downtime limit (500)", "ms"},
+        {"policy", 0, 0, G_OPTION_ARG_STRING, &policy,
+         "qemu (default), adaptive, or off (no auto-converge)", "P"},
+        {"initial", 0, 0, G_OPTION_ARG_INT, &initial,
+         "cpu-throttle-initial given by the caller (20)", "N"},
+        {"increment", 0, 0, G_OPTION_ARG_INT, &increment,
+         "cpu-throttle-increment given by the caller (10)", "N"},
+        {"max-throttle", 0, 0, G_OPTION_ARG_INT, &max_throttle,
+         "max-cpu-throttle (99)", "N"},
+        {"threshold", 0, 0, G_OPTION_ARG_INT, &threshold,
+         "throttle-trigger-threshold (50)", "N"},
+        {"tailslow", 0, 0, G_OPTION_ARG_NONE, &tailslow,
+         "cpu-throttle-tailslow", NULL},
+        {"qemu72", 0, 0, G_OPTION_ARG_NONE, &qemu72,
+         "QEMU < 9.2: no 5 s sync timer", NULL},
+        {"kvm", 0, 0, G_OPTION_ARG_NONE, &kvm,
+         "KVM: syncs do not wait for the vCPU's throttle sleep (TCG's do)",
+         NULL},
+        {"iterate", 0, 0, G_OPTION_ARG_INT64, &iterate,
+         "period of QEMU's iteration loop (50; 100 when max-bandwidth "
+         "limits)",
+         "ms"},
+        {"ceiling", 0, 0, G_OPTION_ARG_INT, &ceiling,
+         "adaptive: highest throttle (max-throttle)", "N"},
+        {"max-downtime", 0, 0, G_OPTION_ARG_INT64, &max_downtime,
+         "adaptive: escalation may raise the downtime to this", "ms"},
+        {"deadline", 0, 0, G_OPTION_ARG_DOUBLE, &deadline,
+         "adaptive: escalate after this", "s"},
+        {"escalate", 0, 0, G_OPTION_ARG_STRING, &escalate,
+         "adaptive: none (default), pause or abort", "E"},
+        {"max-time", 0, 0, G_OPTION_ARG_DOUBLE, &max_time,
+         "give up after this (300)", "s"},
+        {"trace", 0, 0, G_OPTION_ARG_NONE, &trace,
+         "CSV of the samples on stdout, the outcome on stderr", NULL},
+        {"samples", 0, 0, G_OPTION_ARG_NONE, &samples,
+         "the samples as a qemuconvergencedata table", NULL},
+        {NULL}};
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- simulate a pre-copy migration");
     g_autoptr(GError) err = NULL;
@@ -158,22 +159,25 @@ main(int argc, char **argv)
         return 2;
     }
     if (argc > 1) {
-        fprintf(stderr, "convergence-sim: unexpected argument '%s'\n",
-                argv[1]);
+        fprintf(stderr, "convergence-sim: unexpected argument '%s'\n", argv[1]);
         return 2;
     }
     if (policy && strcmp(policy, "off") == 0) {
         off = true;
     } else if (policy &&
                (pol = cvg_convergence_policy_from_string(policy)) < 0) {
-        fprintf(stderr, "convergence-sim: unknown policy '%s' "
-                "(qemu, adaptive or off)\n", policy);
+        fprintf(stderr,
+                "convergence-sim: unknown policy '%s' "
+                "(qemu, adaptive or off)\n",
+                policy);
         return 2;
     }
     if (escalate &&
         (esc = cvg_convergence_escalation_from_string(escalate)) < 0) {
-        fprintf(stderr, "convergence-sim: unknown escalation '%s' "
-                "(none, pause or abort)\n", escalate);
+        fprintf(stderr,
+                "convergence-sim: unknown escalation '%s' "
+                "(none, pause or abort)\n",
+                escalate);
         return 2;
     }
     if (ram <= 0 || nonzero < 0 || hot < 0 || rate < 0 || bandwidth < 0 ||
@@ -182,7 +186,7 @@ main(int argc, char **argv)
         max_throttle < 1 || max_throttle > 99 || threshold < 1 ||
         threshold > 100 || ceiling < 0 || ceiling > 99) {
         fprintf(stderr, "convergence-sim: a value is out of range "
-                "(see --help)\n");
+                        "(see --help)\n");
         return 2;
     }
 
@@ -206,7 +210,7 @@ main(int argc, char **argv)
         cfg.increment = increment;
     if (cfg.max_throttle < cfg.initial) {
         fprintf(stderr, "convergence-sim: --max-throttle below the initial "
-                "throttle (QEMU refuses it)\n");
+                        "throttle (QEMU refuses it)\n");
         return 2;
     }
     if (!off) {

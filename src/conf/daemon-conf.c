@@ -19,17 +19,23 @@ typedef struct {
     const char *key;
     CvgConfType type;
     size_t offset;
-    unsigned int min, max;     /* for CONF_UINT */
+    unsigned int min, max; /* for CONF_UINT */
 } CvgConfKey;
 
-#define STR(k, f) { k, CONF_STRING, G_STRUCT_OFFSET(CvgDaemonConfig, f), 0, 0 }
-#define UINT(k, f, lo, hi) { k, CONF_UINT, G_STRUCT_OFFSET(CvgDaemonConfig, f), lo, hi }
+#define STR(k, f)                                                              \
+    {                                                                          \
+        k, CONF_STRING, G_STRUCT_OFFSET(CvgDaemonConfig, f), 0, 0              \
+    }
+#define UINT(k, f, lo, hi)                                                     \
+    {                                                                          \
+        k, CONF_UINT, G_STRUCT_OFFSET(CvgDaemonConfig, f), lo, hi              \
+    }
 
 static const CvgConfKey conf_keys[] = {
     STR("socket", socket_path),
     STR("readonly_socket", readonly_socket_path),
-    { "socket_mode", CONF_MODE, G_STRUCT_OFFSET(CvgDaemonConfig, socket_mode),
-      0, 0777 },
+    {"socket_mode", CONF_MODE, G_STRUCT_OFFSET(CvgDaemonConfig, socket_mode), 0,
+     0777},
     STR("state_dir", state_dir),
     STR("qemu_binary", qemu_binary),
     STR("accel", accel),
@@ -136,8 +142,8 @@ parse_value(CvgDaemonConfig *cfg, const CvgConfKey *k, const char *filename,
         if (errno || !end || *end || value[0] == '-' || !value[0] ||
             v < k->min || v > k->max) {
             cvg_error_report(CVG_ERR_CONF_SYNTAX,
-                             _("%s:%u: invalid value '%s' for '%s'"),
-                             filename, lineno, value, k->key);
+                             _("%s:%u: invalid value '%s' for '%s'"), filename,
+                             lineno, value, k->key);
             return -1;
         }
         G_STRUCT_MEMBER(unsigned int, cfg, k->offset) = (unsigned int)v;
@@ -206,17 +212,18 @@ cvg_daemon_config_parse(CvgDaemonConfig *cfg, const char *filename,
             return -1;
     }
     if (cfg->migration_port_min > cfg->migration_port_max) {
-        cvg_error_report(CVG_ERR_CONF_SYNTAX,
-                         _("%s: migration_port_min %u is above migration_port_max %u"),
-                         filename, cfg->migration_port_min,
-                         cfg->migration_port_max);
+        cvg_error_report(
+            CVG_ERR_CONF_SYNTAX,
+            _("%s: migration_port_min %u is above migration_port_max %u"),
+            filename, cfg->migration_port_min, cfg->migration_port_max);
         return -1;
     }
     if (strcmp(cfg->accel, "auto") != 0 && strcmp(cfg->accel, "kvm") != 0 &&
         strcmp(cfg->accel, "tcg") != 0) {
-        cvg_error_report(CVG_ERR_CONF_SYNTAX,
-                         _("%s: accel must be \"auto\", \"kvm\" or \"tcg\", not '%s'"),
-                         filename, cfg->accel);
+        cvg_error_report(
+            CVG_ERR_CONF_SYNTAX,
+            _("%s: accel must be \"auto\", \"kvm\" or \"tcg\", not '%s'"),
+            filename, cfg->accel);
         return -1;
     }
     return 0;

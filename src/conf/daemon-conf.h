@@ -12,22 +12,22 @@
 #include <stdbool.h>
 
 typedef struct {
-    char *socket_path;            /* socket */
-    char *readonly_socket_path;   /* readonly_socket, NULL = none */
-    unsigned int socket_mode;     /* socket_mode (octal), default 0600 */
-    char *state_dir;              /* state_dir */
-    char *qemu_binary;            /* qemu_binary: default emulator */
-    char *accel;                  /* accel: "auto", "kvm" or "tcg" */
-    unsigned int max_workers;     /* max_workers */
-    unsigned int max_clients;     /* max_clients */
-    char *log_level;              /* log_level: debug, info, warning, error */
-    char *migration_address;      /* migration_address */
-    char *migration_host;         /* migration_host: advertised in URIs */
+    char *socket_path;          /* socket */
+    char *readonly_socket_path; /* readonly_socket, NULL = none */
+    unsigned int socket_mode;   /* socket_mode (octal), default 0600 */
+    char *state_dir;            /* state_dir */
+    char *qemu_binary;          /* qemu_binary: default emulator */
+    char *accel;                /* accel: "auto", "kvm" or "tcg" */
+    unsigned int max_workers;   /* max_workers */
+    unsigned int max_clients;   /* max_clients */
+    char *log_level;            /* log_level: debug, info, warning, error */
+    char *migration_address;    /* migration_address */
+    char *migration_host;       /* migration_host: advertised in URIs */
     unsigned int migration_port_min;
     unsigned int migration_port_max;
-    unsigned int keepalive_interval;  /* seconds, 0 = off */
+    unsigned int keepalive_interval; /* seconds, 0 = off */
     unsigned int keepalive_count;
-    unsigned int shutdown_timeout;    /* seconds a guest gets to power off */
+    unsigned int shutdown_timeout; /* seconds a guest gets to power off */
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

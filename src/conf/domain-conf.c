@@ -15,12 +15,8 @@
 #include <sys/random.h>
 
 static const char *const lifecycle_action_names[] = {
-    "destroy",
-    "restart",
-    "preserve",
-    "rename-restart",
-    "coredump-destroy",
-    "coredump-restart",
+    "destroy",        "restart",          "preserve",
+    "rename-restart", "coredump-destroy", "coredump-restart",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(lifecycle_action_names) ==
                 CVG_DOMAIN_LIFECYCLE_LAST);
@@ -34,8 +30,8 @@ G_STATIC_ASSERT(G_N_ELEMENTS(chr_type_names) == CVG_CHR_TYPE_LAST);
 const char *
 cvg_domain_lifecycle_action_to_string(int action)
 {
-    return cvg_enum_to_string(lifecycle_action_names,
-                              CVG_DOMAIN_LIFECYCLE_LAST, action);
+    return cvg_enum_to_string(lifecycle_action_names, CVG_DOMAIN_LIFECYCLE_LAST,
+                              action);
 }
 
 int
@@ -59,9 +55,9 @@ cvg_uuid_format(const unsigned char uuid[CVG_UUID_LEN], char out[37])
     g_snprintf(out, 37,
                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
                "%02x%02x%02x%02x%02x%02x",
-               uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5],
-               uuid[6], uuid[7], uuid[8], uuid[9], uuid[10], uuid[11],
-               uuid[12], uuid[13], uuid[14], uuid[15]);
+               uuid[0], uuid[1], uuid[2], uuid[3], uuid[4], uuid[5], uuid[6],
+               uuid[7], uuid[8], uuid[9], uuid[10], uuid[11], uuid[12],
+               uuid[13], uuid[14], uuid[15]);
 }
 
 int
@@ -116,8 +112,8 @@ cvg_uuid_generate(unsigned char uuid[CVG_UUID_LEN])
     for (; got < CVG_UUID_LEN; got++)
         uuid[got] = g_random_int_range(0, 256);
 
-    uuid[6] = (uuid[6] & 0x0f) | 0x40;      /* version 4 */
-    uuid[8] = (uuid[8] & 0x3f) | 0x80;      /* RFC 4122 variant */
+    uuid[6] = (uuid[6] & 0x0f) | 0x40; /* version 4 */
+    uuid[8] = (uuid[8] & 0x3f) | 0x80; /* RFC 4122 variant */
 }
 
 /* ---- Objects ---- */
@@ -328,9 +324,9 @@ format_lifecycle(GString *buf, const char *name, int action)
 char *
 cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
 {
-    const unsigned int known = CVG_DOMAIN_XML_SECURE |
-        CVG_DOMAIN_XML_INACTIVE | CVG_DOMAIN_XML_UPDATE_CPU |
-        CVG_DOMAIN_XML_MIGRATABLE;
+    const unsigned int known = CVG_DOMAIN_XML_SECURE | CVG_DOMAIN_XML_INACTIVE |
+                               CVG_DOMAIN_XML_UPDATE_CPU |
+                               CVG_DOMAIN_XML_MIGRATABLE;
     g_autoptr(GString) buf = NULL;
     char uuid[37];
     bool live = id >= 0 && !(flags & CVG_DOMAIN_XML_INACTIVE);

@@ -17,10 +17,10 @@
 
 /* virDomainXMLFlags values */
 typedef enum {
-    CVG_DOMAIN_XML_SECURE = 1,      /* accepted; the XML holds no secrets */
-    CVG_DOMAIN_XML_INACTIVE = 2,    /* omit runtime-only data */
-    CVG_DOMAIN_XML_UPDATE_CPU = 4,  /* accepted; there is no <cpu> to update */
-    CVG_DOMAIN_XML_MIGRATABLE = 8,  /* accepted; output is already portable */
+    CVG_DOMAIN_XML_SECURE = 1,     /* accepted; the XML holds no secrets */
+    CVG_DOMAIN_XML_INACTIVE = 2,   /* omit runtime-only data */
+    CVG_DOMAIN_XML_UPDATE_CPU = 4, /* accepted; there is no <cpu> to update */
+    CVG_DOMAIN_XML_MIGRATABLE = 8, /* accepted; output is already portable */
 } CvgDomainXmlFlags;
 
 typedef enum {
@@ -40,41 +40,43 @@ typedef enum {
 } CvgChrType;
 
 typedef struct {
-    int type;            /* CvgChrType */
-    char *path;          /* FILE: the file (required, absolute);
-                          * PTY: the pty path while running (runtime only,
-                          * set by the daemon, may be NULL) */
-    int port;            /* target port (ISA serial index 0..3), default 0 */
+    int type;   /* CvgChrType */
+    char *path; /* FILE: the file (required, absolute);
+                 * PTY: the pty path while running (runtime only,
+                 * set by the daemon, may be NULL) */
+    int port;   /* target port (ISA serial index 0..3), default 0 */
 } CvgDomainChr;
 
 typedef struct {
-    char *virt_type;     /* <domain type='qemu'|'kvm'> */
-    char *name;          /* non-empty, no '/' */
-    unsigned char uuid[CVG_UUID_LEN];   /* generated when absent */
-    char *title, *description;   /* NULL when absent or empty */
-    char *metadata;      /* the <metadata> element serialized verbatim
-                          * (including the <metadata> tags), or NULL */
-    CvgConvergenceSettings convergence;  /* the <convergd:migration>
-                                          * metadata, validated; only
-                                          * attributes given are marked */
-    unsigned long long memory_kib;          /* <memory>, converted to KiB */
-    unsigned long long current_memory_kib;  /* <currentMemory>, defaults to
-                                             * (and is clamped to) memory_kib */
-    unsigned int vcpus;                     /* <vcpu>, 1..255, default 1 */
-    char *os_type;       /* "hvm" */
-    char *os_arch;       /* "x86_64" (the default and only value) */
-    char *os_machine;    /* may be NULL -> QEMU default ("pc"); kept as given */
-    char *os_kernel, *os_initrd, *os_cmdline;   /* kernel is required;
-                                                 * initrd, cmdline may be NULL */
+    char *virt_type;                  /* <domain type='qemu'|'kvm'> */
+    char *name;                       /* non-empty, no '/' */
+    unsigned char uuid[CVG_UUID_LEN]; /* generated when absent */
+    char *title, *description;        /* NULL when absent or empty */
+    char *metadata; /* the <metadata> element serialized verbatim
+                     * (including the <metadata> tags), or NULL */
+    CvgConvergenceSettings convergence;    /* the <convergd:migration>
+                                            * metadata, validated; only
+                                            * attributes given are marked */
+    unsigned long long memory_kib;         /* <memory>, converted to KiB */
+    unsigned long long current_memory_kib; /* <currentMemory>, defaults to
+                                            * (and is clamped to) memory_kib */
+    unsigned int vcpus;                    /* <vcpu>, 1..255, default 1 */
+    char *os_type;                         /* "hvm" */
+    char *os_arch;    /* "x86_64" (the default and only value) */
+    char *os_machine; /* may be NULL -> QEMU default ("pc"); kept as given */
+    char *os_kernel, *os_initrd, *os_cmdline; /* kernel is required;
+                                               * initrd, cmdline may be NULL */
     bool feature_acpi, feature_apic, feature_pae;
-    char *clock_offset;  /* "utc" (default) or "localtime" */
-    int on_poweroff, on_reboot, on_crash;    /* CvgDomainLifecycleAction;
-                                              * defaults destroy/restart/destroy */
-    char *emulator;      /* <devices><emulator>, may be NULL (daemon default) */
-    CvgDomainChr **serials; size_t nserials;
-    CvgDomainChr **consoles; size_t nconsoles;   /* at most one, target 'serial' */
-    bool memballoon_none;    /* <memballoon model='none'/> was given; there is
-                              * never a balloon either way */
+    char *clock_offset;                   /* "utc" (default) or "localtime" */
+    int on_poweroff, on_reboot, on_crash; /* CvgDomainLifecycleAction;
+                                           * defaults destroy/restart/destroy */
+    char *emulator; /* <devices><emulator>, may be NULL (daemon default) */
+    CvgDomainChr **serials;
+    size_t nserials;
+    CvgDomainChr **consoles;
+    size_t nconsoles;     /* at most one, target 'serial' */
+    bool memballoon_none; /* <memballoon model='none'/> was given; there is
+                           * never a balloon either way */
 } CvgDomainDef;
 
 /* NULL-safe. */

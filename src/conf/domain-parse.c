@@ -18,13 +18,12 @@
 #include <string.h>
 
 /* Errors about domain XML come from libvirt's "domain config" area. */
-#define conf_error(code, ...) \
+#define conf_error(code, ...)                                                  \
     cvg_error_report_full(CVG_FROM_DOMAIN, code, __VA_ARGS__)
 
 #define MAX_VCPUS 255
 /* QEMU's x86 machines have four ISA serial ports. */
 #define MAX_SERIAL_PORTS 4
-
 
 static xmlDoc *
 domain_xml_read(const char *xml)
@@ -33,8 +32,8 @@ domain_xml_read(const char *xml)
     g_autofree char *error = NULL;
     CvgXmlReadStatus status;
 
-    doc = cvg_xml_read_untrusted(xml, strlen(xml), "domain_definition",
-                                 &status, &error);
+    doc = cvg_xml_read_untrusted(xml, strlen(xml), "domain_definition", &status,
+                                 &error);
     switch (status) {
     case CVG_XML_READ_TOO_LARGE:
         conf_error(CVG_ERR_XML_ERROR, _("domain XML is too large"));
@@ -44,8 +43,9 @@ domain_xml_read(const char *xml)
                    _("cannot create an XML parser context"));
         return NULL;
     case CVG_XML_READ_DOCTYPE:
-        conf_error(CVG_ERR_XML_ERROR,
-                   _("document type declarations are not allowed in domain XML"));
+        conf_error(
+            CVG_ERR_XML_ERROR,
+            _("document type declarations are not allowed in domain XML"));
         return NULL;
     case CVG_XML_READ_MALFORMED:
     case CVG_XML_READ_OK:
@@ -78,7 +78,7 @@ static bool
 node_is(xmlNodePtr node, const char *name)
 {
     return node->type == XML_ELEMENT_NODE && !node->ns &&
-        xmlStrEqual(node->name, (const xmlChar *)name);
+           xmlStrEqual(node->name, (const xmlChar *)name);
 }
 
 static bool
@@ -99,8 +99,8 @@ report_unsupported_element(xmlNodePtr node)
     g_autofree char *name = node_display_name(node);
 
     conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-               _("unsupported element '%s' in element '%s'"),
-               name, (const char *)node->parent->name);
+               _("unsupported element '%s' in element '%s'"), name,
+               (const char *)node->parent->name);
     return -1;
 }
 
@@ -119,8 +119,8 @@ check_attrs(xmlNodePtr node, const char *const *allowed)
             else
                 name = g_strdup((const char *)attr->name);
             conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                       _("unsupported attribute '%s' in element '%s'"),
-                       name, (const char *)node->name);
+                       _("unsupported attribute '%s' in element '%s'"), name,
+                       (const char *)node->name);
             return -1;
         }
     }
@@ -173,7 +173,8 @@ check_container(xmlNodePtr node, const char *const *repeatable)
             for (prev = node->children; prev != cur; prev = prev->next) {
                 if (node_is(prev, (const char *)cur->name)) {
                     conf_error(CVG_ERR_XML_ERROR,
-                               _("element '%s' appears more than once in element '%s'"),
+                               _("element '%s' appears more than once in "
+                                 "element '%s'"),
                                (const char *)cur->name,
                                (const char *)node->name);
                     return -1;
@@ -195,8 +196,7 @@ check_container(xmlNodePtr node, const char *const *repeatable)
  * With @trim, surrounding whitespace is removed (numbers, keywords).
  */
 static int
-leaf_text(xmlNodePtr node, const char *const *attrs, bool trim,
-          char **ret_text)
+leaf_text(xmlNodePtr node, const char *const *attrs, bool trim, char **ret_text)
 {
     xmlNodePtr cur;
     char *text;
@@ -273,8 +273,8 @@ static int
 report_missing_attr(const char *attr, xmlNodePtr node)
 {
     conf_error(CVG_ERR_XML_ERROR,
-               _("missing required attribute '%s' in element '%s'"),
-               attr, (const char *)node->name);
+               _("missing required attribute '%s' in element '%s'"), attr,
+               (const char *)node->name);
     return -1;
 }
 
@@ -307,8 +307,8 @@ check_path(const char *path, xmlNodePtr node)
 {
     if (!g_path_is_absolute(path)) {
         conf_error(CVG_ERR_XML_ERROR,
-                   _("path '%s' in element '%s' is not absolute"),
-                   path, (const char *)node->name);
+                   _("path '%s' in element '%s' is not absolute"), path,
+                   (const char *)node->name);
         return -1;
     }
     return 0;
@@ -357,7 +357,7 @@ memory_unit_scale(const char *unit, unsigned long long *ret_scale)
 static int
 parse_memory(xmlNodePtr node, bool nonzero, unsigned long long *ret_kib)
 {
-    static const char *const attrs[] = { "unit", NULL };
+    static const char *const attrs[] = {"unit", NULL};
     g_autofree char *text = NULL;
     g_autofree char *unit = NULL;
     unsigned long long value;
@@ -394,7 +394,7 @@ parse_memory(xmlNodePtr node, bool nonzero, unsigned long long *ret_kib)
 static int
 parse_vcpu(xmlNodePtr node, CvgDomainDef *def)
 {
-    static const char *const attrs[] = { "placement", "current", NULL };
+    static const char *const attrs[] = {"placement", "current", NULL};
     g_autofree char *text = NULL;
     g_autofree char *placement = NULL;
     g_autofree char *current = NULL;
@@ -406,8 +406,8 @@ parse_vcpu(xmlNodePtr node, CvgDomainDef *def)
         return report_invalid_value(text, node);
     if (value > MAX_VCPUS) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                   _("vcpu count '%s' exceeds the maximum of %d"),
-                   text, MAX_VCPUS);
+                   _("vcpu count '%s' exceeds the maximum of %d"), text,
+                   MAX_VCPUS);
         return -1;
     }
     placement = cvg_xml_prop(node, "placement");
@@ -446,7 +446,7 @@ machine_is_valid(const char *machine)
 static int
 parse_os_type(xmlNodePtr node, CvgDomainDef *def)
 {
-    static const char *const attrs[] = { "arch", "machine", NULL };
+    static const char *const attrs[] = {"arch", "machine", NULL};
     g_autofree char *text = NULL;
     g_autofree char *arch = NULL;
     g_autofree char *machine = NULL;
@@ -455,8 +455,8 @@ parse_os_type(xmlNodePtr node, CvgDomainDef *def)
         return -1;
     if (strcmp(text, "hvm") != 0) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                   _("unsupported value '%s' for element '%s'"),
-                   text, (const char *)node->name);
+                   _("unsupported value '%s' for element '%s'"), text,
+                   (const char *)node->name);
         return -1;
     }
     arch = cvg_xml_prop(node, "arch");
@@ -545,7 +545,7 @@ parse_features(xmlNodePtr node, CvgDomainDef *def)
 static int
 parse_clock(xmlNodePtr node, CvgDomainDef *def)
 {
-    static const char *const attrs[] = { "offset", NULL };
+    static const char *const attrs[] = {"offset", NULL};
     g_autofree char *offset = NULL;
     xmlNodePtr cur;
 
@@ -580,8 +580,8 @@ parse_lifecycle(xmlNodePtr node, int *ret_action)
          action == CVG_DOMAIN_LIFECYCLE_COREDUMP_RESTART) &&
         !node_is(node, "on_crash")) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                   _("unsupported value '%s' for element '%s'"),
-                   text, (const char *)node->name);
+                   _("unsupported value '%s' for element '%s'"), text,
+                   (const char *)node->name);
         return -1;
     }
     *ret_action = action;
@@ -608,8 +608,8 @@ parse_resource(xmlNodePtr node)
             return -1;
         if (strcmp(text, "/machine") != 0) {
             conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                       _("unsupported value '%s' for element '%s'"),
-                       text, (const char *)cur->name);
+                       _("unsupported value '%s' for element '%s'"), text,
+                       (const char *)cur->name);
             return -1;
         }
     }
@@ -632,10 +632,9 @@ parse_metadata(xmlNodePtr node, CvgDomainDef *def)
      * needs them. */
     if (cvg_convergence_settings_parse_metadata(node, &def->convergence) < 0)
         return -1;
-    if (!doc || !buf ||
-        !(copy = xmlDocCopyNode(node, doc, 1))) {
-        conf_error(CVG_ERR_INTERNAL_ERROR,
-                   _("cannot copy element '%s'"), "metadata");
+    if (!doc || !buf || !(copy = xmlDocCopyNode(node, doc, 1))) {
+        conf_error(CVG_ERR_INTERNAL_ERROR, _("cannot copy element '%s'"),
+                   "metadata");
         return -1;
     }
     /* The copy declares on itself the namespaces it uses from outside
@@ -643,8 +642,8 @@ parse_metadata(xmlNodePtr node, CvgDomainDef *def)
      * inner declarations, so it is not called. */
     xmlDocSetRootElement(doc, copy);
     if (xmlNodeDump(buf, doc, copy, 0, 0) < 0) {
-        conf_error(CVG_ERR_INTERNAL_ERROR,
-                   _("cannot serialize element '%s'"), "metadata");
+        conf_error(CVG_ERR_INTERNAL_ERROR, _("cannot serialize element '%s'"),
+                   "metadata");
         return -1;
     }
     def->metadata = g_strdup((const char *)xmlBufferContent(buf));
@@ -672,8 +671,8 @@ parse_chr_port(xmlNodePtr node, int *ret_port)
 static int
 parse_serial_target(xmlNodePtr node, int *ret_port)
 {
-    static const char *const attrs[] = { "type", "port", NULL };
-    static const char *const model_attrs[] = { "name", NULL };
+    static const char *const attrs[] = {"type", "port", NULL};
+    static const char *const model_attrs[] = {"name", NULL};
     g_autofree char *type = cvg_xml_prop(node, "type");
     xmlNodePtr cur;
 
@@ -703,7 +702,7 @@ parse_serial_target(xmlNodePtr node, int *ret_port)
 static int
 parse_console_target(xmlNodePtr node, int *ret_port)
 {
-    static const char *const attrs[] = { "type", "port", NULL };
+    static const char *const attrs[] = {"type", "port", NULL};
     g_autofree char *type = cvg_xml_prop(node, "type");
 
     if (check_empty(node, attrs) < 0)
@@ -722,10 +721,10 @@ parse_console_target(xmlNodePtr node, int *ret_port)
 static CvgDomainChr *
 parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
 {
-    static const char *const serial_attrs[] = { "type", NULL };
-    static const char *const console_attrs[] = { "type", "tty", NULL };
-    static const char *const source_attrs[] = { "path", NULL };
-    static const char *const alias_attrs[] = { "name", NULL };
+    static const char *const serial_attrs[] = {"type", NULL};
+    static const char *const console_attrs[] = {"type", "tty", NULL};
+    static const char *const source_attrs[] = {"path", NULL};
+    static const char *const alias_attrs[] = {"name", NULL};
     g_autoptr(CvgDomainChr) chr = g_new0(CvgDomainChr, 1);
     g_autofree char *type = NULL;
     xmlNodePtr cur;
@@ -778,8 +777,8 @@ parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
     }
     if (chr->type == CVG_CHR_TYPE_FILE && !chr->path) {
         conf_error(CVG_ERR_XML_ERROR,
-                   _("missing required element '%s' in element '%s'"),
-                   "source", (const char *)node->name);
+                   _("missing required element '%s' in element '%s'"), "source",
+                   (const char *)node->name);
         return NULL;
     }
     *ret_port = port;
@@ -789,7 +788,7 @@ parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
 static int
 parse_memballoon(xmlNodePtr node, CvgDomainDef *def)
 {
-    static const char *const attrs[] = { "model", NULL };
+    static const char *const attrs[] = {"model", NULL};
     g_autofree char *model = NULL;
     xmlNodePtr cur;
 
@@ -853,11 +852,11 @@ check_chr_ports(CvgDomainDef *def)
                        con->port);
             return -1;
         }
-        if (ser->type != con->type ||
-            (con->type == CVG_CHR_TYPE_FILE &&
-             strcmp(ser->path, con->path) != 0)) {
+        if (ser->type != con->type || (con->type == CVG_CHR_TYPE_FILE &&
+                                       strcmp(ser->path, con->path) != 0)) {
             conf_error(CVG_ERR_XML_ERROR,
-                       _("console and serial port %d must have the same type and source"),
+                       _("console and serial port %d must have the same type "
+                         "and source"),
                        con->port);
             return -1;
         }
@@ -868,7 +867,7 @@ check_chr_ports(CvgDomainDef *def)
 static int
 parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
 {
-    static const char *const repeatable[] = { "serial", "console", NULL };
+    static const char *const repeatable[] = {"serial", "console", NULL};
     xmlNodePtr cur;
 
     if (check_attrs(node, NULL) < 0 || check_container(node, repeatable) < 0)
@@ -898,7 +897,8 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
                 port++;
                 if (port >= MAX_SERIAL_PORTS) {
                     conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
-                               _("no free serial port for element '%s'; at most %d are supported"),
+                               _("no free serial port for element '%s'; at "
+                                 "most %d are supported"),
                                "serial", MAX_SERIAL_PORTS);
                     return -1;
                 }
@@ -1000,15 +1000,14 @@ parse_domain_child(xmlNodePtr cur, CvgDomainDef *def, unsigned int flags,
     if (node_is(cur, "resource"))
         return parse_resource(cur);
     if (node_is(cur, "devices"))
-        return parse_devices(cur, def,
-                             !!(flags & CVG_DOMAIN_DEF_PARSE_STATUS));
+        return parse_devices(cur, def, !!(flags & CVG_DOMAIN_DEF_PARSE_STATUS));
     return report_unsupported_element(cur);
 }
 
 static CvgDomainDef *
 parse_domain(xmlNodePtr root, unsigned int flags)
 {
-    static const char *const attrs[] = { "type", "id", NULL };
+    static const char *const attrs[] = {"type", "id", NULL};
     g_autoptr(CvgDomainDef) def = g_new0(CvgDomainDef, 1);
     bool has_uuid = false;
     bool has_current = false;
@@ -1062,8 +1061,7 @@ parse_domain(xmlNodePtr root, unsigned int flags)
         return NULL;
     }
     if (!def->os_type) {
-        conf_error(CVG_ERR_XML_ERROR, _("missing required element '%s'"),
-                   "os");
+        conf_error(CVG_ERR_XML_ERROR, _("missing required element '%s'"), "os");
         return NULL;
     }
     /* As libvirt: no (or zero) current memory means all of it, and more

@@ -96,8 +96,9 @@ cvg_migration_cookie_format(const CvgMigrationCookie *c, size_t *ret_len)
 }
 
 static int
-parse_number(const char *s, bool is_signed, long long min, unsigned long long max,
-             unsigned long long *ret_u, long long *ret_s)
+parse_number(const char *s, bool is_signed, long long min,
+             unsigned long long max, unsigned long long *ret_u,
+             long long *ret_s)
 {
     char *end = NULL;
 
@@ -206,8 +207,8 @@ cvg_migration_cookie_parse(const char *data, size_t len)
             g_autofree char *v = cvg_xml_prop(n, "version");
             long long s;
 
-            if (parse_number(v, false, 0, G_MAXUINT64, &c->qemu_version,
-                             &s) < 0)
+            if (parse_number(v, false, 0, G_MAXUINT64, &c->qemu_version, &s) <
+                0)
                 goto bad;
         } else if (strcmp((const char *)n->name, "stats") == 0) {
             cvg_typed_params_free(c->stats);
@@ -225,7 +226,7 @@ cvg_migration_cookie_parse(const char *data, size_t len)
     }
     return g_steal_pointer(&c);
 
- bad:
+bad:
     cvg_error_report(CVG_ERR_INTERNAL_ERROR,
                      _("invalid migration cookie from the peer"));
     return NULL;

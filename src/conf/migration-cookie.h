@@ -33,7 +33,7 @@ typedef struct {
     unsigned char host_uuid[16];
     bool has_host_uuid;
     unsigned long long qemu_version;
-    CvgTypedParamList *stats;     /* completed job statistics, or NULL */
+    CvgTypedParamList *stats; /* completed job statistics, or NULL */
 } CvgMigrationCookie;
 
 void cvg_migration_cookie_free(CvgMigrationCookie *c);
@@ -41,8 +41,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgMigrationCookie, cvg_migration_cookie_free)
 
 /* Serialise; the result includes a trailing NUL in *ret_len, as libvirt's
  * cookies do. */
-char *cvg_migration_cookie_format(const CvgMigrationCookie *c,
-                                  size_t *ret_len);
+char *cvg_migration_cookie_format(const CvgMigrationCookie *c, size_t *ret_len);
 
 /* Parse @len bytes (a trailing NUL is allowed).  An empty cookie gives an
  * empty CvgMigrationCookie.  Bad input: NULL with INTERNAL_ERROR naming what

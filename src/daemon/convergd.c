@@ -72,13 +72,14 @@ on_signal(gpointer data)
 static unsigned long long
 probe_qemu_version(const char *binary)
 {
-    const char *argv[] = { binary, "--version", NULL };
+    const char *argv[] = {binary, "--version", NULL};
     g_autofree char *out = NULL;
     unsigned int major = 0, minor = 0, micro = 0;
     const char *p;
 
     if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
-                      NULL, NULL, &out, NULL, NULL, NULL) || !out)
+                      NULL, NULL, &out, NULL, NULL, NULL) ||
+        !out)
         return 0;
     if (!(p = strstr(out, "version ")) ||
         sscanf(p + 8, "%u.%u.%u", &major, &minor, &micro) < 2)
@@ -133,26 +134,26 @@ override(char **field, char **value)
 static int
 parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
 {
-    g_auto(CvgOptions) o = { 0 };
+    g_auto(CvgOptions) o = {0};
     GOptionEntry entries[] = {
-        { "socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket,
-          N_("control socket (read-write, mode 0600 by default)"), N_("PATH") },
-        { "readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &o.ro_socket,
-          N_("read-only socket"), N_("PATH") },
-        { "state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.state,
-          N_("directory for definitions, status and logs"), N_("DIR") },
-        { "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-          N_("configuration file (key = value)"), N_("FILE") },
-        { "log-level", 'l', 0, G_OPTION_ARG_STRING, &o.level,
-          N_("debug, info, warning or error"), N_("LEVEL") },
-        { "version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
-          N_("print the version and exit"), NULL },
-        { NULL }
-    };
+        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket,
+         N_("control socket (read-write, mode 0600 by default)"), N_("PATH")},
+        {"readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &o.ro_socket,
+         N_("read-only socket"), N_("PATH")},
+        {"state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.state,
+         N_("directory for definitions, status and logs"), N_("DIR")},
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
+         N_("configuration file (key = value)"), N_("FILE")},
+        {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o.level,
+         N_("debug, info, warning or error"), N_("LEVEL")},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
+         N_("print the version and exit"), NULL},
+        {NULL}};
     g_autoptr(GOptionContext) octx = g_option_context_new(NULL);
     g_autoptr(GError) gerr = NULL;
 
-    g_option_context_set_summary(octx,
+    g_option_context_set_summary(
+        octx,
         _("convergd: runs QEMU guests and live-migrates them, serving the "
           "libvirt remote protocol on a UNIX socket."));
     g_option_context_add_main_entries(octx, entries, GETTEXT_PACKAGE);
@@ -230,7 +231,7 @@ int
 main(int argc, char **argv)
 {
     g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
-    CvgDaemon d = { 0 };
+    CvgDaemon d = {0};
     int ret;
 
     setlocale(LC_ALL, "");

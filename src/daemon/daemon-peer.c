@@ -60,7 +60,8 @@ peer_prepare(void *conn, const CvgTypedParamList *params, const char *cookie_in,
     if (rc < 0)
         return -1;
     *ret_uri = ret.uri_out && *ret.uri_out ? g_strdup(*ret.uri_out) : NULL;
-    *ret_cookie = g_memdup2(ret.cookie_out.CvgWireOpaque_val, ret.cookie_out.CvgWireOpaque_len);
+    *ret_cookie = g_memdup2(ret.cookie_out.CvgWireOpaque_val,
+                            ret.cookie_out.CvgWireOpaque_len);
     *ret_cookie_len = ret.cookie_out.CvgWireOpaque_len;
     xdr_free((xdrproc_t)xdr_CvgRemoteDomainMigratePrepare3ParamsRet,
              (char *)&ret);

@@ -9,10 +9,10 @@
 typedef struct {
     CvgDriver *drv;
     CvgRpcServer *srv;
-    unsigned long long qemu_version;   /* major*1000000+minor*1000+micro */
+    unsigned long long qemu_version; /* major*1000000+minor*1000+micro */
     GMainLoop *loop;
-    guint stop_wait;          /* after SIGTERM: polls guests powering off */
-    gint64 stop_deadline;     /* monotonic, for stop_wait; 0 once over */
+    guint stop_wait;      /* after SIGTERM: polls guests powering off */
+    gint64 stop_deadline; /* monotonic, for stop_wait; 0 once over */
 } CvgDaemon;
 
 /* The handlers' prototypes and the dispatch table, generated from
@@ -22,8 +22,8 @@ typedef struct {
 /* Per-connection state. */
 typedef struct {
     GMutex lock;
-    char *uri;                 /* name passed to CONNECT_OPEN */
-    GArray *callbacks;         /* CvgEventCallback */
+    char *uri;         /* name passed to CONNECT_OPEN */
+    GArray *callbacks; /* CvgEventCallback */
 } CvgConnection;
 
 /* Server callbacks; @opaque is the CvgDaemon. */
@@ -42,7 +42,7 @@ void cvg_daemon_make_wire_domain(CvgDaemon *d, CvgDomainObj *dom,
 
 /* The referenced domain named by a handler's args (which start with the
  * domain); the handler returns -1 when it is unknown. */
-#define GET_DOM(args)                                                        \
-    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &(args)->dom);    \
-    if (!dom)                                                                \
-        return -1
+#define GET_DOM(args)                                                          \
+    g_autoptr(CvgDomainObj) dom = cvg_daemon_get_domain(d, &(args)->dom);      \
+    if (!dom)                                                                  \
+    return -1

@@ -64,8 +64,7 @@ cvg_dispatch_connect_open(CvgDaemon *d, CvgRpcClient *client,
     /* VIR_CONNECT_RO = 1, VIR_CONNECT_NO_ALIASES = 2 */
     cvg_check_flags(args->flags, 1 | 2, -1);
     if (name && *name && !g_str_has_prefix(name, "qemu:")) {
-        cvg_error_report_full(CVG_FROM_REMOTE, CVG_ERR_NO_CONNECT,
-                              "%s", name);
+        cvg_error_report_full(CVG_FROM_REMOTE, CVG_ERR_NO_CONNECT, "%s", name);
         return -1;
     }
     g_mutex_lock(&conn->lock);
@@ -265,31 +264,31 @@ cvg_dispatch_connect_get_capabilities(CvgDaemon *d, CvgRpcClient *client,
     char uuid[37];
 
     cvg_uuid_format(drv->host_uuid, uuid);
-    ret->capabilities = g_strdup_printf(
-        "<capabilities>\n"
-        "  <host>\n"
-        "    <uuid>%s</uuid>\n"
-        "    <cpu>\n"
-        "      <arch>x86_64</arch>\n"
-        "    </cpu>\n"
-        "    <migration_features>\n"
-        "      <live/>\n"
-        "      <uri_transports>\n"
-        "        <uri_transport>tcp</uri_transport>\n"
-        "      </uri_transports>\n"
-        "    </migration_features>\n"
-        "  </host>\n"
-        "  <guest>\n"
-        "    <os_type>hvm</os_type>\n"
-        "    <arch name='x86_64'>\n"
-        "      <wordsize>64</wordsize>\n"
-        "      <emulator>%s</emulator>\n"
-        "      <domain type='qemu'/>\n"
-        "%s"
-        "    </arch>\n"
-        "  </guest>\n"
-        "</capabilities>\n",
-        uuid, drv->cfg->qemu_binary,
-        drv->kvm ? "      <domain type='kvm'/>\n" : "");
+    ret->capabilities =
+        g_strdup_printf("<capabilities>\n"
+                        "  <host>\n"
+                        "    <uuid>%s</uuid>\n"
+                        "    <cpu>\n"
+                        "      <arch>x86_64</arch>\n"
+                        "    </cpu>\n"
+                        "    <migration_features>\n"
+                        "      <live/>\n"
+                        "      <uri_transports>\n"
+                        "        <uri_transport>tcp</uri_transport>\n"
+                        "      </uri_transports>\n"
+                        "    </migration_features>\n"
+                        "  </host>\n"
+                        "  <guest>\n"
+                        "    <os_type>hvm</os_type>\n"
+                        "    <arch name='x86_64'>\n"
+                        "      <wordsize>64</wordsize>\n"
+                        "      <emulator>%s</emulator>\n"
+                        "      <domain type='qemu'/>\n"
+                        "%s"
+                        "    </arch>\n"
+                        "  </guest>\n"
+                        "</capabilities>\n",
+                        uuid, drv->cfg->qemu_binary,
+                        drv->kvm ? "      <domain type='kvm'/>\n" : "");
     return 0;
 }

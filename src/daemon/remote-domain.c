@@ -18,47 +18,44 @@ void
 cvg_daemon_make_wire_domain(CvgDaemon *d, CvgDomainObj *dom,
                             CvgWireDomain *ret_w)
 {
-    cvg_driver_identity(d->drv, dom, &ret_w->name,
-                        (unsigned char *)ret_w->uuid, &ret_w->id);
+    cvg_driver_identity(d->drv, dom, &ret_w->name, (unsigned char *)ret_w->uuid,
+                        &ret_w->id);
 }
 
 /* A handler whose args are { dom, flags } and whose driver function takes
  * exactly those. */
-#define DOM_FLAGS_HANDLER(name, ArgsType, driver_fn)                         \
-    int                                                                      \
-    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
-                        const ArgsType *args)                                \
-    {                                                                        \
-        GET_DOM(args);                                                       \
-                                                                             \
-        return driver_fn(d->drv, dom, args->flags);                          \
+#define DOM_FLAGS_HANDLER(name, ArgsType, driver_fn)                           \
+    int cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                \
+                            const ArgsType *args)                              \
+    {                                                                          \
+        GET_DOM(args);                                                         \
+                                                                               \
+        return driver_fn(d->drv, dom, args->flags);                            \
     }
 
 /* A handler whose args are { dom } and whose driver function takes the
  * domain only, or the domain and flags 0. */
-#define DOM_HANDLER(name, ArgsType, call)                                    \
-    int                                                                      \
-    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
-                        const ArgsType *args)                                \
-    {                                                                        \
-        GET_DOM(args);                                                       \
-                                                                             \
-        return call;                                                         \
+#define DOM_HANDLER(name, ArgsType, call)                                      \
+    int cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                \
+                            const ArgsType *args)                              \
+    {                                                                          \
+        GET_DOM(args);                                                         \
+                                                                               \
+        return call;                                                           \
     }
 
 /* A handler that finds or makes a domain and returns its identity. */
-#define DOM_RET_HANDLER(name, Name, find)                                    \
-    int                                                                      \
-    cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                  \
-                        const CvgRemote##Name##Args *args,                   \
-                        CvgRemote##Name##Ret *ret)                           \
-    {                                                                        \
-        g_autoptr(CvgDomainObj) dom = find;                                  \
-                                                                             \
-        if (!dom)                                                            \
-            return -1;                                                       \
-        cvg_daemon_make_wire_domain(d, dom, &ret->dom);                      \
-        return 0;                                                            \
+#define DOM_RET_HANDLER(name, Name, find)                                      \
+    int cvg_dispatch_##name(CvgDaemon *d, CvgRpcClient *client,                \
+                            const CvgRemote##Name##Args *args,                 \
+                            CvgRemote##Name##Ret *ret)                         \
+    {                                                                          \
+        g_autoptr(CvgDomainObj) dom = find;                                    \
+                                                                               \
+        if (!dom)                                                              \
+            return -1;                                                         \
+        cvg_daemon_make_wire_domain(d, dom, &ret->dom);                        \
+        return 0;                                                              \
     }
 
 int
@@ -131,8 +128,7 @@ DOM_HANDLER(domain_shutdown, CvgRemoteDomainShutdownArgs,
             cvg_driver_shutdown(d->drv, dom, 0))
 DOM_FLAGS_HANDLER(domain_shutdown_flags, CvgRemoteDomainShutdownFlagsArgs,
                   cvg_driver_shutdown)
-DOM_FLAGS_HANDLER(domain_reboot, CvgRemoteDomainRebootArgs,
-                  cvg_driver_reboot)
+DOM_FLAGS_HANDLER(domain_reboot, CvgRemoteDomainRebootArgs, cvg_driver_reboot)
 DOM_FLAGS_HANDLER(domain_reset, CvgRemoteDomainResetArgs, cvg_driver_reset)
 DOM_HANDLER(domain_suspend, CvgRemoteDomainSuspendArgs,
             cvg_driver_suspend(d->drv, dom))
@@ -247,7 +243,7 @@ cvg_dispatch_domain_has_managed_save_image(
     GET_DOM(args);
 
     cvg_check_flags(args->flags, 0, -1);
-    ret->result = 0;   /* convergd has no managed save */
+    ret->result = 0; /* convergd has no managed save */
     return 0;
 }
 
@@ -258,7 +254,7 @@ cvg_dispatch_domain_snapshot_num(CvgDaemon *d, CvgRpcClient *client,
 {
     GET_DOM(args);
 
-    ret->num = 0;      /* convergd keeps no snapshots */
+    ret->num = 0; /* convergd keeps no snapshots */
     return 0;
 }
 

@@ -58,7 +58,7 @@ cvg_dispatch_connect_domain_event_callback_register_any(
     CvgRemoteConnectDomainEventCallbackRegisterAnyRet *ret)
 {
     CvgConnection *conn = cvg_rpc_client_priv(client);
-    CvgEventCallback cb = { 0 };
+    CvgEventCallback cb = {0};
 
     if (args->eventID < 0 || args->eventID >= EVENT_ID_LAST) {
         cvg_error_report(CVG_ERR_INVALID_ARG, _("unsupported event ID %d"),
@@ -122,8 +122,8 @@ send_event(CvgRpcClient *client, void *priv, void *data)
         return;
     g_mutex_lock(&conn->lock);
     for (guint i = 0; i < conn->callbacks->len; i++) {
-        CvgEventCallback *cb = &g_array_index(conn->callbacks,
-                                              CvgEventCallback, i);
+        CvgEventCallback *cb =
+            &g_array_index(conn->callbacks, CvgEventCallback, i);
 
         if (cb->event_id == ev->event_id &&
             (!cb->filtered || memcmp(cb->uuid, ev->uuid, 16) == 0))
@@ -131,52 +131,56 @@ send_event(CvgRpcClient *client, void *priv, void *data)
     }
     g_mutex_unlock(&conn->lock);
     for (guint i = 0; i < ids->len; i++) {
-        CvgWireDomain wdom = { .name = ev->name, .id = ev->id };
+        CvgWireDomain wdom = {.name = ev->name, .id = ev->id};
         int cbid = g_array_index(ids, int, i);
 
         memcpy(wdom.uuid, ev->uuid, 16);
         if (ev->event_id == CVG_EVENT_ID_LIFECYCLE) {
             CvgRemoteDomainEventCallbackLifecycleMsg msg = {
-                .callbackID = cbid, .dom = wdom,
-                .event = ev->event, .detail = ev->detail,
+                .callbackID = cbid,
+                .dom = wdom,
+                .event = ev->event,
+                .detail = ev->detail,
             };
 
-            cvg_rpc_client_send_event(client,
-                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-                                      (xdrproc_t)xdr_CvgRemoteDomainEventCallbackLifecycleMsg,
-                                      &msg);
+            cvg_rpc_client_send_event(
+                client, CVG_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
+                (xdrproc_t)xdr_CvgRemoteDomainEventCallbackLifecycleMsg, &msg);
         } else if (ev->event_id == CVG_EVENT_ID_REBOOT) {
             CvgRemoteDomainEventCallbackRebootMsg msg = {
-                .callbackID = cbid, .dom = wdom,
+                .callbackID = cbid,
+                .dom = wdom,
             };
 
-            cvg_rpc_client_send_event(client,
-                                      CVG_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
-                                      (xdrproc_t)xdr_CvgRemoteDomainEventCallbackRebootMsg,
-                                      &msg);
+            cvg_rpc_client_send_event(
+                client, CVG_PROC_DOMAIN_EVENT_CALLBACK_REBOOT,
+                (xdrproc_t)xdr_CvgRemoteDomainEventCallbackRebootMsg, &msg);
         } else if (ev->event_id == CVG_EVENT_ID_MIGRATION_ITERATION) {
             CvgRemoteDomainEventCallbackMigrationIterationMsg msg = {
-                .callbackID = cbid, .dom = wdom,
+                .callbackID = cbid,
+                .dom = wdom,
                 .iteration = ev->iteration,
             };
 
             xdrproc_t proc = (xdrproc_t)
                 xdr_CvgRemoteDomainEventCallbackMigrationIterationMsg;
 
-            cvg_rpc_client_send_event(client,
-                CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION, proc,
-                &msg);
+            cvg_rpc_client_send_event(
+                client, CVG_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION,
+                proc, &msg);
         } else if (ev->event_id == CVG_EVENT_ID_JOB_COMPLETED) {
             CvgRemoteDomainEventCallbackJobCompletedMsg msg = {
-                .callbackID = cbid, .dom = wdom,
+                .callbackID = cbid,
+                .dom = wdom,
             };
 
-            xdrproc_t proc = (xdrproc_t)
-                xdr_CvgRemoteDomainEventCallbackJobCompletedMsg;
+            xdrproc_t proc =
+                (xdrproc_t)xdr_CvgRemoteDomainEventCallbackJobCompletedMsg;
 
             cvg_wire_params_from_list(ev->params, &msg.params);
-            cvg_rpc_client_send_event(client,
-                CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED, proc, &msg);
+            cvg_rpc_client_send_event(
+                client, CVG_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED, proc,
+                &msg);
             xdr_free((xdrproc_t)xdr_CvgWireTypedParams, &msg.params);
         }
     }

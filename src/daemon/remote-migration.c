@@ -61,11 +61,10 @@ cvg_dispatch_domain_migrate_prepare3_params(
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_prepare(d->drv, params,
-                                      args->cookie_in.CvgWireOpaque_val,
-                                      args->cookie_in.CvgWireOpaque_len,
-                                      args->flags,
-                                      client, &cookie, &len, &uri)))
+    if (!(dom = cvg_migration_prepare(
+              d->drv, params, args->cookie_in.CvgWireOpaque_val,
+              args->cookie_in.CvgWireOpaque_len, args->flags, client, &cookie,
+              &len, &uri)))
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     ret->uri_out = g_new0(char *, 1);
@@ -86,11 +85,10 @@ cvg_dispatch_domain_migrate_finish3_params(
 
     if (params_from_wire(&args->params, &params) < 0)
         return -1;
-    if (!(dom = cvg_migration_finish(d->drv, params,
-                                     args->cookie_in.CvgWireOpaque_val,
-                                     args->cookie_in.CvgWireOpaque_len,
-                                     args->flags,
-                                     args->cancelled != 0, &cookie, &len)))
+    if (!(dom = cvg_migration_finish(
+              d->drv, params, args->cookie_in.CvgWireOpaque_val,
+              args->cookie_in.CvgWireOpaque_len, args->flags,
+              args->cancelled != 0, &cookie, &len)))
         return -1;
     cvg_daemon_make_wire_domain(d, dom, &ret->dom);
     set_cookie(&ret->cookie_out, cookie, len);
@@ -106,10 +104,8 @@ cvg_dispatch_domain_migrate_confirm3_params(
 
     if (!dom)
         return -1;
-    return cvg_migration_confirm(d->drv, dom,
-                                 args->cookie_in.CvgWireOpaque_val,
-                                 args->cookie_in.CvgWireOpaque_len,
-                                 args->flags,
+    return cvg_migration_confirm(d->drv, dom, args->cookie_in.CvgWireOpaque_val,
+                                 args->cookie_in.CvgWireOpaque_len, args->flags,
                                  args->cancelled != 0);
 }
 
@@ -131,8 +127,9 @@ cvg_dispatch_domain_migrate_perform3_params(
         return -1;
     if (args->flags & CVG_MIGRATE_PEER2PEER) {
         if (!dconnuri || !*dconnuri) {
-            cvg_error_report(CVG_ERR_INVALID_ARG,
-                             _("peer-to-peer migration needs a destination URI"));
+            cvg_error_report(
+                CVG_ERR_INVALID_ARG,
+                _("peer-to-peer migration needs a destination URI"));
             return -1;
         }
         cvg_daemon_peer_init(&peer, d->drv->cfg->socket_path);
@@ -145,11 +142,9 @@ cvg_dispatch_domain_migrate_perform3_params(
     }
     if (cvg_typed_params_get_string(params, CVG_MIGRATE_PARAM_URI, &uri) < 0)
         return -1;
-    if (cvg_migration_perform(d->drv, dom, uri,
-                              args->cookie_in.CvgWireOpaque_val,
-                              args->cookie_in.CvgWireOpaque_len, args->flags,
-                              &cookie,
-                              &len) < 0)
+    if (cvg_migration_perform(
+            d->drv, dom, uri, args->cookie_in.CvgWireOpaque_val,
+            args->cookie_in.CvgWireOpaque_len, args->flags, &cookie, &len) < 0)
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;

@@ -42,50 +42,50 @@
 
 #define MiB (1024.0 * 1024.0)
 
-#define SIM_DT_MS 10                 /* simulation step */
-#define SIM_WINDOW_MS 100            /* QEMU's BUFFER_DELAY: rates update */
-#define SIM_SAMPLE_MS 250            /* the job engine's query-migrate poll */
-#define SIM_SYNC_TIMER_MS 5000       /* CPU_THROTTLE_DIRTY_SYNC_TIMESLICE */
-#define SIM_PERIOD_MIN_MS 1000       /* shorter sync periods: no evaluation */
-#define SIM_SWITCHOVER_MS 20.0       /* device state, stop/start */
-#define SIM_MAX_DOWNTIME_MS 2000000ULL   /* QEMU's downtime-limit range */
+#define SIM_DT_MS 10                   /* simulation step */
+#define SIM_WINDOW_MS 100              /* QEMU's BUFFER_DELAY: rates update */
+#define SIM_SAMPLE_MS 250              /* the job engine's query-migrate poll */
+#define SIM_SYNC_TIMER_MS 5000         /* CPU_THROTTLE_DIRTY_SYNC_TIMESLICE */
+#define SIM_PERIOD_MIN_MS 1000         /* shorter sync periods: no evaluation */
+#define SIM_SWITCHOVER_MS 20.0         /* device state, stop/start */
+#define SIM_MAX_DOWNTIME_MS 2000000ULL /* QEMU's downtime-limit range */
 #define SIM_PAGE 4096.0
 #define SIM_PAGE_HEADER 8.0
 
 typedef struct {
     const CvgSimConfig *cfg;
-    unsigned long long t;            /* ms */
+    unsigned long long t; /* ms */
 
     /* QEMU's parameters, as changed by migrate-set-parameters */
     int initial, increment, max_throttle, threshold;
     bool tailslow;
     unsigned long long downtime_ms;
-    double rate_cap;                 /* bytes/s: link, or max-bandwidth */
+    double rate_cap; /* bytes/s: link, or max-bandwidth */
 
     /* guest */
-    double hot;                      /* hot set, at most RAM */
+    double hot; /* hot set, at most RAM */
     bool paused;
 
     /* throttle */
-    int throttle;                    /* 0: not active */
+    int throttle; /* 0: not active */
     int strikes;
-    double stall_ms;                 /* sender waits for a sync (TCG) */
+    double stall_ms; /* sender waits for a sync (TCG) */
 
     /* migration bitmap (bytes) */
     double un_zero, un_other, un_hot;
-    double written;                  /* page writes since the last sync */
-    unsigned long long syncs;        /* dirty-sync-count */
+    double written;           /* page writes since the last sync */
+    unsigned long long syncs; /* dirty-sync-count */
     unsigned long long prev_tick_syncs;
 
     /* rates */
-    unsigned long long t_period;     /* time_last_bitmap_sync */
-    double dirty_period;             /* bytes newly dirty in the period */
-    double xfer_period_start;        /* transferred at its start */
-    double dirty_rate;               /* bytes/s, last evaluated period */
+    unsigned long long t_period; /* time_last_bitmap_sync */
+    double dirty_period;         /* bytes newly dirty in the period */
+    double xfer_period_start;    /* transferred at its start */
+    double dirty_rate;           /* bytes/s, last evaluated period */
     double transferred;
-    double window_start;             /* transferred at the window start */
-    double bw_measured;              /* bytes/s over the last window */
-    double threshold_size;           /* bytes */
+    double window_start;   /* transferred at the window start */
+    double bw_measured;    /* bytes/s over the last window */
+    double threshold_size; /* bytes */
 } Sim;
 
 void
@@ -265,7 +265,7 @@ sim_switchover(Sim *s, CvgSimResult *r)
     double rest;
     double bw = s->cfg->bandwidth;
 
-    sim_sync(s);                     /* the final sync with vCPUs stopped */
+    sim_sync(s); /* the final sync with vCPUs stopped */
     rest = sim_wire_cost(s);
     r->converged = true;
     r->downtime_ms = (unsigned long long)llround(
@@ -423,8 +423,8 @@ sim_tick(Sim *s, CvgSimResult *r, CvgConvergenceState *st,
     r->max_throttle = MAX(r->max_throttle, s->throttle);
 
     if (s->t % SIM_WINDOW_MS == 0) {
-        s->bw_measured = (s->transferred - s->window_start) * 1000.0 /
-                         SIM_WINDOW_MS;
+        s->bw_measured =
+            (s->transferred - s->window_start) * 1000.0 / SIM_WINDOW_MS;
         s->window_start = s->transferred;
         s->threshold_size = s->bw_measured * s->downtime_ms / 1000.0;
     }
@@ -465,9 +465,9 @@ sim_tick(Sim *s, CvgSimResult *r, CvgConvergenceState *st,
 int
 cvg_convergence_simulate(const CvgSimConfig *cfg, CvgSimResult *ret)
 {
-    Sim s = { 0 };
-    CvgConvergenceState st = { 0 };
-    CvgSimResult r = { 0 };
+    Sim s = {0};
+    CvgConvergenceState st = {0};
+    CvgSimResult r = {0};
     unsigned long long iterate = cfg->iterate_ms;
 
     if (iterate < SIM_DT_MS)

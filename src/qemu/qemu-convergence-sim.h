@@ -20,25 +20,25 @@
 #include "qemu-convergence.h"
 
 typedef struct {
-    unsigned long long ram_bytes;      /* guest RAM */
-    unsigned long long nonzero_bytes;  /* non-hot data sent once (kernel...) */
-    unsigned long long hot_bytes;      /* working set rewritten by the guest */
-    double write_rate;                 /* guest page writes, bytes/s, t=0 */
-    double bandwidth;                  /* link, bytes/s */
-    unsigned long long downtime_ms;    /* downtime limit */
+    unsigned long long ram_bytes;     /* guest RAM */
+    unsigned long long nonzero_bytes; /* non-hot data sent once (kernel...) */
+    unsigned long long hot_bytes;     /* working set rewritten by the guest */
+    double write_rate;                /* guest page writes, bytes/s, t=0 */
+    double bandwidth;                 /* link, bytes/s */
+    unsigned long long downtime_ms;   /* downtime limit */
     bool auto_converge;
-    int initial, increment, max_throttle, threshold;   /* QEMU's values */
+    int initial, increment, max_throttle, threshold; /* QEMU's values */
     bool tailslow;
-    bool periodic_sync;                /* QEMU >= 9.2 behaviour */
-    bool tcg_sync_wait;                /* TCG: a sync waits for the vCPU
-                                        * to finish its throttle sleep */
-    unsigned long long max_time_ms;    /* give up after this */
-    bool use_policy;                   /* run cvg_convergence_decide */
+    bool periodic_sync;             /* QEMU >= 9.2 behaviour */
+    bool tcg_sync_wait;             /* TCG: a sync waits for the vCPU
+                                     * to finish its throttle sleep */
+    unsigned long long max_time_ms; /* give up after this */
+    bool use_policy;                /* run cvg_convergence_decide */
     CvgConvergenceConfig policy;
-    unsigned long long iterate_ms;     /* period of QEMU's iteration loop:
-                                        * how often it compares the
-                                        * remaining set with the threshold
-                                        * (multiple of 10; 0 = 10) */
+    unsigned long long iterate_ms; /* period of QEMU's iteration loop:
+                                    * how often it compares the
+                                    * remaining set with the threshold
+                                    * (multiple of 10; 0 = 10) */
 } CvgSimConfig;
 
 /* Defaults: QEMU 10 with its default parameters, 500 ms downtime, and the
@@ -60,18 +60,18 @@ typedef struct {
     unsigned long long downtime_ms;
     int max_throttle;
     int final_throttle;
-    unsigned long long transferred;    /* bytes */
-    unsigned int passes;               /* dirty syncs */
-    double cpu_lost_ms;                /* integral of throttle dt; paused
-                                        * time counts 100 % */
-    GArray *trace;                     /* CvgConvergenceSample every 250 ms */
-    unsigned int actions;              /* policy actions applied */
-    unsigned int invalid_actions;      /* refused as QEMU would refuse them
-                                        * (out of range, max-cpu-throttle
-                                        * below cpu-throttle-initial,
-                                        * unknown parameter) */
+    unsigned long long transferred; /* bytes */
+    unsigned int passes;            /* dirty syncs */
+    double cpu_lost_ms;             /* integral of throttle dt; paused
+                                     * time counts 100 % */
+    GArray *trace;                  /* CvgConvergenceSample every 250 ms */
+    unsigned int actions;           /* policy actions applied */
+    unsigned int invalid_actions;   /* refused as QEMU would refuse them
+                                     * (out of range, max-cpu-throttle
+                                     * below cpu-throttle-initial,
+                                     * unknown parameter) */
     unsigned long long final_downtime_limit_ms;
-    char abort_reason[160];            /* the ABORT action's reason */
+    char abort_reason[160]; /* the ABORT action's reason */
 } CvgSimResult;
 
 /* Run one migration.  Returns 0; @ret owns its trace (clear it). */

@@ -87,9 +87,9 @@ bandwidth_of(const CvgConvergenceConfig *cfg, const CvgConvergenceSample *s,
 {
     if (s->bandwidth > 0) {
         /* Smooth: QEMU's mbps jumps around between 100 ms windows. */
-        st->bandwidth_est = st->bandwidth_est > 0 ?
-                            0.7 * st->bandwidth_est + 0.3 * s->bandwidth :
-                            s->bandwidth;
+        st->bandwidth_est = st->bandwidth_est > 0
+                                ? 0.7 * st->bandwidth_est + 0.3 * s->bandwidth
+                                : s->bandwidth;
     }
     if (st->bandwidth_est > 0)
         return st->bandwidth_est;
@@ -108,8 +108,7 @@ bandwidth_of(const CvgConvergenceConfig *cfg, const CvgConvergenceSample *s,
  * needs throttling at all spends (1 - q B / W) / (1 - q) of a pass's time
  * throttled, which grows with q. */
 static int
-throttle_for(double write_rate, double bandwidth, double remaining,
-             double fit)
+throttle_for(double write_rate, double bandwidth, double remaining, double fit)
 {
     double q = remaining > 0 ? fit / remaining : MAX_SHRINK;
     double t;
@@ -183,8 +182,8 @@ steer(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
     } else if (cur->throttle > target) {
         /* The guest got quieter: the next step comes down to the target
          * (QEMU steps to MIN(current + increment, max)). */
-        int initial = MIN(st->set_initial > 0 ? st->set_initial : target,
-                          target);
+        int initial =
+            MIN(st->set_initial > 0 ? st->set_initial : target, target);
 
         snprintf(why, sizeof(why), "release throttle to %d%%", target);
         if (st->set_initial != initial) {
@@ -211,9 +210,9 @@ escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
 
     if (cfg->max_downtime_ms > st->cur_downtime_ms &&
         cfg->max_downtime_ms > cfg->downtime_ms) {
-        unsigned long long next = MIN(cfg->max_downtime_ms,
-                                      MAX(st->cur_downtime_ms * 2,
-                                          st->cur_downtime_ms + 100));
+        unsigned long long next =
+            MIN(cfg->max_downtime_ms,
+                MAX(st->cur_downtime_ms * 2, st->cur_downtime_ms + 100));
 
         if ((a = push(out, n, CVG_ACTION_SET_DOWNTIME, "downtime-limit",
                       (long long)next)))
@@ -234,8 +233,8 @@ escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
     } else if (cfg->escalation == CVG_ESCALATE_ABORT && !st->aborted) {
         if ((a = push(out, n, CVG_ACTION_ABORT, NULL, 0)))
             snprintf(a->reason, sizeof(a->reason),
-                     "%s at %d%% throttle (ceiling %d%%)", cause,
-                     st->target, cfg->ceiling);
+                     "%s at %d%% throttle (ceiling %d%%)", cause, st->target,
+                     cfg->ceiling);
         st->aborted = true;
         st->escalations++;
     }
@@ -254,8 +253,8 @@ configure(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
     st->set_max = 99;
     st->set_threshold = 50;
     if (cfg->downtime_ms > 0) {
-        unsigned long long dt = MAX(1, (unsigned long long)
-                                    (cfg->downtime_ms * DOWNTIME_MARGIN));
+        unsigned long long dt =
+            MAX(1, (unsigned long long)(cfg->downtime_ms * DOWNTIME_MARGIN));
         CvgConvergenceAction *a = push(out, n, CVG_ACTION_SET_DOWNTIME,
                                        "downtime-limit", (long long)dt);
 
@@ -273,8 +272,8 @@ configure(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
             /* The first pass counts as a strike even when the guest
              * dirtied less than half of what was sent, so the first
              * step comes at the sync after it. */
-            set_param(out, n, "throttle-trigger-threshold",
-                      EAGER_THRESHOLD, "step at the next two syncs");
+            set_param(out, n, "throttle-trigger-threshold", EAGER_THRESHOLD,
+                      "step at the next two syncs");
             st->set_threshold = EAGER_THRESHOLD;
         }
     }
@@ -311,8 +310,8 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
          * (the next step only comes two syncs later), and it is
          * released as soon as a pass shows the guest keeps up. */
         if (cur->remaining > 2 * fit && bw > 0)
-            st->write_rate_est = MAX(st->write_rate_est,
-                                     PRIOR_WRITE_FACTOR * bw);
+            st->write_rate_est =
+                MAX(st->write_rate_est, PRIOR_WRITE_FACTOR * bw);
     } else if (pass_throttle < 100 && bw > 0) {
         double q = (double)cur->remaining / st->last_sync_remaining;
         double keep = 1.0 - pass_throttle / 100.0;
@@ -323,15 +322,15 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
             quiet = q < QUIET_FRACTION;
         } else {
             /* Saturated: W (1 - t) >= B, and possibly much more. */
-            st->write_rate_est = MAX(st->write_rate_est * 1.25,
-                                     1.3 * bw / keep);
+            st->write_rate_est =
+                MAX(st->write_rate_est * 1.25, 1.3 * bw / keep);
         }
     }
     /* QEMU's own rate is a lower bound too. */
     if (cur->dirty_rate > 0 && pass_throttle < 100)
-        st->write_rate_est = MAX(st->write_rate_est,
-                                 cur->dirty_rate /
-                                 (1.0 - pass_throttle / 100.0));
+        st->write_rate_est =
+            MAX(st->write_rate_est,
+                cur->dirty_rate / (1.0 - pass_throttle / 100.0));
     return quiet;
 }
 
@@ -341,19 +340,17 @@ maybe_escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
                const CvgConvergenceSample *cur, bool synced,
                CvgConvergenceAction *out, size_t *n)
 {
-    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms &&
-        synced && st->stalled_syncs > 0)
+    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms && synced &&
+        st->stalled_syncs > 0)
         escalate(cfg, st, "deadline reached", out, n);
     else if (synced && st->stalled_syncs >= STALL_SYNCS &&
-             (!cfg->auto_converge ||
-              cur->throttle >= clamp_throttle(cfg, 99) ||
+             (!cfg->auto_converge || cur->throttle >= clamp_throttle(cfg, 99) ||
               st->target >= clamp_throttle(cfg, 99)))
         escalate(cfg, st, "migration does not converge", out, n);
 }
 
 size_t
-cvg_convergence_decide(const CvgConvergenceConfig *cfg,
-                       CvgConvergenceState *st,
+cvg_convergence_decide(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
                        const CvgConvergenceSample *hist, size_t nhist,
                        CvgConvergenceAction *out)
 {
@@ -390,9 +387,9 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg,
     }
 
     if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0) {
-        int want = clamp_throttle(cfg, throttle_for(st->write_rate_est, bw,
-                                                    (double)cur->remaining,
-                                                    fit));
+        int want =
+            clamp_throttle(cfg, throttle_for(st->write_rate_est, bw,
+                                             (double)cur->remaining, fit));
 
         /* Come down only when the guest has clearly gone quiet: a small
          * overshoot costs less than another slow pass. */
@@ -421,13 +418,13 @@ cvg_convergence_forecast(const CvgConvergenceConfig *cfg,
     if (n == 0)
         return;
     cur = &hist[n - 1];
-    bw = st->bandwidth_est > 0 ? st->bandwidth_est :
-         cur->bandwidth > 0 ? (double)cur->bandwidth :
-         cfg->bandwidth_limit < (1ULL << 40) ? (double)cfg->bandwidth_limit :
-         0;
-    w = st->write_rate_est > 0 ? st->write_rate_est :
-        cur->throttle < 100 ?
-        cur->dirty_rate / (1.0 - cur->throttle / 100.0) : 0;
+    bw = st->bandwidth_est > 0                 ? st->bandwidth_est
+         : cur->bandwidth > 0                  ? (double)cur->bandwidth
+         : cfg->bandwidth_limit < (1ULL << 40) ? (double)cfg->bandwidth_limit
+                                               : 0;
+    w = st->write_rate_est > 0 ? st->write_rate_est
+        : cur->throttle < 100  ? cur->dirty_rate / (1.0 - cur->throttle / 100.0)
+                               : 0;
     if (bw <= 0 || cur->iteration < 2)
         return;
     ret->known = true;
@@ -441,13 +438,15 @@ cvg_convergence_forecast(const CvgConvergenceConfig *cfg,
     ret->throttle_needed = (int)ceil(MAX(0.0, 1.0 - bw / w) * 100.0);
     if (ret->throttle_needed > 100)
         ret->throttle_needed = 100;
-    ret->converges_without_escalation =
-        cfg->auto_converge ? ret->throttle_needed < ceiling :
-                             ret->throttle_needed == 0;
+    ret->converges_without_escalation = cfg->auto_converge
+                                            ? ret->throttle_needed < ceiling
+                                            : ret->throttle_needed == 0;
     q = w * (1.0 - (double)MAX(cur->throttle, st->target) / 100.0) / bw;
     if (q < 1.0) {
-        double fit = bw * (st->cur_downtime_ms ? st->cur_downtime_ms :
-                           cfg->downtime_ms) / 1000.0;
+        double fit =
+            bw *
+            (st->cur_downtime_ms ? st->cur_downtime_ms : cfg->downtime_ms) /
+            1000.0;
         double rem = cur->remaining;
         double t = 0;
 

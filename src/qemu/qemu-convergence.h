@@ -45,55 +45,55 @@ typedef struct {
 
 /* One query-migrate sample, in plain units. */
 typedef struct {
-    unsigned long long t_ms;            /* since the migration started */
-    unsigned long long remaining;       /* bytes */
-    unsigned long long transferred;     /* bytes */
-    unsigned long long dirty_rate;      /* bytes/s (pages/s x page size) */
-    unsigned long long bandwidth;       /* bytes/s measured (mbps) */
-    unsigned long long iteration;       /* dirty-sync-count */
-    int throttle;                       /* cpu-throttle-percentage */
-    bool active;                        /* status active (sending RAM) */
+    unsigned long long t_ms;        /* since the migration started */
+    unsigned long long remaining;   /* bytes */
+    unsigned long long transferred; /* bytes */
+    unsigned long long dirty_rate;  /* bytes/s (pages/s x page size) */
+    unsigned long long bandwidth;   /* bytes/s measured (mbps) */
+    unsigned long long iteration;   /* dirty-sync-count */
+    int throttle;                   /* cpu-throttle-percentage */
+    bool active;                    /* status active (sending RAM) */
 } CvgConvergenceSample;
 
 typedef enum {
-    CVG_ACTION_SET_PARAM,      /* migrate-set-parameters {param: value} */
-    CVG_ACTION_SET_DOWNTIME,   /* downtime-limit, ms (value) */
-    CVG_ACTION_PAUSE,          /* stop the guest's vCPUs */
-    CVG_ACTION_ABORT,          /* migrate_cancel with reason */
+    CVG_ACTION_SET_PARAM,    /* migrate-set-parameters {param: value} */
+    CVG_ACTION_SET_DOWNTIME, /* downtime-limit, ms (value) */
+    CVG_ACTION_PAUSE,        /* stop the guest's vCPUs */
+    CVG_ACTION_ABORT,        /* migrate_cancel with reason */
 } CvgConvergenceActionKind;
 
 typedef struct {
-    int kind;                  /* CvgConvergenceActionKind */
-    const char *param;         /* QMP parameter name for SET_PARAM */
+    int kind;          /* CvgConvergenceActionKind */
+    const char *param; /* QMP parameter name for SET_PARAM */
     long long value;
-    char reason[160];          /* why, for logs and the abort error */
+    char reason[160]; /* why, for logs and the abort error */
 } CvgConvergenceAction;
 
 #define CVG_CONVERGENCE_MAX_ACTIONS 8
 
 /* What the policy remembers between calls (zero-initialise it). */
 typedef struct {
-    int target;                /* throttle the policy asked for */
+    int target; /* throttle the policy asked for */
     int set_initial, set_increment, set_max, set_threshold;
     unsigned long long cur_downtime_ms;
     unsigned long long last_sync_iteration;
     unsigned long long last_sync_remaining;
     unsigned long long last_sync_t_ms;
-    unsigned long long best_remaining;  /* smallest remaining at a sync */
-    unsigned int stalled_syncs;         /* syncs without progress */
+    unsigned long long best_remaining; /* smallest remaining at a sync */
+    unsigned int stalled_syncs;        /* syncs without progress */
     unsigned int escalations;
     bool paused, aborted;
-    bool configured;           /* first-call parameters sent */
-    double write_rate_est;     /* bytes/s of guest writes at throttle 0 */
-    double bandwidth_est;      /* bytes/s */
+    bool configured;       /* first-call parameters sent */
+    double write_rate_est; /* bytes/s of guest writes at throttle 0 */
+    double bandwidth_est;  /* bytes/s */
 } CvgConvergenceState;
 
 /* The forecast, shown as convergd.* job statistics. */
 typedef struct {
-    int throttle_needed;            /* % to converge, 0..100 (100: never) */
-    unsigned long long eta_ms;      /* expected time to converge; 0 unknown */
+    int throttle_needed;       /* % to converge, 0..100 (100: never) */
+    unsigned long long eta_ms; /* expected time to converge; 0 unknown */
     bool converges_without_escalation;
-    bool known;                     /* enough samples to say anything */
+    bool known; /* enough samples to say anything */
 } CvgConvergenceForecast;
 
 /*

@@ -15,7 +15,7 @@ cvg_domain_obj_new(CvgDomainDef **def)
     dom->id = -1;
     /* QEMU's defaults, which libvirt reports before any change */
     dom->max_downtime_ms = 300;
-    dom->max_speed_mibs = 8796093022207ULL;   /* INT64_MAX / 1 MiB */
+    dom->max_speed_mibs = 8796093022207ULL; /* INT64_MAX / 1 MiB */
     g_cond_init(&dom->job_cond);
     return dom;
 }

@@ -34,21 +34,32 @@ typedef enum {
 
 /* Reasons (virDomain*Reason), per state. */
 enum {
-    CVG_RUNNING_UNKNOWN = 0, CVG_RUNNING_BOOTED = 1, CVG_RUNNING_MIGRATED = 2,
-    CVG_RUNNING_RESTORED = 3, CVG_RUNNING_FROM_SNAPSHOT = 4,
-    CVG_RUNNING_UNPAUSED = 5, CVG_RUNNING_MIGRATION_CANCELED = 6,
+    CVG_RUNNING_UNKNOWN = 0,
+    CVG_RUNNING_BOOTED = 1,
+    CVG_RUNNING_MIGRATED = 2,
+    CVG_RUNNING_RESTORED = 3,
+    CVG_RUNNING_FROM_SNAPSHOT = 4,
+    CVG_RUNNING_UNPAUSED = 5,
+    CVG_RUNNING_MIGRATION_CANCELED = 6,
 };
 enum {
-    CVG_PAUSED_UNKNOWN = 0, CVG_PAUSED_USER = 1, CVG_PAUSED_MIGRATION = 2,
-    CVG_PAUSED_SHUTTING_DOWN = 8, CVG_PAUSED_STARTING_UP = 11,
+    CVG_PAUSED_UNKNOWN = 0,
+    CVG_PAUSED_USER = 1,
+    CVG_PAUSED_MIGRATION = 2,
+    CVG_PAUSED_SHUTTING_DOWN = 8,
+    CVG_PAUSED_STARTING_UP = 11,
 };
 enum {
-    CVG_SHUTDOWN_UNKNOWN = 0, CVG_SHUTDOWN_USER = 1,
+    CVG_SHUTDOWN_UNKNOWN = 0,
+    CVG_SHUTDOWN_USER = 1,
 };
 enum {
-    CVG_SHUTOFF_UNKNOWN = 0, CVG_SHUTOFF_SHUTDOWN = 1,
-    CVG_SHUTOFF_DESTROYED = 2, CVG_SHUTOFF_CRASHED = 3,
-    CVG_SHUTOFF_MIGRATED = 4, CVG_SHUTOFF_FAILED = 6,
+    CVG_SHUTOFF_UNKNOWN = 0,
+    CVG_SHUTOFF_SHUTDOWN = 1,
+    CVG_SHUTOFF_DESTROYED = 2,
+    CVG_SHUTOFF_CRASHED = 3,
+    CVG_SHUTOFF_MIGRATED = 4,
+    CVG_SHUTOFF_FAILED = 6,
 };
 
 /* virDomainEventType and the details we emit. */
@@ -67,23 +78,26 @@ enum { CVG_EVENT_STARTED_BOOTED = 0, CVG_EVENT_STARTED_MIGRATED = 1 };
 enum { CVG_EVENT_SUSPENDED_PAUSED = 0, CVG_EVENT_SUSPENDED_MIGRATED = 1 };
 enum { CVG_EVENT_RESUMED_UNPAUSED = 0, CVG_EVENT_RESUMED_MIGRATED = 1 };
 enum {
-    CVG_EVENT_SHUTDOWN_FINISHED = 0, CVG_EVENT_SHUTDOWN_GUEST = 1,
+    CVG_EVENT_SHUTDOWN_FINISHED = 0,
+    CVG_EVENT_SHUTDOWN_GUEST = 1,
     CVG_EVENT_SHUTDOWN_HOST = 2,
 };
 enum {
-    CVG_EVENT_STOPPED_SHUTDOWN = 0, CVG_EVENT_STOPPED_DESTROYED = 1,
-    CVG_EVENT_STOPPED_CRASHED = 2, CVG_EVENT_STOPPED_MIGRATED = 3,
+    CVG_EVENT_STOPPED_SHUTDOWN = 0,
+    CVG_EVENT_STOPPED_DESTROYED = 1,
+    CVG_EVENT_STOPPED_CRASHED = 2,
+    CVG_EVENT_STOPPED_MIGRATED = 3,
     CVG_EVENT_STOPPED_FAILED = 5,
 };
 
 /* Kinds of synchronous jobs; only one runs per domain at a time. */
 typedef enum {
     CVG_JOB_NONE = 0,
-    CVG_JOB_QUERY,       /* read-only monitor use, allowed beside async jobs */
-    CVG_JOB_MODIFY,      /* start, stop, suspend, resume, define... */
-    CVG_JOB_DESTROY,     /* may interrupt an async job */
-    CVG_JOB_MIGRATION_OP,/* tunables and abort during a migration */
-    CVG_JOB_ASYNC_NESTED,/* the async job's own monitor use */
+    CVG_JOB_QUERY,        /* read-only monitor use, allowed beside async jobs */
+    CVG_JOB_MODIFY,       /* start, stop, suspend, resume, define... */
+    CVG_JOB_DESTROY,      /* may interrupt an async job */
+    CVG_JOB_MIGRATION_OP, /* tunables and abort during a migration */
+    CVG_JOB_ASYNC_NESTED, /* the async job's own monitor use */
     CVG_JOB_LAST
 } CvgJobKind;
 
@@ -97,24 +111,24 @@ typedef enum {
 
 typedef struct {
     gint refs;
-    CvgDriver *driver;          /* the driver this domain belongs to */
-    bool in_list;               /* still in the driver's list */
-    CvgDomainDef *def;          /* live definition (or the config if off) */
-    CvgDomainDef *newdef;       /* config to use at next start, if pending */
+    CvgDriver *driver;    /* the driver this domain belongs to */
+    bool in_list;         /* still in the driver's list */
+    CvgDomainDef *def;    /* live definition (or the config if off) */
+    CvgDomainDef *newdef; /* config to use at next start, if pending */
     bool persistent;
     bool autostart;
-    bool removing;              /* undefined while running: gone at stop */
-    int state;                  /* CvgDomainState */
+    bool removing; /* undefined while running: gone at stop */
+    int state;     /* CvgDomainState */
     int reason;
-    int id;                     /* -1 when inactive */
+    int id; /* -1 when inactive */
     pid_t pid;
     CvgQmp *mon;
     int qemu_major, qemu_minor, qemu_micro;
-    bool stopping;              /* we asked QEMU to go away */
-    bool got_shutdown;          /* QEMU reported the guest powered off */
-    bool fake_reboot;           /* a reboot asked: the power-off resets */
-    bool shutdown_requested;    /* the power button was pressed for a
-                                 * shutdown; cleared when QEMU stops */
+    bool stopping;           /* we asked QEMU to go away */
+    bool got_shutdown;       /* QEMU reported the guest powered off */
+    bool fake_reboot;        /* a reboot asked: the power-off resets */
+    bool shutdown_requested; /* the power button was pressed for a
+                              * shutdown; cleared when QEMU stops */
     bool pty_queried;
     unsigned long long cpu_time_ns_base;
     /* The job fields: read anywhere under the lock, written only by the
@@ -125,7 +139,7 @@ typedef struct {
     CvgMigrationJob *migration; /* the async job's state, if any */
     unsigned long long max_downtime_ms;
     unsigned long long max_speed_mibs;
-    int completed_type;         /* virDomainJobType of the last job */
+    int completed_type; /* virDomainJobType of the last job */
     CvgTypedParamList *completed_stats;
 } CvgDomainObj;
 

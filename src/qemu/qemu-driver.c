@@ -50,12 +50,12 @@ cvg_driver_define(CvgDriver *drv, const char *xml, unsigned int flags)
     }
     dom->persistent = true;
     cvg_driver_queue_event(drv, dom, CVG_EVENT_DEFINED,
-                           added ? CVG_EVENT_DEFINED_ADDED :
-                                   CVG_EVENT_DEFINED_UPDATED);
+                           added ? CVG_EVENT_DEFINED_ADDED
+                                 : CVG_EVENT_DEFINED_UPDATED);
     cvg_driver_unlock(drv);
     return dom;
 
- error:
+error:
     cvg_driver_unlock(drv);
     return NULL;
 }
@@ -89,7 +89,7 @@ cvg_driver_undefine(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     cvg_driver_unlock(drv);
     return 0;
 
- error:
+error:
     cvg_driver_unlock(drv);
     return -1;
 }
@@ -124,8 +124,9 @@ cvg_driver_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 
     cvg_check_flags(flags, START_FLAGS_OK | 2, -1);
     if (flags & 2) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("flag VIR_DOMAIN_START_AUTODESTROY is not supported"));
+        cvg_error_report(
+            CVG_ERR_ARGUMENT_UNSUPPORTED,
+            _("flag VIR_DOMAIN_START_AUTODESTROY is not supported"));
         return -1;
     }
     cvg_driver_lock(drv);
@@ -152,18 +153,18 @@ cvg_driver_create_xml(CvgDriver *drv, const char *xml, unsigned int flags)
 
     cvg_check_flags(flags, START_FLAGS_OK | 2, NULL);
     if (flags & 2) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("flag VIR_DOMAIN_START_AUTODESTROY is not supported"));
+        cvg_error_report(
+            CVG_ERR_ARGUMENT_UNSUPPORTED,
+            _("flag VIR_DOMAIN_START_AUTODESTROY is not supported"));
         return NULL;
     }
     if (!(def = cvg_domain_def_parse_string(xml, 0)))
         return NULL;
     cvg_driver_lock(drv);
     /* An inactive domain of the same name and uuid runs @def this once. */
-    if (!(dom = cvg_driver_add_or_replace(drv, &def,
-                                          CVG_DRIVER_ADD_LIVE |
-                                          CVG_DRIVER_ADD_CHECK_LIVE,
-                                          &added)) ||
+    if (!(dom = cvg_driver_add_or_replace(
+              drv, &def, CVG_DRIVER_ADD_LIVE | CVG_DRIVER_ADD_CHECK_LIVE,
+              &added)) ||
         cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
         cvg_driver_unlock(drv);
         return NULL;
@@ -180,8 +181,7 @@ static int
 check_active(CvgDomainObj *dom)
 {
     if (!cvg_domain_obj_is_active(dom)) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("domain is not running"));
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
         return -1;
     }
     return 0;
@@ -205,7 +205,7 @@ cvg_driver_destroy(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
         rc = 0;
     }
     cvg_domain_job_end(drv, dom);
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -224,7 +224,7 @@ guest_command(CvgDriver *drv, CvgDomainObj *dom, const char *command)
     if (check_active(dom) == 0)
         rc = cvg_qemu_monitor_command(drv, dom, command, NULL, NULL);
     cvg_domain_job_end(drv, dom);
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -271,9 +271,9 @@ power_button(CvgDriver *drv, CvgDomainObj *dom, bool reboot)
         if (dom->mon)
             (void)set_shutdown_action(drv, dom, "poweroff");
     }
- end:
+end:
     cvg_domain_job_end(drv, dom);
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -306,8 +306,8 @@ fake_reboot_thread(gpointer data)
     if (check_active(dom) == 0 &&
         cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) == 0) {
         if (check_active(dom) == 0 &&
-            cvg_qemu_monitor_command(drv, dom, "system_reset", NULL,
-                                     NULL) == 0 &&
+            cvg_qemu_monitor_command(drv, dom, "system_reset", NULL, NULL) ==
+                0 &&
             set_shutdown_action(drv, dom, "poweroff") == 0 &&
             cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0) {
             dom->got_shutdown = false;
@@ -403,9 +403,9 @@ change_run_state(CvgDriver *drv, CvgDomainObj *dom, const char *command,
         }
         rc = 0;
     }
- end:
+end:
     cvg_domain_job_end(drv, dom);
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -431,8 +431,9 @@ cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 {
     char *xml;
 
-    cvg_check_flags(flags, CVG_DOMAIN_XML_SECURE | CVG_DOMAIN_XML_INACTIVE |
-                    CVG_DOMAIN_XML_UPDATE_CPU | CVG_DOMAIN_XML_MIGRATABLE,
+    cvg_check_flags(flags,
+                    CVG_DOMAIN_XML_SECURE | CVG_DOMAIN_XML_INACTIVE |
+                        CVG_DOMAIN_XML_UPDATE_CPU | CVG_DOMAIN_XML_MIGRATABLE,
                     NULL);
     cvg_driver_lock(drv);
     if (flags & CVG_DOMAIN_XML_INACTIVE)
@@ -463,17 +464,16 @@ process_cpu_time_ns(pid_t pid)
 }
 
 int
-cvg_driver_get_info(CvgDriver *drv, CvgDomainObj *dom,
-                    CvgDomainInfo *ret_info)
+cvg_driver_get_info(CvgDriver *drv, CvgDomainObj *dom, CvgDomainInfo *ret_info)
 {
     pid_t pid;
 
     cvg_driver_lock(drv);
     ret_info->state = dom->state;
     ret_info->max_mem_kib = dom->def->memory_kib;
-    ret_info->memory_kib = cvg_domain_obj_is_active(dom) ?
-                           dom->def->current_memory_kib :
-                           dom->def->current_memory_kib;
+    ret_info->memory_kib = cvg_domain_obj_is_active(dom)
+                               ? dom->def->current_memory_kib
+                               : dom->def->current_memory_kib;
     ret_info->nr_vcpus = dom->def->vcpus;
     pid = cvg_domain_obj_is_active(dom) ? dom->pid : 0;
     cvg_driver_unlock(drv);
@@ -565,8 +565,7 @@ static int
 make_dir(const char *path)
 {
     if (g_mkdir_with_parents(path, 0700) < 0) {
-        cvg_error_report_system(errno, _("cannot create directory '%s'"),
-                                path);
+        cvg_error_report_system(errno, _("cannot create directory '%s'"), path);
         return -1;
     }
     return 0;
@@ -575,8 +574,8 @@ make_dir(const char *path)
 static void
 load_host_uuid(CvgDriver *drv)
 {
-    g_autofree char *path = g_build_filename(drv->cfg->state_dir,
-                                             "host-uuid", NULL);
+    g_autofree char *path =
+        g_build_filename(drv->cfg->state_dir, "host-uuid", NULL);
     g_autofree char *text = NULL;
     char str[37];
 
@@ -635,8 +634,8 @@ read_status(CvgDriver *drv, const char *name, GKeyFile *kf)
 
     if (!g_key_file_load_from_file(kf, st_path, 0, NULL) ||
         !g_file_get_contents(xml_path, &xml, NULL, NULL) ||
-        !(def = cvg_domain_def_parse_string(xml,
-                                            CVG_DOMAIN_DEF_PARSE_STATUS))) {
+        !(def =
+              cvg_domain_def_parse_string(xml, CVG_DOMAIN_DEF_PARSE_STATUS))) {
         g_warning("discarding unreadable status of '%s'", name);
         unlink(st_path);
         unlink(xml_path);
@@ -652,36 +651,35 @@ reattach(CvgDriver *drv, CvgDomainObj *dom, GKeyFile *kf)
 {
     int async_job;
 
-    dom->persistent = g_key_file_get_boolean(kf, "domain", "persistent",
-                                             NULL);
+    dom->persistent = g_key_file_get_boolean(kf, "domain", "persistent", NULL);
     dom->pid = (pid_t)g_key_file_get_int64(kf, "domain", "pid", NULL);
     dom->id = g_key_file_get_integer(kf, "domain", "id", NULL);
     dom->state = g_key_file_get_integer(kf, "domain", "state", NULL);
     dom->reason = g_key_file_get_integer(kf, "domain", "reason", NULL);
-    dom->max_downtime_ms = g_key_file_get_uint64(kf, "domain",
-                                                 "max_downtime_ms", NULL);
-    dom->max_speed_mibs = g_key_file_get_uint64(kf, "domain",
-                                                "max_speed_mibs", NULL);
+    dom->max_downtime_ms =
+        g_key_file_get_uint64(kf, "domain", "max_downtime_ms", NULL);
+    dom->max_speed_mibs =
+        g_key_file_get_uint64(kf, "domain", "max_speed_mibs", NULL);
     if (dom->id >= drv->next_id)
         drv->next_id = dom->id + 1;
     async_job = g_key_file_get_integer(kf, "domain", "async_job", NULL);
     if (cvg_qemu_process_reconnect(drv, dom) < 0) {
-        g_message("guest '%s' died while the daemon was down",
-                  dom->def->name);
+        g_message("guest '%s' died while the daemon was down", dom->def->name);
         cvg_error_reset();
         cvg_driver_domain_stopped(drv, dom, CVG_SHUTOFF_CRASHED,
                                   CVG_EVENT_STOPPED_CRASHED);
     } else if (async_job == CVG_ASYNC_MIGRATION_IN) {
         /* The incoming guest never got its Finish: the source kept it
          * (its Perform or Finish failed when we went away). */
-        g_message("discarding incoming migration of '%s' left by the previous daemon",
-                  dom->def->name);
+        g_message(
+            "discarding incoming migration of '%s' left by the previous daemon",
+            dom->def->name);
         cvg_migration_recover_incoming(drv, dom);
     } else {
         if (async_job == CVG_ASYNC_MIGRATION_OUT)
             cvg_migration_recover_outgoing(drv, dom);
-        g_message("re-attached running guest '%s' (pid %d)",
-                  dom->def->name, (int)dom->pid);
+        g_message("re-attached running guest '%s' (pid %d)", dom->def->name,
+                  (int)dom->pid);
         cvg_driver_save_status(drv, dom);
     }
 }

@@ -30,8 +30,7 @@ void cvg_driver_identity(CvgDriver *drv, CvgDomainObj *dom, char **ret_name,
 
 CvgDomainObj *cvg_driver_define(CvgDriver *drv, const char *xml,
                                 unsigned int flags);
-int cvg_driver_undefine(CvgDriver *drv, CvgDomainObj *dom,
-                        unsigned int flags);
+int cvg_driver_undefine(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 CvgDomainObj *cvg_driver_create_xml(CvgDriver *drv, const char *xml,
                                     unsigned int flags);
@@ -48,8 +47,7 @@ unsigned int cvg_driver_count_powering_off(CvgDriver *drv);
 int cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom);
 int cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom);
-char *cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom,
-                         unsigned int flags);
+char *cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 
 typedef struct {
     int state;
@@ -66,5 +64,4 @@ int cvg_driver_get_state(CvgDriver *drv, CvgDomainObj *dom, int *ret_state,
 bool cvg_driver_is_active(CvgDriver *drv, CvgDomainObj *dom);
 bool cvg_driver_is_persistent(CvgDriver *drv, CvgDomainObj *dom);
 int cvg_driver_get_autostart(CvgDriver *drv, CvgDomainObj *dom);
-int cvg_driver_set_autostart(CvgDriver *drv, CvgDomainObj *dom,
-                             bool autostart);
+int cvg_driver_set_autostart(CvgDriver *drv, CvgDomainObj *dom, bool autostart);

@@ -18,16 +18,15 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
 {
     int rc = 0;
 
-    cvg_check_flags(flags, CVG_JOB_STATS_COMPLETED |
-                    CVG_JOB_STATS_KEEP_COMPLETED, -1);
+    cvg_check_flags(flags,
+                    CVG_JOB_STATS_COMPLETED | CVG_JOB_STATS_KEEP_COMPLETED, -1);
     cvg_driver_lock(drv);
     if (flags & CVG_JOB_STATS_COMPLETED) {
         if (dom->completed_stats) {
             *ret_type = dom->completed_type;
             *ret_params = cvg_typed_params_copy(dom->completed_stats);
             if (!(flags & CVG_JOB_STATS_KEEP_COMPLETED))
-                g_clear_pointer(&dom->completed_stats,
-                                cvg_typed_params_free);
+                g_clear_pointer(&dom->completed_stats, cvg_typed_params_free);
         } else {
             *ret_type = CVG_JOB_TYPE_NONE;
             *ret_params = cvg_typed_params_new();
@@ -35,8 +34,7 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
         goto out;
     }
     if (!cvg_domain_obj_is_active(dom)) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("domain is not running"));
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
         rc = -1;
         goto out;
     }
@@ -48,7 +46,7 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
         *ret_type = CVG_JOB_TYPE_NONE;
         *ret_params = cvg_typed_params_new();
     }
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -62,8 +60,7 @@ cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
     memset(ret_info, 0, sizeof(*ret_info));
     cvg_driver_lock(drv);
     if (!cvg_domain_obj_is_active(dom)) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("domain is not running"));
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
         rc = -1;
     } else if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
                dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
@@ -72,10 +69,8 @@ cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
         ret_info->type = CVG_JOB_TYPE_UNBOUNDED;
         ret_info->time_elapsed_ms = cvg_mig_job_elapsed_ms(dom->migration);
         ret_info->data_total = ret_info->mem_total = s->ram_total;
-        ret_info->data_processed = ret_info->mem_processed =
-            s->ram_transferred;
-        ret_info->data_remaining = ret_info->mem_remaining =
-            s->ram_remaining;
+        ret_info->data_processed = ret_info->mem_processed = s->ram_transferred;
+        ret_info->data_remaining = ret_info->mem_remaining = s->ram_remaining;
     }
     cvg_driver_unlock(drv);
     return rc;
@@ -88,20 +83,22 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 
     /* VIR_DOMAIN_ABORT_JOB_POSTCOPY needs post-copy, which is not offered */
     if (flags & 1) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("current job is not outgoing migration in post-copy mode"));
+        cvg_error_report(
+            CVG_ERR_OPERATION_INVALID,
+            _("current job is not outgoing migration in post-copy mode"));
         return -1;
     }
     cvg_check_flags(flags, 0, -1);
     cvg_driver_lock(drv);
     if (!cvg_domain_obj_is_active(dom)) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("domain is not running"));
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
     } else if (!dom->migration) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("no job is active on the domain"));
-    } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("cannot abort incoming migration; use virDomainDestroy instead"));
+                         _("no job is active on the domain"));
+    } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN) {
+        cvg_error_report(
+            CVG_ERR_OPERATION_INVALID,
+            _("cannot abort incoming migration; use virDomainDestroy instead"));
     } else if (dom->migration->phase != CVG_MIG_PHASE_PERFORM) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("migration of domain '%s' is not transferring data"),
@@ -167,9 +164,10 @@ cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
 {
     cvg_check_flags(flags, 0, -1);
     if (ms > MAX_DOWNTIME_MS) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("migration downtime %llu ms is above the maximum of %llu ms"),
-                         ms, MAX_DOWNTIME_MS);
+        cvg_error_report(
+            CVG_ERR_INVALID_ARG,
+            _("migration downtime %llu ms is above the maximum of %llu ms"), ms,
+            MAX_DOWNTIME_MS);
         return -1;
     }
     return set_tunable(drv, dom, "downtime-limit", (gint64)ms,
@@ -230,13 +228,15 @@ cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
         if (dom->async_job == CVG_ASYNC_MIGRATION_OUT &&
             (job->phase == CVG_MIG_PHASE_BEGIN ||
              job->phase == CVG_MIG_PHASE_PERFORM_DONE)) {
-            g_message("client of the migration of '%s' went away: keeping the guest here",
+            g_message("client of the migration of '%s' went away: keeping the "
+                      "guest here",
                       dom->def->name);
             cvg_mig_restore_source(drv, dom, job);
             cvg_mig_job_stop(dom);
         } else if (dom->async_job == CVG_ASYNC_MIGRATION_IN &&
                    job->phase == CVG_MIG_PHASE_PREPARED) {
-            g_message("client of the incoming migration of '%s' went away: discarding it",
+            g_message("client of the incoming migration of '%s' went away: "
+                      "discarding it",
                       dom->def->name);
             cvg_mig_discard_incoming(drv, dom);
         }
@@ -248,7 +248,7 @@ void
 cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
 {
     g_autoptr(json_object) status = NULL;
-    CvgMigrationSample s = { 0 };
+    CvgMigrationSample s = {0};
 
     if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
         cvg_error_reset();
@@ -257,8 +257,8 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
     for (int i = 0; i < 50 && dom->mon; i++) {
         g_autoptr(json_object) reply = NULL;
 
-        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL,
-                                     &reply) < 0 ||
+        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL, &reply) <
+                0 ||
             cvg_migration_sample_parse(reply, &s) < 0)
             break;
         cvg_migration_sample_clear(&s);
@@ -269,20 +269,21 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
             s.status != CVG_MIG_STATUS_CANCELLING)
             break;
         if (s.status != CVG_MIG_STATUS_CANCELLING &&
-            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL,
-                                     NULL) < 0)
+            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL, NULL) <
+                0)
             break;
         cvg_driver_unlock(drv);
         g_usleep(100 * 1000);
         cvg_driver_lock(drv);
     }
     if (dom->mon &&
-        cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
-                                 &status) == 0 &&
+        cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) ==
+            0 &&
         g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
         cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0)
-        g_message("resumed '%s', whose migration the previous daemon left unfinished",
-                  dom->def->name);
+        g_message(
+            "resumed '%s', whose migration the previous daemon left unfinished",
+            dom->def->name);
     if (dom->mon)
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
                                  CVG_RUNNING_MIGRATION_CANCELED);

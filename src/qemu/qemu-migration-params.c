@@ -44,8 +44,8 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "as in libvirt; the maximum is libvirt's \"unlimited\"."},
 
     /* Strings the migration code itself uses */
-    {CVG_MIGRATE_PARAM_URI, CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {CVG_MIGRATE_PARAM_URI, CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL, 0,
+     0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "URI of the migration stream, e.g. tcp:host:port."},
     {CVG_MIGRATE_PARAM_DEST_NAME, CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE,
      NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
@@ -67,8 +67,8 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "Highest throttle auto-converge may reach (QEMU default 99; QEMU also "
      "requires it to be at least the initial throttle)."},
     {"convergd.cpu_throttle_tailslow", CVG_TYPED_PARAM_BOOLEAN,
-     CVG_MIG_APPLY_PARAM, "cpu-throttle-tailslow", 0, 0, 1,
-     CVG_MIG_SIDE_SOURCE, AC, false, NULL,
+     CVG_MIG_APPLY_PARAM, "cpu-throttle-tailslow", 0, 0, 1, CVG_MIG_SIDE_SOURCE,
+     AC, false, NULL,
      "Size later throttle steps by the measured dirty rate, capped by the "
      "increment (QEMU default false)."},
     {"convergd.throttle_trigger_threshold", CVG_TYPED_PARAM_INT,
@@ -87,47 +87,47 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      * turns them into rows of this table. */
 
     /* libvirt parameters convergd refuses (types from libvirt-domain.h) */
-    {"graphics_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"graphics_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0,
+     1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Graphics client reconnection URI (no graphics devices)."},
-    {"migrate_disks", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
+    {"migrate_disks", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0,
+     1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
      "Disks to copy (storage migration is not offered)."},
     {"migrate_disks_detect_zeroes", CVG_TYPED_PARAM_STRING,
      CVG_MIG_APPLY_REFUSED, NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
      "Disks copied without zero blocks (storage migration is not offered)."},
-    {"disks_port", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"disks_port", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL, 0, 0, 1,
+     CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "NBD port for storage migration (not offered)."},
-    {"disks_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"disks_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0, 1,
+     CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "NBD URI for storage migration (not offered)."},
-    {"compression", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
+    {"compression", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0,
+     1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
      "Compression methods (compression is not offered)."},
     {"compression.mt.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Multithreaded compression level (not offered)."},
-    {"compression.mt.threads", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED,
-     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"compression.mt.threads", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
+     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Compression threads (not offered)."},
     {"compression.mt.dthreads", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED,
      NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Decompression threads (not offered)."},
-    {"compression.xbzrle.cache", CVG_TYPED_PARAM_ULLONG,
-     CVG_MIG_APPLY_REFUSED, NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"compression.xbzrle.cache", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_REFUSED,
+     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "XBZRLE cache size (not offered)."},
-    {"compression.zlib.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED,
-     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"compression.zlib.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
+     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Multifd zlib level (not offered)."},
-    {"compression.zstd.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED,
-     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"compression.zstd.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
+     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Multifd zstd level (not offered)."},
     {"parallel.connections", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Parallel migration connections (not offered)."},
-    {"tls.destination", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
+    {"tls.destination", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0,
+     0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "TLS host name of the destination (TLS is not offered)."},
     {"bandwidth.postcopy", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, "MiB/s",
@@ -197,9 +197,17 @@ cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
                                      CvgMigrationParamDef *ret_def)
 {
     CvgMigrationParamDef def = {
-        setting->param, setting->param_type, CVG_MIG_APPLY_NONE, NULL,
-        setting->min, setting->max, 1, CVG_MIG_SIDE_SOURCE,
-        setting->needs_auto_converge ? AC : 0, false, setting->unit,
+        setting->param,
+        setting->param_type,
+        CVG_MIG_APPLY_NONE,
+        NULL,
+        setting->min,
+        setting->max,
+        1,
+        CVG_MIG_SIDE_SOURCE,
+        setting->needs_auto_converge ? AC : 0,
+        false,
+        setting->unit,
         setting->doc,
     };
 
@@ -255,9 +263,10 @@ check_flags(unsigned int flags)
         return 0;
     lowest = unsupported & -unsupported;
     if ((idx = flag_index(lowest)) < 0) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("unknown migration flags (0x%x) are not supported by convergd"),
-                         unsupported);
+        cvg_error_report(
+            CVG_ERR_ARGUMENT_UNSUPPORTED,
+            _("unknown migration flags (0x%x) are not supported by convergd"),
+            unsupported);
         return -1;
     }
     cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
@@ -346,9 +355,10 @@ check_range(const CvgMigrationParamDef *def, const CvgTypedParam *p)
     if (ok)
         return 0;
     got = param_value_string(p);
-    cvg_error_report(CVG_ERR_INVALID_ARG,
-                     _("migration parameter '%s' must be between %llu and %llu, got %s"),
-                     def->name, def->min, def->max, got);
+    cvg_error_report(
+        CVG_ERR_INVALID_ARG,
+        _("migration parameter '%s' must be between %llu and %llu, got %s"),
+        def->name, def->min, def->max, got);
     return -1;
 }
 
@@ -367,24 +377,27 @@ check_param(const CvgTypedParamList *params, size_t idx, unsigned int flags,
         return -1;
     }
     if (def->apply == CVG_MIG_APPLY_REFUSED) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("migration parameter '%s' is not supported by convergd"),
-                         def->name);
+        cvg_error_report(
+            CVG_ERR_ARGUMENT_UNSUPPORTED,
+            _("migration parameter '%s' is not supported by convergd"),
+            def->name);
         return -1;
     }
     if (p->type != def->type) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("invalid type '%s' for migration parameter '%s', expected '%s'"),
-                         cvg_typed_param_type_name(p->type), def->name,
-                         cvg_typed_param_type_name(def->type));
+        cvg_error_report(
+            CVG_ERR_INVALID_ARG,
+            _("invalid type '%s' for migration parameter '%s', expected '%s'"),
+            cvg_typed_param_type_name(p->type), def->name,
+            cvg_typed_param_type_name(def->type));
         return -1;
     }
     if (!def->repeatable) {
         for (size_t j = 0; j < idx; j++) {
             if (strcmp(params->params[j].field, p->field) == 0) {
-                cvg_error_report(CVG_ERR_INVALID_ARG,
-                                 _("migration parameter '%s' may be given only once"),
-                                 def->name);
+                cvg_error_report(
+                    CVG_ERR_INVALID_ARG,
+                    _("migration parameter '%s' may be given only once"),
+                    def->name);
                 return -1;
             }
         }
@@ -404,11 +417,13 @@ check_param(const CvgTypedParamList *params, size_t idx, unsigned int flags,
         int fi = flag_index(def->requires_flag);
         const char *fname = fi < 0 ? "?" : flag_names[fi].name;
         const char *feature = fi < 0 || !flag_names[fi].feature
-                              ? fname : _(flag_names[fi].feature);
+                                  ? fname
+                                  : _(flag_names[fi].feature);
 
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("migration parameter '%s' needs %s; turn %s on to tune it"),
-                         def->name, fname, feature);
+        cvg_error_report(
+            CVG_ERR_INVALID_ARG,
+            _("migration parameter '%s' needs %s; turn %s on to tune it"),
+            def->name, fname, feature);
         return -1;
     }
     return 0;
@@ -431,22 +446,20 @@ cvg_migration_params_validate(const CvgTypedParamList *params,
 
     mp = g_new0(CvgMigrationParams, 1);
     mp->flags = flags;
-    mp->params = params ? cvg_typed_params_copy(params)
-                        : cvg_typed_params_new();
+    mp->params =
+        params ? cvg_typed_params_copy(params) : cvg_typed_params_new();
     return g_steal_pointer(&mp);
 }
 
 json_object *
-cvg_migration_params_caps_json(const CvgMigrationParams *mp,
-                               unsigned int side)
+cvg_migration_params_caps_json(const CvgMigrationParams *mp, unsigned int side)
 {
     json_object *caps = json_object_new_array();
     json_object *cap;
 
     /* MIGRATION and MIGRATION_PASS events drive the job on both sides. */
     cap = json_object_new_object();
-    json_object_object_add(cap, "capability",
-                           json_object_new_string("events"));
+    json_object_object_add(cap, "capability", json_object_new_string("events"));
     json_object_object_add(cap, "state", json_object_new_boolean(1));
     json_object_array_add(caps, cap);
 
@@ -500,8 +513,7 @@ param_qmp_value(const CvgMigrationParamDef *def, const CvgTypedParam *p)
 }
 
 json_object *
-cvg_migration_params_qmp_json(const CvgMigrationParams *mp,
-                              unsigned int side)
+cvg_migration_params_qmp_json(const CvgMigrationParams *mp, unsigned int side)
 {
     json_object *args = json_object_new_object();
 

@@ -42,10 +42,10 @@ typedef enum {
 
 /* The flags convergd honours; any other flag is refused with
  * ARGUMENT_UNSUPPORTED naming it. */
-#define CVG_MIGRATE_SUPPORTED_FLAGS                                          \
-    (CVG_MIGRATE_LIVE | CVG_MIGRATE_PEER2PEER | CVG_MIGRATE_PERSIST_DEST |  \
-     CVG_MIGRATE_UNDEFINE_SOURCE | CVG_MIGRATE_CHANGE_PROTECTION |          \
-     CVG_MIGRATE_UNSAFE | CVG_MIGRATE_ABORT_ON_ERROR |                      \
+#define CVG_MIGRATE_SUPPORTED_FLAGS                                            \
+    (CVG_MIGRATE_LIVE | CVG_MIGRATE_PEER2PEER | CVG_MIGRATE_PERSIST_DEST |     \
+     CVG_MIGRATE_UNDEFINE_SOURCE | CVG_MIGRATE_CHANGE_PROTECTION |             \
+     CVG_MIGRATE_UNSAFE | CVG_MIGRATE_ABORT_ON_ERROR |                         \
      CVG_MIGRATE_AUTO_CONVERGE)
 
 /* Well-known string parameters handled by the migration code itself. */
@@ -66,28 +66,28 @@ typedef enum {
 
 /* How a parameter's value reaches QMP. */
 typedef enum {
-    CVG_MIG_APPLY_NONE,      /* used by the migration code, not sent to QEMU */
-    CVG_MIG_APPLY_PARAM,     /* migrate-set-parameters */
-    CVG_MIG_APPLY_REFUSED,   /* a libvirt parameter convergd does not offer */
+    CVG_MIG_APPLY_NONE,    /* used by the migration code, not sent to QEMU */
+    CVG_MIG_APPLY_PARAM,   /* migrate-set-parameters */
+    CVG_MIG_APPLY_REFUSED, /* a libvirt parameter convergd does not offer */
 } CvgMigrationApply;
 
 typedef struct {
-    const char *name;        /* typed-param name, e.g. "auto_converge.initial" */
-    int type;                /* CvgTypedParamType */
+    const char *name; /* typed-param name, e.g. "auto_converge.initial" */
+    int type;         /* CvgTypedParamType */
     CvgMigrationApply apply;
-    const char *qmp_name;    /* e.g. "cpu-throttle-initial" */
-    unsigned long long min, max;     /* in the typed param's unit */
-    unsigned long long qmp_scale;    /* typed value * scale = QMP value */
-    unsigned int side;       /* CvgMigrationSide */
-    unsigned int requires_flag;      /* a CvgMigrateFlags bit, or 0 */
-    bool repeatable;         /* may appear more than once */
-    const char *unit;        /* for docs: "%", "MiB/s", "ms", ... */
-    const char *doc;         /* one line for docs/migration.rst */
+    const char *qmp_name;         /* e.g. "cpu-throttle-initial" */
+    unsigned long long min, max;  /* in the typed param's unit */
+    unsigned long long qmp_scale; /* typed value * scale = QMP value */
+    unsigned int side;            /* CvgMigrationSide */
+    unsigned int requires_flag;   /* a CvgMigrateFlags bit, or 0 */
+    bool repeatable;              /* may appear more than once */
+    const char *unit;             /* for docs: "%", "MiB/s", "ms", ... */
+    const char *doc;              /* one line for docs/migration.rst */
 } CvgMigrationParamDef;
 
 typedef struct {
-    unsigned int flag;       /* CvgMigrateFlags */
-    const char *capability;  /* QMP capability name */
+    unsigned int flag;      /* CvgMigrateFlags */
+    const char *capability; /* QMP capability name */
     unsigned int side;
 } CvgMigrationCapDef;
 
@@ -99,13 +99,14 @@ extern const CvgMigrationCapDef cvg_migration_cap_table[];
  * cvg_migration_param_table would describe it: used by the migration code,
  * source side, needing VIR_MIGRATE_AUTO_CONVERGE when it tunes the
  * throttle.  Validation looks settings up this way; so do the docs. */
-void cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
-                                          CvgMigrationParamDef *ret_def);
+void
+cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
+                                     CvgMigrationParamDef *ret_def);
 
 /* A validated parameter set, ready to apply. */
 typedef struct {
     unsigned int flags;
-    CvgTypedParamList *params;   /* the caller's list (copy) */
+    CvgTypedParamList *params; /* the caller's list (copy) */
 } CvgMigrationParams;
 
 void cvg_migration_params_free(CvgMigrationParams *mp);
@@ -125,9 +126,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgMigrationParams, cvg_migration_params_free)
  *    (throttle parameters without VIR_MIGRATE_AUTO_CONVERGE)
  * Returns a new CvgMigrationParams, or NULL.
  */
-CvgMigrationParams *cvg_migration_params_validate(const CvgTypedParamList *params,
-                                                  unsigned int flags,
-                                                  unsigned int side);
+CvgMigrationParams *
+cvg_migration_params_validate(const CvgTypedParamList *params,
+                              unsigned int flags, unsigned int side);
 
 /* The migrate-set-capabilities "capabilities" array for @side: every
  * capability of the table, state true when its flag is set, plus "events"

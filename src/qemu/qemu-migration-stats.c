@@ -20,17 +20,9 @@
 /* QEMU's MigrationStatus names; OTHER stands for the ones we do not
  * distinguish (postcopy-paused, postcopy-recover, colo, wait-unplug, ...). */
 static const char *const status_names[] = {
-    "none",
-    "setup",
-    "active",
-    "pre-switchover",
-    "device",
-    "postcopy-active",
-    "completed",
-    "failed",
-    "cancelling",
-    "cancelled",
-    "other",
+    "none",       "setup",           "active",    "pre-switchover",
+    "device",     "postcopy-active", "completed", "failed",
+    "cancelling", "cancelled",       "other",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(status_names) == CVG_MIG_STATUS_LAST);
 
@@ -45,8 +37,8 @@ cvg_migration_status_from_string(const char *s)
 const char *
 cvg_migration_status_to_string(int status)
 {
-    const char *name = cvg_enum_to_string(status_names, CVG_MIG_STATUS_LAST,
-                                          status);
+    const char *name =
+        cvg_enum_to_string(status_names, CVG_MIG_STATUS_LAST, status);
 
     return name ? name : status_names[CVG_MIG_STATUS_OTHER];
 }
@@ -84,8 +76,7 @@ static const struct {
      G_STRUCT_OFFSET(CvgMigrationSample, expected_downtime_ms)},
 };
 
-#define SAMPLE_ULL(s, off) \
-    ((unsigned long long *)(void *)((char *)(s) + (off)))
+#define SAMPLE_ULL(s, off) ((unsigned long long *)(void *)((char *)(s) + (off)))
 
 static int
 parse_ram(json_object *ram, CvgMigrationSample *s)
@@ -200,8 +191,7 @@ cvg_migration_stats_to_params(const CvgMigrationSample *s, int operation,
 {
     g_autoptr(CvgTypedParamList) params = cvg_typed_params_new();
     unsigned long long downtime =
-        completed && s->has_downtime ? s->downtime_ms
-                                     : s->expected_downtime_ms;
+        completed && s->has_downtime ? s->downtime_ms : s->expected_downtime_ms;
     /* The order of libvirt's qemu driver; virsh prints its own order. */
     const struct {
         const char *name;
@@ -221,7 +211,7 @@ cvg_migration_stats_to_params(const CvgMigrationSample *s, int operation,
         {"memory_constant", s->ram_duplicate},
         {"memory_normal", s->ram_normal},
         {"memory_normal_bytes", s->ram_normal_bytes},
-        {"memory_dirty_rate", s->ram_dirty_pages_rate},   /* pages/s */
+        {"memory_dirty_rate", s->ram_dirty_pages_rate}, /* pages/s */
         {"memory_iteration", s->ram_dirty_sync_count},
         {"memory_postcopy_requests", s->ram_postcopy_requests},
         {"memory_page_size", s->ram_page_size},

@@ -43,23 +43,23 @@ typedef enum {
 
 /* One query-migrate reply, in QEMU's units. */
 typedef struct {
-    int status;                       /* CvgMigrationStatus */
-    char *error_desc;                 /* "error-desc" when failed */
+    int status;       /* CvgMigrationStatus */
+    char *error_desc; /* "error-desc" when failed */
     bool has_ram;
     unsigned long long total_time_ms;
     unsigned long long setup_time_ms;
     unsigned long long expected_downtime_ms;
-    unsigned long long downtime_ms;   /* only once completed */
+    unsigned long long downtime_ms; /* only once completed */
     bool has_downtime;
-    int throttle_pct;                 /* cpu-throttle-percentage, 0 absent */
+    int throttle_pct; /* cpu-throttle-percentage, 0 absent */
     unsigned long long ram_transferred;
     unsigned long long ram_remaining;
     unsigned long long ram_total;
-    unsigned long long ram_duplicate;      /* pages */
-    unsigned long long ram_normal;         /* pages */
+    unsigned long long ram_duplicate; /* pages */
+    unsigned long long ram_normal;    /* pages */
     unsigned long long ram_normal_bytes;
-    unsigned long long ram_dirty_pages_rate;   /* pages/s */
-    double ram_mbps;                       /* megabits/s (10^6) */
+    unsigned long long ram_dirty_pages_rate; /* pages/s */
+    double ram_mbps;                         /* megabits/s (10^6) */
     unsigned long long ram_dirty_sync_count;
     unsigned long long ram_postcopy_requests;
     unsigned long long ram_page_size;

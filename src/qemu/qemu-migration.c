@@ -26,8 +26,8 @@
 /* --- migrations QEMU is known to get wrong --- */
 
 typedef struct {
-    unsigned long long qemu_min;     /* inclusive, major*1e6+minor*1e3+micro */
-    unsigned long long qemu_max;     /* inclusive */
+    unsigned long long qemu_min; /* inclusive, major*1e6+minor*1e3+micro */
+    unsigned long long qemu_max; /* inclusive */
     bool tcg_only;
     const char *reason;
 } CvgUnsafeMigration;
@@ -36,9 +36,9 @@ static const CvgUnsafeMigration unsafe_table[] = {
     /* Measured here: every converged TCG migration with QEMU 7.2.x left the
      * destination with stale pages (tests/integration, docs/migration.rst);
      * QEMU 10.0 did not. */
-    { 7002000, 7002999, true,
-      N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; "
-         "the destination's memory would be corrupted") },
+    {7002000, 7002999, true,
+     N_("QEMU 7.2 loses guest memory writes when migrating a TCG guest; "
+        "the destination's memory would be corrupted")},
 };
 
 static int
@@ -128,19 +128,20 @@ job_record_completed(CvgDriver *drv, CvgDomainObj *dom, int type,
 CvgTypedParamList *
 cvg_mig_job_stats(const CvgMigrationJob *job, bool completed)
 {
-    CvgMigrationSample empty = { .status = CVG_MIG_STATUS_SETUP };
+    CvgMigrationSample empty = {.status = CVG_MIG_STATUS_SETUP};
     CvgTypedParamList *l;
 
     l = cvg_migration_stats_to_params(job->have_sample ? &job->sample : &empty,
-                                      job->operation, cvg_mig_job_elapsed_ms(job),
-                                      completed);
+                                      job->operation,
+                                      cvg_mig_job_elapsed_ms(job), completed);
     /* convergd extras, after libvirt's own: virsh prints only what it
      * knows and ignores these. */
     if (job->operation == CVG_JOB_OP_MIGRATION_OUT && job->history) {
         CvgConvergenceForecast fc;
 
-        cvg_typed_params_add_string(l, "convergd.policy",
-                                    cvg_convergence_policy_to_string(job->conv.policy));
+        cvg_typed_params_add_string(
+            l, "convergd.policy",
+            cvg_convergence_policy_to_string(job->conv.policy));
         cvg_typed_params_add_ullong(l, "convergd.cpu_lost", job->cpu_lost_ms);
         cvg_typed_params_add_int(l, "convergd.max_throttle",
                                  job->max_throttle_seen);
@@ -150,8 +151,7 @@ cvg_mig_job_stats(const CvgMigrationJob *job, bool completed)
         if (fc.known && !completed) {
             cvg_typed_params_add_int(l, "convergd.throttle_needed",
                                      fc.throttle_needed);
-            cvg_typed_params_add_ullong(l, "convergd.converge_eta",
-                                        fc.eta_ms);
+            cvg_typed_params_add_ullong(l, "convergd.converge_eta", fc.eta_ms);
             cvg_typed_params_add_boolean(l, "convergd.will_converge",
                                          fc.converges_without_escalation);
         }
@@ -197,8 +197,8 @@ poll_qemu_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 }
 
 void
-cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
-                           const char *name, json_object *data)
+cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+                           json_object *data)
 {
     CvgMigrationJob *job = dom->migration;
     gint64 pass;
@@ -208,8 +208,7 @@ cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
     if (strcmp(name, "MIGRATION_PASS") == 0 &&
         cvg_json_get_int64(data, "pass", &pass)) {
         job->iteration = (int)pass;
-        cvg_driver_queue_job_event(drv, dom,
-                                   CVG_EVENT_ID_MIGRATION_ITERATION,
+        cvg_driver_queue_job_event(drv, dom, CVG_EVENT_ID_MIGRATION_ITERATION,
                                    job->iteration, NULL);
     } else if (strcmp(name, "MIGRATION") == 0) {
         /* Only wake the job: it acts on the status it polls itself, with
@@ -224,8 +223,7 @@ static int
 check_running(CvgDomainObj *dom)
 {
     if (!dom->in_list || !cvg_domain_obj_is_active(dom) || !dom->mon) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("domain is not running"));
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
         return -1;
     }
     return 0;
@@ -274,9 +272,9 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     g_autoptr(json_object) params = NULL;
     json_object *bw;
 
-    json_object_object_add(caps, "capabilities",
-                           cvg_migration_params_caps_json(job->params,
-                                                          CVG_MIG_SIDE_SOURCE));
+    json_object_object_add(
+        caps, "capabilities",
+        cvg_migration_params_caps_json(job->params, CVG_MIG_SIDE_SOURCE));
     if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0)
         return -1;
     params = cvg_migration_params_qmp_json(job->params, CVG_MIG_SIDE_SOURCE);
@@ -285,9 +283,9 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         json_object_object_add(params, "downtime-limit",
                                json_object_new_int64(dom->max_downtime_ms));
     if (!json_object_object_get_ex(params, "max-bandwidth", &bw))
-        json_object_object_add(params, "max-bandwidth",
-                               json_object_new_int64(
-                                   (gint64)(dom->max_speed_mibs << 20)));
+        json_object_object_add(
+            params, "max-bandwidth",
+            json_object_new_int64((gint64)(dom->max_speed_mibs << 20)));
     return apply_json(drv, dom, "migrate-set-parameters", params);
 }
 
@@ -314,7 +312,7 @@ static int
 poll_migration(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 {
     g_autoptr(json_object) reply = NULL;
-    CvgMigrationSample s = { 0 };
+    CvgMigrationSample s = {0};
 
     if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL, &reply) < 0)
         return -1;
@@ -366,8 +364,8 @@ cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     saved = cvg_error_last() ? cvg_error_copy_last() : NULL;
     /* Only a guest that the migration paused changes state: one that never
      * stopped keeps its state and reason. */
-    if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
-                                 &status) == 0 &&
+    if (cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) ==
+            0 &&
         g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
         job->prev_state == CVG_DOMAIN_RUNNING &&
         cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0) {
@@ -444,8 +442,8 @@ build_convergence(CvgDriver *drv, CvgDomainObj *dom,
     if (cvg_typed_params_get_ullong(p, "convergd.downtime", &ull) > 0)
         conv->downtime_ms = ull;
     /* The default speed is libvirt's "unlimited": no cap to plan with. */
-    conv->bandwidth_limit = dom->max_speed_mibs < (1ULL << 20) ?
-                            dom->max_speed_mibs << 20 : 0;
+    conv->bandwidth_limit =
+        dom->max_speed_mibs < (1ULL << 20) ? dom->max_speed_mibs << 20 : 0;
     if (cvg_typed_params_get_ullong(p, CVG_MIGRATE_PARAM_BANDWIDTH, &ull) > 0 &&
         ull > 0)
         conv->bandwidth_limit = ull << 20;
@@ -458,7 +456,7 @@ static int
 run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 {
     CvgConvergenceAction actions[CVG_CONVERGENCE_MAX_ACTIONS];
-    CvgConvergenceSample cs = { 0 };
+    CvgConvergenceSample cs = {0};
     const CvgMigrationSample *s = &job->sample;
     size_t n;
 
@@ -467,8 +465,8 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     cs.t_ms = cvg_mig_job_elapsed_ms(job);
     cs.remaining = s->ram_remaining;
     cs.transferred = s->ram_transferred;
-    cs.dirty_rate = s->ram_dirty_pages_rate * (s->ram_page_size ?
-                                               s->ram_page_size : 4096);
+    cs.dirty_rate =
+        s->ram_dirty_pages_rate * (s->ram_page_size ? s->ram_page_size : 4096);
     cs.bandwidth = (unsigned long long)(s->ram_mbps * 1000000.0 / 8.0);
     cs.iteration = s->ram_dirty_sync_count;
     cs.throttle = s->throttle_pct;
@@ -483,7 +481,8 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     n = cvg_convergence_decide(&job->conv, &job->conv_state,
                                (CvgConvergenceSample *)job->history->data,
                                job->history->len, actions);
-    g_debug("policy state: n=%zu west=%.0f target=%d lsi=%llu lsr=%llu dt=%llu ac=%d pol=%d",
+    g_debug("policy state: n=%zu west=%.0f target=%d lsi=%llu lsr=%llu dt=%llu "
+            "ac=%d pol=%d",
             n, job->conv_state.write_rate_est, job->conv_state.target,
             job->conv_state.last_sync_iteration,
             job->conv_state.last_sync_remaining,
@@ -575,9 +574,10 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
         if (!def)
             goto out;
         if (memcmp(def->uuid, dom->def->uuid, 16) != 0) {
-            cvg_error_report(CVG_ERR_INVALID_ARG,
-                             _("destination XML must keep the uuid of domain '%s'"),
-                             dom->def->name);
+            cvg_error_report(
+                CVG_ERR_INVALID_ARG,
+                _("destination XML must keep the uuid of domain '%s'"),
+                dom->def->name);
             goto out;
         }
         xml = g_strdup(dxml);
@@ -587,17 +587,17 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     }
     if (build_convergence(drv, dom, mp, flags, &conv) < 0)
         goto out;
-    if (!job_start(drv, dom, CVG_ASYNC_MIGRATION_OUT,
-                   CVG_JOB_OP_MIGRATION_OUT, flags, &mp, owner))
+    if (!job_start(drv, dom, CVG_ASYNC_MIGRATION_OUT, CVG_JOB_OP_MIGRATION_OUT,
+                   flags, &mp, owner))
         goto out;
     dom->migration->phase = CVG_MIG_PHASE_BEGIN;
     dom->migration->conv = conv;
-    dom->migration->history = g_array_new(FALSE, TRUE,
-                                          sizeof(CvgConvergenceSample));
+    dom->migration->history =
+        g_array_new(FALSE, TRUE, sizeof(CvgConvergenceSample));
     *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);
     *ret_xml = g_steal_pointer(&xml);
     rc = 0;
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -608,13 +608,14 @@ perform_uri(const char *uri)
 {
     if (!uri || !*uri) {
         cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("missing migration URI: the destination's Prepare did not provide one"));
+                         _("missing migration URI: the destination's Prepare "
+                           "did not provide one"));
         return NULL;
     }
     if (!g_str_has_prefix(uri, "tcp:")) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("migration URI '%s' is not supported; use tcp://HOST:PORT"),
-                         uri);
+        cvg_error_report(
+            CVG_ERR_ARGUMENT_UNSUPPORTED,
+            _("migration URI '%s' is not supported; use tcp://HOST:PORT"), uri);
         return NULL;
     }
     return cvg_migration_uri_to_qemu(uri);
@@ -653,10 +654,9 @@ perform_check_status(CvgMigrationJob *job)
         return -1;
     }
     if (job->status == CVG_MIG_STATUS_FAILED) {
-        cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                         _("migration out job: %s"),
-                         job->sample.error_desc ? job->sample.error_desc :
-                         _("unexpectedly failed"));
+        cvg_error_report(CVG_ERR_OPERATION_FAILED, _("migration out job: %s"),
+                         job->sample.error_desc ? job->sample.error_desc
+                                                : _("unexpectedly failed"));
         return -1;
     }
     return 0;
@@ -727,8 +727,9 @@ perform_failed(CvgDriver *drv, CvgDomainObj *dom)
         return;
     stats = cvg_mig_job_stats(job, false);
     job_record_completed(drv, dom,
-                         job->status == CVG_MIG_STATUS_CANCELLED ?
-                         CVG_JOB_TYPE_CANCELLED : CVG_JOB_TYPE_FAILED,
+                         job->status == CVG_MIG_STATUS_CANCELLED
+                             ? CVG_JOB_TYPE_CANCELLED
+                             : CVG_JOB_TYPE_FAILED,
                          g_steal_pointer(&stats));
     job->phase = CVG_MIG_PHASE_PERFORM_DONE;
     job->status = CVG_MIG_STATUS_FAILED;
@@ -755,9 +756,10 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
         goto out;
     job = dom->migration;
     if (job->phase != CVG_MIG_PHASE_BEGIN) {
-        cvg_error_report(CVG_ERR_OPERATION_INVALID,
-                         _("migration of domain '%s' is not waiting for Perform"),
-                         dom->def->name);
+        cvg_error_report(
+            CVG_ERR_OPERATION_INVALID,
+            _("migration of domain '%s' is not waiting for Perform"),
+            dom->def->name);
         goto out;
     }
     if (peer->has_host_uuid &&
@@ -772,15 +774,14 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
         goto out;
     }
     perform_failed(drv, dom);
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
 
 int
-cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
-                      const char *cookie_in, size_t cookie_in_len,
-                      unsigned int flags, bool cancelled)
+cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom, const char *cookie_in,
+                      size_t cookie_in_len, unsigned int flags, bool cancelled)
 {
     g_autoptr(CvgMigrationCookie) peer = NULL;
     CvgMigrationJob *job;
@@ -837,7 +838,7 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
         cvg_driver_remove(drv, dom);
     }
     rc = 0;
- out:
+out:
     cvg_driver_unlock(drv);
     return rc;
 }
@@ -849,8 +850,7 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
 static bool
 port_free(const char *addr, unsigned int port)
 {
-    struct sockaddr_in sa = { .sin_family = AF_INET,
-                              .sin_port = htons(port) };
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(port)};
     int fd;
     bool ok;
     int one = 1;
@@ -887,7 +887,7 @@ parse_tcp_uri(const char *uri, char **ret_host, unsigned int *ret_port)
     *ret_host = g_strndup(hp, colon - hp);
     *ret_port = port;
     return 0;
- bad:
+bad:
     cvg_error_report(CVG_ERR_INVALID_ARG,
                      _("migration URI '%s' is not of the form tcp://HOST:PORT"),
                      uri);
@@ -906,8 +906,8 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
 
     caps = json_object_new_object();
     json_object_object_add(caps, "capabilities",
-                           cvg_migration_params_caps_json(dom->migration->params,
-                                                          CVG_MIG_SIDE_DEST));
+                           cvg_migration_params_caps_json(
+                               dom->migration->params, CVG_MIG_SIDE_DEST));
     if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0)
         return -1;
     for (unsigned int port = lo; port <= hi; port++) {
@@ -947,8 +947,7 @@ prepare_check(CvgDriver *drv, const CvgTypedParamList *params,
     const char *dxml;
     const char *dname;
 
-    if (!(mp = cvg_migration_params_validate(params, flags,
-                                             CVG_MIG_SIDE_DEST)))
+    if (!(mp = cvg_migration_params_validate(params, flags, CVG_MIG_SIDE_DEST)))
         return -1;
     if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
         return -1;
@@ -960,7 +959,8 @@ prepare_check(CvgDriver *drv, const CvgTypedParamList *params,
     }
     if (!(def = cvg_domain_def_parse_string(dxml, 0)))
         return -1;
-    if ((dname = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_NAME))) {
+    if ((dname =
+             cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_NAME))) {
         g_free(def->name);
         def->name = g_strdup(dname);
     }
@@ -997,12 +997,12 @@ incoming_addr(CvgDriver *drv, const CvgMigrationParams *mp,
               CvgIncomingAddr *ret_addr)
 {
     const char *muri = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_URI);
-    const char *laddr = cvg_migration_params_string(mp,
-                                                    CVG_MIGRATE_PARAM_LISTEN_ADDRESS);
+    const char *laddr =
+        cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_LISTEN_ADDRESS);
 
     if (muri) {
-        if (parse_tcp_uri(muri, &ret_addr->listen_host,
-                          &ret_addr->want_port) < 0)
+        if (parse_tcp_uri(muri, &ret_addr->listen_host, &ret_addr->want_port) <
+            0)
             return -1;
     } else {
         ret_addr->listen_host = g_strdup(drv->cfg->migration_address);
@@ -1011,10 +1011,10 @@ incoming_addr(CvgDriver *drv, const CvgMigrationParams *mp,
         g_free(ret_addr->listen_host);
         ret_addr->listen_host = g_strdup(laddr);
     }
-    ret_addr->advertise = g_strdup(drv->cfg->migration_host ?
-                                   drv->cfg->migration_host :
-                                   (muri || laddr) ? ret_addr->listen_host :
-                                   drv->hostname);
+    ret_addr->advertise =
+        g_strdup(drv->cfg->migration_host ? drv->cfg->migration_host
+                 : (muri || laddr)        ? ret_addr->listen_host
+                                          : drv->hostname);
     return 0;
 }
 
@@ -1044,7 +1044,7 @@ prepare_incoming(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationParams **mp,
     cvg_domain_job_end(drv, dom);
     return 0;
 
- error:
+error:
     cvg_domain_job_end(drv, dom);
     cvg_mig_job_stop(dom);
     return -1;
@@ -1058,23 +1058,22 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
 {
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autoptr(CvgDomainDef) def = NULL;
-    g_auto(CvgIncomingAddr) addr = { 0 };
+    g_auto(CvgIncomingAddr) addr = {0};
     g_autofree char *uri = NULL;
     CvgDomainObj *dom;
     bool added;
 
-    if (prepare_check(drv, params, cookie_in, cookie_in_len, flags, &mp,
-                      &def) < 0 ||
+    if (prepare_check(drv, params, cookie_in, cookie_in_len, flags, &mp, &def) <
+            0 ||
         incoming_addr(drv, mp, &addr) < 0)
         return NULL;
 
     cvg_driver_lock(drv);
     /* A persistent domain of the same name and uuid keeps its config for
      * the next boot. */
-    if (!(dom = cvg_driver_add_or_replace(drv, &def,
-                                          CVG_DRIVER_ADD_LIVE |
-                                          CVG_DRIVER_ADD_CHECK_LIVE,
-                                          &added)))
+    if (!(dom = cvg_driver_add_or_replace(
+              drv, &def, CVG_DRIVER_ADD_LIVE | CVG_DRIVER_ADD_CHECK_LIVE,
+              &added)))
         goto error;
     if (prepare_incoming(drv, dom, &mp, flags, owner, &addr, &uri) < 0) {
         cvg_driver_add_undo(drv, dom, added);
@@ -1089,7 +1088,7 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
     cvg_driver_unlock(drv);
     return dom;
 
- error:
+error:
     cvg_driver_unlock(drv);
     return NULL;
 }
@@ -1119,9 +1118,9 @@ finish_discard(CvgDriver *drv, CvgDomainObj *dom, const char *name,
         cvg_error_set(saved);
         cvg_error_free(saved);
     } else {
-        cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                         _("migration of domain '%s' was cancelled by the source"),
-                         name);
+        cvg_error_report(
+            CVG_ERR_OPERATION_FAILED,
+            _("migration of domain '%s' was cancelled by the source"), name);
     }
 }
 
@@ -1141,14 +1140,15 @@ finish_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
             job->status == CVG_MIG_STATUS_CANCELLED) {
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
                              _("incoming migration of domain '%s' failed: %s"),
-                             name, job->sample.error_desc ?
-                             job->sample.error_desc : _("stream ended early"));
+                             name,
+                             job->sample.error_desc ? job->sample.error_desc
+                                                    : _("stream ended early"));
             return -1;
         }
         if (g_get_monotonic_time() > deadline) {
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             _("incoming migration of domain '%s' did not complete"),
-                             name);
+            cvg_error_report(
+                CVG_ERR_OPERATION_TIMEOUT,
+                _("incoming migration of domain '%s' did not complete"), name);
             return -1;
         }
         poll_wait(drv, dom);
@@ -1160,15 +1160,14 @@ static void
 finish_persist(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
                const char *name)
 {
-    const char *pxml = cvg_migration_params_string(job->params,
-                                                   CVG_MIGRATE_PARAM_PERSIST_XML);
+    const char *pxml =
+        cvg_migration_params_string(job->params, CVG_MIGRATE_PARAM_PERSIST_XML);
     g_autoptr(CvgDomainDef) pdef = NULL;
 
     if (pxml && !(pdef = cvg_domain_def_parse_string(pxml, 0)))
         g_warning("ignoring invalid persistent XML for '%s'", name);
     cvg_domain_def_free(dom->newdef);
-    dom->newdef = pdef ? g_steal_pointer(&pdef) :
-                         cvg_domain_def_copy(dom->def);
+    dom->newdef = pdef ? g_steal_pointer(&pdef) : cvg_domain_def_copy(dom->def);
     dom->persistent = true;
     if (cvg_driver_save_config(drv, dom) < 0)
         g_warning("cannot save config of '%s'", name);
@@ -1181,9 +1180,8 @@ static void
 finish_record_stats(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
                     const CvgMigrationCookie *peer)
 {
-    CvgTypedParamList *stats = peer->stats ?
-                               cvg_typed_params_copy(peer->stats) :
-                               cvg_mig_job_stats(job, true);
+    CvgTypedParamList *stats = peer->stats ? cvg_typed_params_copy(peer->stats)
+                                           : cvg_mig_job_stats(job, true);
 
     for (size_t i = 0; i < stats->n; i++) {
         if (strcmp(stats->params[i].field, "operation") == 0 &&
@@ -1253,7 +1251,7 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
     cvg_driver_unlock(drv);
     return g_steal_pointer(&dom);
 
- error:
+error:
     cvg_driver_unlock(drv);
     return NULL;
 }

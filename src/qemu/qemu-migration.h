@@ -21,46 +21,46 @@
 
 typedef enum {
     CVG_MIG_PHASE_NONE,
-    CVG_MIG_PHASE_BEGIN,         /* source: Begin done, Perform next */
-    CVG_MIG_PHASE_PERFORM,       /* source: data moving */
-    CVG_MIG_PHASE_PERFORM_DONE,  /* source: QEMU finished, Confirm next */
-    CVG_MIG_PHASE_PREPARED,      /* destination: waiting for data */
-    CVG_MIG_PHASE_FINISH,        /* destination: Finish running */
+    CVG_MIG_PHASE_BEGIN,        /* source: Begin done, Perform next */
+    CVG_MIG_PHASE_PERFORM,      /* source: data moving */
+    CVG_MIG_PHASE_PERFORM_DONE, /* source: QEMU finished, Confirm next */
+    CVG_MIG_PHASE_PREPARED,     /* destination: waiting for data */
+    CVG_MIG_PHASE_FINISH,       /* destination: Finish running */
 } CvgMigrationPhase;
 
 struct _CvgMigrationJob {
-    int phase;                   /* CvgMigrationPhase */
-    int operation;               /* CVG_JOB_OP_MIGRATION_IN/OUT */
+    int phase;     /* CvgMigrationPhase */
+    int operation; /* CVG_JOB_OP_MIGRATION_IN/OUT */
     unsigned int flags;
     CvgMigrationParams *params;
-    const void *owner;           /* the client connection driving it */
-    gint64 start_us;             /* monotonic start of the job */
+    const void *owner; /* the client connection driving it */
+    gint64 start_us;   /* monotonic start of the job */
     bool have_sample;
-    CvgMigrationSample sample;   /* last sample of an active migration */
-    int status;                  /* CvgMigrationStatus last seen */
+    CvgMigrationSample sample; /* last sample of an active migration */
+    int status;                /* CvgMigrationStatus last seen */
     bool abort_requested;
     bool cancel_sent;
-    int iteration;               /* from MIGRATION_PASS events */
-    int prev_state;              /* source state before the migration */
+    int iteration;  /* from MIGRATION_PASS events */
+    int prev_state; /* source state before the migration */
     /* QEMU's migration parameters as query-migrate-parameters last reported
      * them (source side), shown as convergd.* job statistics. */
     bool have_qemu_params;
     unsigned long long qp_downtime_limit_ms;
-    unsigned long long qp_max_bandwidth;     /* bytes/s */
+    unsigned long long qp_max_bandwidth; /* bytes/s */
     int qp_throttle_initial, qp_throttle_increment, qp_max_throttle;
     unsigned int polls;
     /* The convergence policy's view of this migration (source side). */
     CvgConvergenceConfig conv;
     CvgConvergenceState conv_state;
-    GArray *history;             /* CvgConvergenceSample, the last ones */
+    GArray *history;                 /* CvgConvergenceSample, the last ones */
     unsigned long long cpu_lost_ms;  /* integral of throttle dt, all polls */
     bool polled;                     /* query-migrate answered once */
     unsigned long long last_poll_ms; /* elapsed at the last query-migrate */
     int last_poll_throttle;          /* the throttle it reported */
     int max_throttle_seen;
-    char *abort_reason;          /* the policy cancelled: why */
-    bool policy_paused;          /* the policy stopped the guest */
-    char *dest_name;             /* destination: name of the guest */
+    char *abort_reason; /* the policy cancelled: why */
+    bool policy_paused; /* the policy stopped the guest */
+    char *dest_name;    /* destination: name of the guest */
 };
 
 /* Source */
@@ -82,23 +82,22 @@ int cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom,
 /* Destination */
 CvgDomainObj *cvg_migration_prepare(CvgDriver *drv,
                                     const CvgTypedParamList *params,
-                                    const char *cookie_in,
-                                    size_t cookie_in_len, unsigned int flags,
-                                    const void *owner, char **ret_cookie,
-                                    size_t *ret_cookie_len, char **ret_uri);
+                                    const char *cookie_in, size_t cookie_in_len,
+                                    unsigned int flags, const void *owner,
+                                    char **ret_cookie, size_t *ret_cookie_len,
+                                    char **ret_uri);
 CvgDomainObj *cvg_migration_finish(CvgDriver *drv,
                                    const CvgTypedParamList *params,
-                                   const char *cookie_in,
-                                   size_t cookie_in_len, unsigned int flags,
-                                   bool cancelled, char **ret_cookie,
-                                   size_t *ret_cookie_len);
+                                   const char *cookie_in, size_t cookie_in_len,
+                                   unsigned int flags, bool cancelled,
+                                   char **ret_cookie, size_t *ret_cookie_len);
 
 /* The migrate_uri to advertise for QEMU's "tcp:host:port": libvirt form. */
 char *cvg_migration_uri_to_qemu(const char *uri);
 
 /* Jobs */
 typedef struct {
-    int type;                    /* CvgJobType */
+    int type; /* CvgJobType */
     unsigned long long time_elapsed_ms, time_remaining_ms;
     unsigned long long data_total, data_processed, data_remaining;
     unsigned long long mem_total, mem_processed, mem_remaining;
@@ -113,8 +112,7 @@ int cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
                                 CvgTypedParamList **ret_params);
 int cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
                                CvgJobInfo *ret_info);
-int cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom,
-                        unsigned int flags);
+int cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_migration_set_max_downtime(CvgDriver *drv, CvgDomainObj *dom,
                                    unsigned long long ms, unsigned int flags);
 int cvg_migration_get_max_downtime(CvgDriver *drv, CvgDomainObj *dom,

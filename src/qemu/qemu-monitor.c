@@ -54,13 +54,13 @@
 
 typedef struct {
     const char *id;
-    json_object *reply;         /* the whole reply message once it arrived */
+    json_object *reply; /* the whole reply message once it arrived */
 } QmpPending;
 
 struct _CvgQmp {
     gint refs;
     int fd;
-    char *name;                 /* socket path or "fd N", for messages */
+    char *name; /* socket path or "fd N", for messages */
     GMainContext *ctx;
     CvgQmpCallbacks cb;
     void *opaque;
@@ -69,19 +69,19 @@ struct _CvgQmp {
     /* Input side: used by the opening thread during the handshake, then
      * only by the context thread. */
     GString *inbuf;
-    size_t scanned;             /* inbuf holds no newline before this */
+    size_t scanned; /* inbuf holds no newline before this */
     json_tokener *tok;
 
-    GMutex write_lock;          /* one command on the wire at a time */
+    GMutex write_lock; /* one command on the wire at a time */
 
-    GMutex lock;                /* protects the members below */
-    GCond cond;                 /* reply arrived, end, or callback done */
+    GMutex lock; /* protects the members below */
+    GCond cond;  /* reply arrived, end, or callback done */
     GSource *source;
-    GHashTable *pending;        /* id -> QmpPending owned by its waiter */
+    GHashTable *pending; /* id -> QmpPending owned by its waiter */
     guint64 serial;
-    bool ended;                 /* the reader saw EOF or a broken peer */
-    bool closed;                /* cvg_qmp_close() was called */
-    GThread *callback_thread;   /* the thread running a callback, if any */
+    bool ended;               /* the reader saw EOF or a broken peer */
+    bool closed;              /* cvg_qmp_close() was called */
+    GThread *callback_thread; /* the thread running a callback, if any */
 };
 
 static CvgQmp *
@@ -148,7 +148,7 @@ qmp_deadline(int timeout_ms)
 static int
 qmp_poll(int fd, short events, gint64 deadline)
 {
-    struct pollfd pfd = { .fd = fd, .events = events };
+    struct pollfd pfd = {.fd = fd, .events = events};
 
     for (;;) {
         int ms = -1;
@@ -213,10 +213,10 @@ qmp_format_command(const char *cmd, json_object *args, const char *id)
     if (args)
         json_object_object_add(msg, "arguments", json_object_get(args));
     json_object_object_add(msg, "id", json_object_new_string(id));
-    return g_strdup_printf("%s\r\n",
-                           json_object_to_json_string_ext(msg,
-                               JSON_C_TO_STRING_PLAIN |
-                               JSON_C_TO_STRING_NOSLASHESCAPE));
+    return g_strdup_printf(
+        "%s\r\n",
+        json_object_to_json_string_ext(
+            msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 /*
@@ -289,8 +289,8 @@ qmp_parse_message(CvgQmp *mon, const char *line, size_t len)
 
         /* json_tokener_continue: the line ended inside a value. */
         g_debug("QMP %s: invalid JSON: %s", mon->name,
-                jerr == json_tokener_continue ? "truncated" :
-                json_tokener_error_desc(jerr));
+                jerr == json_tokener_continue ? "truncated"
+                                              : json_tokener_error_desc(jerr));
         return NULL;
     }
     for (end = json_tokener_get_parse_end(mon->tok); end < len; end++) {
@@ -310,16 +310,17 @@ qmp_parse_message(CvgQmp *mon, const char *line, size_t len)
 static int
 qmp_parse_greeting(json_object *msg, int version[3])
 {
-    static const char *const keys[] = { "major", "minor", "micro" };
+    static const char *const keys[] = {"major", "minor", "micro"};
     json_object *qemu;
     gint64 v[3];
     size_t i;
 
-    qemu = cvg_json_get_object(cvg_json_get_object(
-               cvg_json_get_object(msg, "QMP"), "version"), "qemu");
+    qemu = cvg_json_get_object(
+        cvg_json_get_object(cvg_json_get_object(msg, "QMP"), "version"),
+        "qemu");
     for (i = 0; i < G_N_ELEMENTS(keys); i++) {
-        if (!cvg_json_get_int64(qemu, keys[i], &v[i]) ||
-            v[i] < 0 || v[i] > INT_MAX)
+        if (!cvg_json_get_int64(qemu, keys[i], &v[i]) || v[i] < 0 ||
+            v[i] > INT_MAX)
             return -1;
     }
     for (i = 0; i < G_N_ELEMENTS(keys); i++)
@@ -370,7 +371,8 @@ qmp_read_message_sync(CvgQmp *mon, gint64 deadline, json_object **ret_msg)
         }
         if (n == 0 || (n < 0 && qmp_errno_is_hangup(err))) {
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                             _("QEMU monitor '%s' closed the connection during the handshake"),
+                             _("QEMU monitor '%s' closed the connection during "
+                               "the handshake"),
                              mon->name);
             return -1;
         }
@@ -443,7 +445,8 @@ qmp_handshake(CvgQmp *mon, gint64 deadline)
                              mon->name);
         else if (qmp_errno_is_hangup(err_no))
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                             _("QEMU monitor '%s' closed the connection during the handshake"),
+                             _("QEMU monitor '%s' closed the connection during "
+                               "the handshake"),
                              mon->name);
         else
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
@@ -458,9 +461,10 @@ qmp_handshake(CvgQmp *mon, gint64 deadline)
         if (qmp_read_message_sync(mon, deadline, &msg) < 0)
             return -1;
         if (!msg) {
-            cvg_error_report(CVG_ERR_INTERNAL_ERROR,
-                             _("invalid reply to qmp_capabilities from QEMU monitor '%s'"),
-                             mon->name);
+            cvg_error_report(
+                CVG_ERR_INTERNAL_ERROR,
+                _("invalid reply to qmp_capabilities from QEMU monitor '%s'"),
+                mon->name);
             return -1;
         }
         /* QEMU sends no events before capabilities are negotiated; skip
@@ -471,10 +475,10 @@ qmp_handshake(CvgQmp *mon, gint64 deadline)
         if (json_object_object_get_ex(msg, "error", &err)) {
             const char *desc = cvg_json_get_string(err, "desc");
 
-            cvg_error_report(CVG_ERR_INTERNAL_ERROR,
-                             _("QEMU monitor '%s' refused qmp_capabilities: %s"),
-                             mon->name,
-                             desc ? desc : json_object_to_json_string(err));
+            cvg_error_report(
+                CVG_ERR_INTERNAL_ERROR,
+                _("QEMU monitor '%s' refused qmp_capabilities: %s"), mon->name,
+                desc ? desc : json_object_to_json_string(err));
             return -1;
         }
         return 0;
@@ -533,13 +537,14 @@ qmp_dispatch(CvgQmp *mon, json_object *msg_in)
         g_mutex_unlock(&mon->lock);
         if (!pending)
             g_debug("QMP %s: reply with unknown id '%s' ignored (late reply "
-                    "to a timed out command?)", mon->name, id ? id : "");
+                    "to a timed out command?)",
+                    mon->name, id ? id : "");
         return;
     }
 
     if (qmp_parse_greeting(msg, version) == 0)
-        g_debug("QMP %s: repeated greeting (QEMU %d.%d.%d) ignored",
-                mon->name, version[0], version[1], version[2]);
+        g_debug("QMP %s: repeated greeting (QEMU %d.%d.%d) ignored", mon->name,
+                version[0], version[1], version[2]);
     else
         g_debug("QMP %s: unrecognised message ignored", mon->name);
 }
@@ -574,8 +579,8 @@ qmp_process_input(CvgQmp *mon)
     int ret = 0;
 
     for (;;) {
-        const char *nl = memchr(in->str + mon->scanned, '\n',
-                                in->len - mon->scanned);
+        const char *nl =
+            memchr(in->str + mon->scanned, '\n', in->len - mon->scanned);
         size_t len;
 
         if (!nl) {
@@ -585,8 +590,7 @@ qmp_process_input(CvgQmp *mon)
         len = (size_t)(nl - in->str) - start;
         mon->scanned = (size_t)(nl - in->str) + 1;
         if (len > CVG_QMP_MAX_MESSAGE) {
-            g_debug("QMP %s: message of %zu bytes is too long",
-                    mon->name, len);
+            g_debug("QMP %s: message of %zu bytes is too long", mon->name, len);
             ret = -1;
             break;
         }
@@ -598,8 +602,8 @@ qmp_process_input(CvgQmp *mon)
     g_string_erase(in, 0, start);
     mon->scanned -= start;
     if (ret == 0 && in->len > CVG_QMP_MAX_MESSAGE) {
-        g_debug("QMP %s: unterminated message of over %zu bytes",
-                mon->name, in->len);
+        g_debug("QMP %s: unterminated message of over %zu bytes", mon->name,
+                in->len);
         ret = -1;
     }
     return ret;
@@ -629,8 +633,8 @@ qmp_read_input(CvgQmp *mon, int fd)
             return true;
         /* ECONNRESET: QEMU exited with some of our input unread. */
         g_debug("QMP %s: %s", mon->name,
-                qmp_errno_is_hangup(err) ? "connection closed" :
-                g_strerror(err));
+                qmp_errno_is_hangup(err) ? "connection closed"
+                                         : g_strerror(err));
         qmp_end(mon);
         return false;
     }
@@ -672,8 +676,8 @@ qmp_start(CvgQmp *mon, gint64 deadline)
         fcntl(mon->fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
         fcntl(mon->fd, F_SETFD, FD_CLOEXEC) < 0) {
         cvg_error_report(CVG_ERR_OPERATION_FAILED,
-                         _("cannot set up QEMU monitor '%s': %s"),
-                         mon->name, g_strerror(errno));
+                         _("cannot set up QEMU monitor '%s': %s"), mon->name,
+                         g_strerror(errno));
         qmp_unref(mon);
         return NULL;
     }
@@ -681,8 +685,8 @@ qmp_start(CvgQmp *mon, gint64 deadline)
         qmp_unref(mon);
         return NULL;
     }
-    g_debug("QMP %s: connected to QEMU %d.%d.%d", mon->name,
-            mon->version[0], mon->version[1], mon->version[2]);
+    g_debug("QMP %s: connected to QEMU %d.%d.%d", mon->name, mon->version[0],
+            mon->version[1], mon->version[2]);
 
     source = g_unix_fd_source_new(mon->fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
     g_source_set_static_name(source, "QEMU monitor");
@@ -708,8 +712,8 @@ cvg_qmp_open_fd(int fd, GMainContext *ctx, const CvgQmpCallbacks *cb,
     }
     if (!ctx)
         ctx = g_main_context_default();
-    return qmp_start(qmp_new(fd, g_strdup_printf("fd %d", fd), ctx, cb,
-                             opaque), deadline);
+    return qmp_start(qmp_new(fd, g_strdup_printf("fd %d", fd), ctx, cb, opaque),
+                     deadline);
 }
 
 /* Connect, retrying while QEMU has not created or is not yet listening on
@@ -717,12 +721,11 @@ cvg_qmp_open_fd(int fd, GMainContext *ctx, const CvgQmpCallbacks *cb,
 static int
 qmp_connect(const char *path, gint64 deadline)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
         cvg_error_report(CVG_ERR_INTERNAL_ERROR,
-                         _("QEMU monitor socket path '%s' is too long"),
-                         path);
+                         _("QEMU monitor socket path '%s' is too long"), path);
         return -1;
     }
     memcpy(addr.sun_path, path, strlen(path) + 1);
@@ -743,10 +746,11 @@ qmp_connect(const char *path, gint64 deadline)
             return fd;
         err = errno;
         close(fd);
-        left = deadline < 0 ? QMP_CONNECT_RETRY_US :
-               deadline - g_get_monotonic_time();
+        left = deadline < 0 ? QMP_CONNECT_RETRY_US
+                            : deadline - g_get_monotonic_time();
         if ((err != ENOENT && err != ECONNREFUSED && err != EAGAIN &&
-             err != EINTR) || left <= 0) {
+             err != EINTR) ||
+            left <= 0) {
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
                              _("failed to connect to QEMU monitor '%s': %s"),
                              path, g_strerror(err));
@@ -824,8 +828,7 @@ cvg_qmp_get_version(CvgQmp *mon, int *major, int *minor, int *micro)
 
 /* Turn a reply into the command's result. */
 static int
-qmp_reply_result(const char *cmd, json_object *reply,
-                 json_object **ret_reply)
+qmp_reply_result(const char *cmd, json_object *reply, json_object **ret_reply)
 {
     json_object *value = NULL;
 
@@ -834,8 +837,8 @@ qmp_reply_result(const char *cmd, json_object *reply,
 
         if (desc)
             cvg_error_report(CVG_ERR_INTERNAL_ERROR,
-                             _("unable to execute QEMU command '%s': %s"),
-                             cmd, desc);
+                             _("unable to execute QEMU command '%s': %s"), cmd,
+                             desc);
         else
             cvg_error_report(CVG_ERR_INTERNAL_ERROR,
                              _("unable to execute QEMU command '%s'"), cmd);
@@ -852,7 +855,7 @@ cvg_qmp_command(CvgQmp *mon, const char *cmd, json_object *args,
                 json_object **ret_reply, int timeout_ms)
 {
     gint64 deadline = qmp_deadline(timeout_ms);
-    QmpPending pending = { NULL, NULL };
+    QmpPending pending = {NULL, NULL};
     g_autofree char *id = NULL;
     g_autofree char *text = NULL;
     g_autoptr(json_object) reply = NULL;
@@ -864,7 +867,8 @@ cvg_qmp_command(CvgQmp *mon, const char *cmd, json_object *args,
     /* Our reply could only be read by this very thread. */
     if (g_main_context_is_owner(mon->ctx)) {
         cvg_error_report(CVG_ERR_INTERNAL_ERROR,
-                         _("QEMU command '%s' cannot be run from the QEMU monitor's own thread"),
+                         _("QEMU command '%s' cannot be run from the QEMU "
+                           "monitor's own thread"),
                          cmd);
         return -1;
     }
@@ -906,9 +910,10 @@ cvg_qmp_command(CvgQmp *mon, const char *cmd, json_object *args,
 
     if (rc < 0) {
         if (err_no == ETIMEDOUT)
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             _("timed out sending command '%s' to QEMU monitor '%s'"),
-                             cmd, mon->name);
+            cvg_error_report(
+                CVG_ERR_OPERATION_TIMEOUT,
+                _("timed out sending command '%s' to QEMU monitor '%s'"), cmd,
+                mon->name);
         else if (qmp_errno_is_hangup(err_no))
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
                              _("QEMU monitor was closed"));
@@ -927,7 +932,7 @@ cvg_qmp_command(CvgQmp *mon, const char *cmd, json_object *args,
                          _("QEMU monitor was closed"));
     }
 
- cleanup:
+cleanup:
     qmp_unref(mon);
     return ret;
 }
@@ -942,7 +947,7 @@ int
 cvg_qmp_feed_for_fuzzing(const char *data, size_t len)
 {
     CvgQmp *mon = qmp_new(-1, g_strdup("fuzz"), NULL, NULL, NULL);
-    QmpPending pending = { "cvg-1", NULL };
+    QmpPending pending = {"cvg-1", NULL};
     size_t half = len / 2;
     int ret;
 

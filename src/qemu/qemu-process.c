@@ -61,16 +61,17 @@ add_chardev(GPtrArray *argv, const CvgDomainChr *chr, unsigned int idx)
 
         /* append=on: an incoming migration's QEMU must not truncate a log
          * that the source guest shares with it on the same host. */
-        g_ptr_array_add(argv,
-                        g_strdup_printf("file,id=charserial%u,path=%s,append=on",
-                                        idx, path));
+        g_ptr_array_add(
+            argv, g_strdup_printf("file,id=charserial%u,path=%s,append=on", idx,
+                                  path));
     } else {
         g_ptr_array_add(argv, g_strdup_printf("pty,id=charserial%u", idx));
     }
     g_ptr_array_add(argv, g_strdup("-device"));
-    g_ptr_array_add(argv,
-                    g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u,index=%d",
-                                    idx, idx, chr->port));
+    g_ptr_array_add(
+        argv,
+        g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u,index=%d",
+                        idx, idx, chr->port));
 }
 
 GStrv
@@ -87,8 +88,8 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     {
         g_autofree char *name = escape_commas(def->name);
 
-        g_ptr_array_add(argv, g_strdup_printf("guest=%s,debug-threads=on",
-                                              name));
+        g_ptr_array_add(argv,
+                        g_strdup_printf("guest=%s,debug-threads=on", name));
     }
     g_ptr_array_add(argv, g_strdup("-S"));
     g_ptr_array_add(argv, g_strdup("-no-user-config"));
@@ -102,8 +103,8 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     g_ptr_array_add(argv, g_strdup("-accel"));
     g_ptr_array_add(argv, g_strdup(kvm ? "kvm" : "tcg"));
     g_ptr_array_add(argv, g_strdup("-m"));
-    g_ptr_array_add(argv, g_strdup_printf("%lluM",
-                                          (def->memory_kib + 1023) / 1024));
+    g_ptr_array_add(argv,
+                    g_strdup_printf("%lluM", (def->memory_kib + 1023) / 1024));
     g_ptr_array_add(argv, g_strdup("-smp"));
     g_ptr_array_add(argv, g_strdup_printf("%u", def->vcpus));
     g_ptr_array_add(argv, g_strdup("-uuid"));
@@ -111,11 +112,12 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     g_ptr_array_add(argv, g_strdup("-display"));
     g_ptr_array_add(argv, g_strdup("none"));
     g_ptr_array_add(argv, g_strdup("-chardev"));
-    g_ptr_array_add(argv,
-                    g_strdup_printf("socket,id=charmonitor,path=%s,server=on,wait=off",
-                                    qmp));
+    g_ptr_array_add(
+        argv, g_strdup_printf(
+                  "socket,id=charmonitor,path=%s,server=on,wait=off", qmp));
     g_ptr_array_add(argv, g_strdup("-mon"));
-    g_ptr_array_add(argv, g_strdup("chardev=charmonitor,id=monitor,mode=control"));
+    g_ptr_array_add(argv,
+                    g_strdup("chardev=charmonitor,id=monitor,mode=control"));
     if (def->clock_offset && strcmp(def->clock_offset, "localtime") == 0) {
         g_ptr_array_add(argv, g_strdup("-rtc"));
         g_ptr_array_add(argv, g_strdup("base=localtime"));
@@ -238,10 +240,10 @@ monitor_eof_work(gpointer data)
 
     cvg_driver_lock(drv);
     if (dom->mon == w->mon && !dom->stopping) {
-        int reason = dom->got_shutdown ? CVG_SHUTOFF_SHUTDOWN :
-                                         CVG_SHUTOFF_CRASHED;
-        int detail = dom->got_shutdown ? CVG_EVENT_STOPPED_SHUTDOWN :
-                                         CVG_EVENT_STOPPED_CRASHED;
+        int reason =
+            dom->got_shutdown ? CVG_SHUTOFF_SHUTDOWN : CVG_SHUTOFF_CRASHED;
+        int detail = dom->got_shutdown ? CVG_EVENT_STOPPED_SHUTDOWN
+                                       : CVG_EVENT_STOPPED_CRASHED;
         CvgQmp *mon = dom->mon;
 
         g_debug("QEMU of '%s' went away (%s)", dom->def->name,
@@ -294,8 +296,8 @@ monitor_event(CvgQmp *mon G_GNUC_UNUSED, const char *name, json_object *data,
             cvg_domain_obj_set_state(dom, CVG_DOMAIN_SHUTDOWN,
                                      CVG_SHUTDOWN_UNKNOWN);
             if (data && cvg_json_get_bool(data, "guest", &guest))
-                detail = guest ? CVG_EVENT_SHUTDOWN_GUEST :
-                                 CVG_EVENT_SHUTDOWN_HOST;
+                detail =
+                    guest ? CVG_EVENT_SHUTDOWN_GUEST : CVG_EVENT_SHUTDOWN_HOST;
             cvg_driver_queue_event(drv, dom, CVG_EVENT_SHUTDOWN, detail);
             if (dom->fake_reboot)
                 sink_reboot_shutdown(drv, dom);
@@ -349,8 +351,7 @@ cvg_qemu_monitor_command(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
      * QEMU dying, which cvg_qmp_close() turns into an error here. */
     cvg_qmp_ref(mon);
     cvg_driver_unlock(drv);
-    rc = cvg_qmp_command(mon, cmd, args, ret_reply,
-                         MONITOR_COMMAND_TIMEOUT_MS);
+    rc = cvg_qmp_command(mon, cmd, args, ret_reply, MONITOR_COMMAND_TIMEOUT_MS);
     cvg_qmp_unref(mon);
     cvg_driver_lock(drv);
     return rc;
@@ -361,10 +362,10 @@ static void
 query_ptys(CvgDriver *drv, CvgDomainObj *dom)
 {
     g_autoptr(json_object) reply = NULL;
-    CvgDomainChr **chrs = dom->def->nserials ? dom->def->serials :
-                                                dom->def->consoles;
-    size_t nchrs = dom->def->nserials ? dom->def->nserials :
-                                        dom->def->nconsoles;
+    CvgDomainChr **chrs =
+        dom->def->nserials ? dom->def->serials : dom->def->consoles;
+    size_t nchrs =
+        dom->def->nserials ? dom->def->nserials : dom->def->nconsoles;
 
     if (cvg_qemu_monitor_command(drv, dom, "query-chardev", NULL, &reply) < 0 ||
         !json_object_is_type(reply, json_type_array)) {
@@ -441,8 +442,7 @@ open_log(const char *logpath, const char *cmdline)
 
     if ((logfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
                       0600)) < 0) {
-        cvg_error_report_system(errno, _("cannot open log file '%s'"),
-                                logpath);
+        cvg_error_report_system(errno, _("cannot open log file '%s'"), logpath);
         return -1;
     }
     header = g_strdup_printf("%s: starting up\n%s\n", stamp, cmdline);
@@ -457,8 +457,8 @@ static int
 spawn_qemu(CvgDomainObj *dom, const char *emulator, bool kvm, const char *qmp,
            const char *logpath, const char *incoming)
 {
-    g_auto(GStrv) argv = cvg_qemu_build_argv(dom->def, emulator, kvm, qmp,
-                                             incoming);
+    g_auto(GStrv) argv =
+        cvg_qemu_build_argv(dom->def, emulator, kvm, qmp, incoming);
     g_autofree char *cmdline = g_strjoinv(" ", argv);
     g_autoptr(GError) gerr = NULL;
     GPid pid = 0;
@@ -468,13 +468,11 @@ spawn_qemu(CvgDomainObj *dom, const char *emulator, bool kvm, const char *qmp,
     if ((logfd = open_log(logpath, cmdline)) < 0)
         return -1;
     g_debug("starting '%s': %s", dom->def->name, cmdline);
-    if (!g_spawn_async_with_pipes_and_fds(NULL, (const char *const *)argv,
-                                          NULL,
-                                          G_SPAWN_DO_NOT_REAP_CHILD |
-                                          G_SPAWN_STDIN_FROM_DEV_NULL,
-                                          child_setup, NULL, -1, logfd, logfd,
-                                          NULL, NULL, 0, &pid, NULL, NULL,
-                                          NULL, &gerr)) {
+    if (!g_spawn_async_with_pipes_and_fds(
+            NULL, (const char *const *)argv, NULL,
+            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+            child_setup, NULL, -1, logfd, logfd, NULL, NULL, 0, &pid, NULL,
+            NULL, NULL, &gerr)) {
         close(logfd);
         cvg_error_report(CVG_ERR_INTERNAL_ERROR,
                          _("cannot start QEMU '%s': %s"), emulator,
@@ -501,9 +499,8 @@ connect_monitor(CvgDriver *drv, CvgDomainObj *dom, const char *qmp,
 
     /* Connecting can take seconds: don't hold the lock meanwhile. */
     cvg_driver_unlock(drv);
-    mon = cvg_qmp_open(qmp, drv->mon_ctx,
-                       &cvg_qemu_process_monitor_callbacks, dom,
-                       MONITOR_OPEN_TIMEOUT_MS);
+    mon = cvg_qmp_open(qmp, drv->mon_ctx, &cvg_qemu_process_monitor_callbacks,
+                       dom, MONITOR_OPEN_TIMEOUT_MS);
     cvg_driver_lock(drv);
     if (!mon) {
         g_autofree char *tail = NULL;
@@ -534,8 +531,7 @@ run_guest(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     CvgQmp *mon;
 
     if (incoming) {
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED,
-                                 CVG_PAUSED_MIGRATION);
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
     } else if (flags & CVG_START_PAUSED) {
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_USER);
     } else {
@@ -562,8 +558,8 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
 {
     g_autofree char *qmp = qmp_path_for(drv, dom->def);
     g_autofree char *logpath = log_path_for(drv, dom->def);
-    const char *emulator = dom->def->emulator ? dom->def->emulator :
-                                                drv->cfg->qemu_binary;
+    const char *emulator =
+        dom->def->emulator ? dom->def->emulator : drv->cfg->qemu_binary;
     bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
 
     if (check_startable(drv, dom, emulator, kvm) < 0 ||
@@ -607,8 +603,8 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     if (!pid_alive(dom->pid))
         return -1;
     cvg_driver_unlock(drv);
-    mon = cvg_qmp_open(qmp, drv->mon_ctx,
-                       &cvg_qemu_process_monitor_callbacks, dom, 3000);
+    mon = cvg_qmp_open(qmp, drv->mon_ctx, &cvg_qemu_process_monitor_callbacks,
+                       dom, 3000);
     cvg_driver_lock(drv);
     if (!mon)
         return -1;
@@ -616,8 +612,7 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
     cvg_qmp_get_version(mon, &dom->qemu_major, &dom->qemu_minor,
                         &dom->qemu_micro);
     if ((rc = cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY)) == 0) {
-        rc = cvg_qemu_monitor_command(drv, dom, "query-status", NULL,
-                                      &status);
+        rc = cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status);
         cvg_domain_job_end(drv, dom);
     }
     if (rc < 0) {

@@ -22,9 +22,8 @@ struct _CvgProcessSink {
      * instead of exiting and waits to be reset. */
     void (*reboot_shutdown)(CvgDriver *drv, CvgDomainObj *dom, void *opaque);
     /* QEMU's MIGRATION or MIGRATION_PASS event (@data may be NULL). */
-    void (*migration_event)(CvgDriver *drv, CvgDomainObj *dom,
-                            const char *name, json_object *data,
-                            void *opaque);
+    void (*migration_event)(CvgDriver *drv, CvgDomainObj *dom, const char *name,
+                            json_object *data, void *opaque);
     void *opaque;
 };
 
@@ -60,12 +59,10 @@ int cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom);
 
 /* Build QEMU's argument vector (exposed for tests). */
 GStrv cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator,
-                          bool kvm, const char *qmp_path,
-                          const char *incoming);
+                          bool kvm, const char *qmp_path, const char *incoming);
 
 /* Run a QMP command on @dom's monitor, dropping the driver lock while
  * waiting (lock and a job held by the caller).  Fails with
  * OPERATION_INVALID when the domain has no monitor. */
-int cvg_qemu_monitor_command(CvgDriver *drv, CvgDomainObj *dom,
-                             const char *cmd, json_object *args,
-                             json_object **ret_reply);
+int cvg_qemu_monitor_command(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+                             json_object *args, json_object **ret_reply);

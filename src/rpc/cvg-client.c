@@ -70,7 +70,7 @@ write_all(CvgRpcConn *conn, const guint8 *buf, size_t len, gint64 deadline)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN) {
-            struct pollfd pfd = { .fd = conn->fd, .events = POLLOUT };
+            struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
             int ms = (int)MAX(0, (deadline - g_get_monotonic_time()) / 1000);
 
             if (ms > 0 && poll(&pfd, 1, ms) > 0)
@@ -90,14 +90,14 @@ read_exact(CvgRpcConn *conn, guint8 *buf, size_t len, gint64 deadline)
     size_t off = 0;
 
     while (off < len) {
-        struct pollfd pfd = { .fd = conn->fd, .events = POLLIN };
+        struct pollfd pfd = {.fd = conn->fd, .events = POLLIN};
         int ms = (int)MAX(0, (deadline - g_get_monotonic_time()) / 1000);
         ssize_t n;
 
         if (poll(&pfd, 1, ms) == 0) {
             conn->broken = TRUE;
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
-                             _("no reply from '%s'"), conn->uri);
+            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT, _("no reply from '%s'"),
+                             conn->uri);
             return -1;
         }
         n = recv(conn->fd, buf + off, len - off, 0);
@@ -155,8 +155,8 @@ send_message(CvgRpcConn *conn, const CvgRpcHeader *hdr, xdrproc_t proc,
 }
 
 int
-cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
-                  void *args, xdrproc_t ret_proc, void *ret, int timeout_ms)
+cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc, void *args,
+                  xdrproc_t ret_proc, void *ret, int timeout_ms)
 {
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     CvgRpcHeader hdr = {
@@ -173,8 +173,8 @@ cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
                          _("connection to '%s' is broken"), conn->uri);
         return -1;
     }
-    if (send_message(conn, &hdr, args_proc ? args_proc :
-                     CVG_XDR_VOID, args, deadline) < 0)
+    if (send_message(conn, &hdr, args_proc ? args_proc : CVG_XDR_VOID, args,
+                     deadline) < 0)
         return -1;
 
     for (;;) {
@@ -196,44 +196,41 @@ cvg_rpc_conn_call(CvgRpcConn *conn, int proc, xdrproc_t args_proc,
                 CvgRpcHeader pong = rh;
 
                 pong.proc = CVG_RPC_KEEPALIVE_PONG;
-                if (send_message(conn, &pong, CVG_XDR_VOID, NULL,
-                                 deadline) < 0)
+                if (send_message(conn, &pong, CVG_XDR_VOID, NULL, deadline) < 0)
                     return -1;
             }
             continue;
         }
         if (rh.type != CVG_RPC_REPLY || rh.serial != hdr.serial ||
             rh.prog != hdr.prog || rh.proc != hdr.proc)
-            continue;   /* events and stray replies are not ours */
+            continue; /* events and stray replies are not ours */
         if (rh.status == CVG_RPC_ERROR) {
-            CvgWireError werr = { 0 };
+            CvgWireError werr = {0};
             g_autoptr(CvgError) err = NULL;
 
             if (cvg_rpc_payload_decode(payload, plen,
-                                       (xdrproc_t)xdr_CvgWireError,
-                                       &werr) < 0)
+                                       (xdrproc_t)xdr_CvgWireError, &werr) < 0)
                 return -1;
             err = cvg_wire_error_to(&werr);
             cvg_rpc_payload_free((xdrproc_t)xdr_CvgWireError, &werr);
             cvg_error_set(err);
             return -1;
         }
-        return cvg_rpc_payload_decode(payload, plen, ret_proc ? ret_proc :
-                                      CVG_XDR_VOID, ret);
+        return cvg_rpc_payload_decode(payload, plen,
+                                      ret_proc ? ret_proc : CVG_XDR_VOID, ret);
     }
 }
 
 int
 cvg_rpc_conn_supports_feature(CvgRpcConn *conn, int feature)
 {
-    CvgRemoteConnectSupportsFeatureArgs args = { .feature = feature };
-    CvgRemoteConnectSupportsFeatureRet ret = { 0 };
+    CvgRemoteConnectSupportsFeatureArgs args = {.feature = feature};
+    CvgRemoteConnectSupportsFeatureRet ret = {0};
 
-    if (cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_SUPPORTS_FEATURE,
-                          (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureArgs,
-                          &args,
-                          (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureRet,
-                          &ret, 30000) < 0)
+    if (cvg_rpc_conn_call(
+            conn, CVG_PROC_CONNECT_SUPPORTS_FEATURE,
+            (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureArgs, &args,
+            (xdrproc_t)xdr_CvgRemoteConnectSupportsFeatureRet, &ret, 30000) < 0)
         return -1;
     return ret.supported ? 1 : 0;
 }
@@ -248,11 +245,11 @@ CvgRpcConn *
 cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
 {
     g_autofree char *path = cvg_rpc_uri_socket_path(uri, default_socket);
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
     CvgRpcConn *conn;
-    CvgRemoteAuthListRet auth = { 0 };
+    CvgRemoteAuthListRet auth = {0};
     char *name = (char *)"qemu:///system";
-    CvgRemoteConnectOpenArgs open_args = { .name = &name, .flags = 0 };
+    CvgRemoteConnectOpenArgs open_args = {.name = &name, .flags = 0};
 
     if (!path)
         return NULL;
@@ -278,12 +275,12 @@ cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
         goto error;
     cvg_rpc_payload_free((xdrproc_t)xdr_CvgRemoteAuthListRet, &auth);
     if (cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_OPEN,
-                          (xdrproc_t)xdr_CvgRemoteConnectOpenArgs,
-                          &open_args, NULL, NULL, timeout_ms) < 0)
+                          (xdrproc_t)xdr_CvgRemoteConnectOpenArgs, &open_args,
+                          NULL, NULL, timeout_ms) < 0)
         goto error;
     return conn;
 
- error:
+error:
     if (conn->fd >= 0)
         close(conn->fd);
     g_free(conn->uri);
@@ -300,8 +297,8 @@ cvg_rpc_conn_close(CvgRpcConn *conn)
         CvgError *saved = cvg_error_last() ? cvg_error_copy_last() : NULL;
 
         /* Closing is best effort and must not replace the real error. */
-        cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_CLOSE, NULL, NULL, NULL,
-                          NULL, 5000);
+        cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_CLOSE, NULL, NULL, NULL, NULL,
+                          5000);
         if (saved) {
             cvg_error_set(saved);
             cvg_error_free(saved);

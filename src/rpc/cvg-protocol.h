@@ -12,11 +12,11 @@
 
 typedef struct {
     int proc;
-    const char *name;         /* "DOMAIN_GET_INFO" */
-    gboolean event;           /* sent as MESSAGE by the server, never called */
-    xdrproc_t args;           /* CVG_XDR_VOID for a void body */
+    const char *name; /* "DOMAIN_GET_INFO" */
+    gboolean event;   /* sent as MESSAGE by the server, never called */
+    xdrproc_t args;   /* CVG_XDR_VOID for a void body */
     size_t args_size;
-    xdrproc_t ret;            /* the MESSAGE body for events */
+    xdrproc_t ret; /* the MESSAGE body for events */
     size_t ret_size;
 } CvgRemoteProcInfo;
 

@@ -34,14 +34,14 @@ typedef struct {
 
 struct _CvgRpcServer {
     GMutex lock;
-    GPtrArray *listeners;     /* CvgRpcListener* */
-    GPtrArray *clients;       /* CvgRpcClient*, one ref each */
-    GHashTable *procs;        /* proc number -> const CvgRpcProcedure* */
+    GPtrArray *listeners; /* CvgRpcListener* */
+    GPtrArray *clients;   /* CvgRpcClient*, one ref each */
+    GHashTable *procs;    /* proc number -> const CvgRpcProcedure* */
     GThreadPool *pool;
     CvgRpcServerCallbacks cb;
     void *opaque;
     guint ka_timer;
-    unsigned int ka_interval;     /* seconds */
+    unsigned int ka_interval; /* seconds */
     unsigned int ka_count;
 };
 
@@ -53,27 +53,27 @@ struct _CvgRpcClient {
     bool from_readonly_socket;
     bool readonly;
     bool opened;
-    bool closed;              /* EOF seen or write failed */
+    bool closed; /* EOF seen or write failed */
     gint inflight;
-    GMutex wlock;             /* guards the output queue and watches */
-    GQueue outq;              /* GByteArray frames waiting to be written */
+    GMutex wlock; /* guards the output queue and watches */
+    GQueue outq;  /* GByteArray frames waiting to be written */
     size_t outq_bytes;
-    size_t out_off;           /* bytes of the head frame already written */
-    guint wwatch;             /* write watch while outq is not empty */
-    bool read_paused;         /* reading stopped for back-pressure */
+    size_t out_off;   /* bytes of the head frame already written */
+    guint wwatch;     /* write watch while outq is not empty */
+    bool read_paused; /* reading stopped for back-pressure */
     GByteArray *rbuf;
-    size_t rneed;             /* bytes of the current frame, 0 = unknown */
+    size_t rneed; /* bytes of the current frame, 0 = unknown */
     char *desc;
     void *priv;
-    gint64 last_rx;           /* monotonic time of the last bytes read */
-    bool keepalive;           /* the client pings: it answers pings too */
+    gint64 last_rx; /* monotonic time of the last bytes read */
+    bool keepalive; /* the client pings: it answers pings too */
 };
 
 typedef struct {
     CvgRpcClient *client;
     CvgRpcHeader hdr;
     const CvgRpcProcedure *proc;
-    GByteArray *frame;        /* whole frame incl. length word */
+    GByteArray *frame; /* whole frame incl. length word */
 } CvgRpcJob;
 
 void
@@ -162,10 +162,9 @@ client_resume_reading(gpointer data)
           client->outq_bytes < CLIENT_OUTQ_PAUSE / 2))) {
         client->read_paused = false;
         cvg_rpc_client_ref(client);
-        client->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, client->fd,
-                                           G_IO_IN | G_IO_HUP | G_IO_ERR,
-                                           client_readable, client,
-                                           (GDestroyNotify)cvg_rpc_client_unref);
+        client->watch = g_unix_fd_add_full(
+            G_PRIORITY_DEFAULT, client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+            client_readable, client, (GDestroyNotify)cvg_rpc_client_unref);
     }
     g_mutex_unlock(&client->wlock);
     return G_SOURCE_REMOVE;
@@ -175,9 +174,8 @@ static void
 schedule_resume(CvgRpcClient *client)
 {
     cvg_rpc_client_ref(client);
-    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT,
-                               client_resume_reading, client,
-                               (GDestroyNotify)cvg_rpc_client_unref);
+    g_main_context_invoke_full(NULL, G_PRIORITY_DEFAULT, client_resume_reading,
+                               client, (GDestroyNotify)cvg_rpc_client_unref);
 }
 
 /* Main thread: write queued frames while the socket takes them. */
@@ -212,9 +210,9 @@ client_writable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
     }
     client->wwatch = 0;
     again = G_SOURCE_REMOVE;
- out:
-    resume = client->read_paused &&
-             (client->closed || !client_should_pause(client));
+out:
+    resume =
+        client->read_paused && (client->closed || !client_should_pause(client));
     g_mutex_unlock(&client->wlock);
     if (resume)
         client_resume_reading(client);
@@ -260,15 +258,13 @@ client_send(CvgRpcClient *client, const GByteArray *frame)
             }
             client->out_off = sent;
         }
-        g_queue_push_tail(&client->outq,
-                          g_byte_array_ref((GByteArray *)frame));
+        g_queue_push_tail(&client->outq, g_byte_array_ref((GByteArray *)frame));
         client->outq_bytes += frame->len - sent;
         if (!client->wwatch) {
             cvg_rpc_client_ref(client);
-            client->wwatch = g_unix_fd_add_full(G_PRIORITY_DEFAULT,
-                                                client->fd, G_IO_OUT,
-                                                client_writable, client,
-                                                (GDestroyNotify)cvg_rpc_client_unref);
+            client->wwatch = g_unix_fd_add_full(
+                G_PRIORITY_DEFAULT, client->fd, G_IO_OUT, client_writable,
+                client, (GDestroyNotify)cvg_rpc_client_unref);
         }
     }
     g_mutex_unlock(&client->wlock);
@@ -291,8 +287,8 @@ send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
 
         cvg_wire_error_from(err, &werr);
         hdr.status = CVG_RPC_ERROR;
-        frame = cvg_rpc_message_encode(&hdr, (xdrproc_t)xdr_CvgWireError,
-                                       &werr);
+        frame =
+            cvg_rpc_message_encode(&hdr, (xdrproc_t)xdr_CvgWireError, &werr);
         xdr_free((xdrproc_t)xdr_CvgWireError, (char *)&werr);
         if (!frame)
             return;
@@ -307,8 +303,7 @@ send_error(CvgRpcClient *client, const CvgRpcHeader *call)
     CvgWireError werr;
 
     cvg_wire_error_from(err, &werr);
-    send_reply(client, call, CVG_RPC_ERROR, (xdrproc_t)xdr_CvgWireError,
-               &werr);
+    send_reply(client, call, CVG_RPC_ERROR, (xdrproc_t)xdr_CvgWireError, &werr);
     xdr_free((xdrproc_t)xdr_CvgWireError, (char *)&werr);
 }
 
@@ -324,8 +319,7 @@ cvg_rpc_client_send_event(CvgRpcClient *client, int proc, xdrproc_t body_proc,
         .serial = 0,
         .status = CVG_RPC_OK,
     };
-    g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&hdr, body_proc,
-                                                         body);
+    g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&hdr, body_proc, body);
 
     if (!frame)
         return -1;
@@ -357,8 +351,7 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     cvg_error_reset();
     g_atomic_int_dec_and_test(&client->inflight);
     g_mutex_lock(&client->wlock);
-    if (client->read_paused &&
-        (client->closed || !client_should_pause(client)))
+    if (client->read_paused && (client->closed || !client_should_pause(client)))
         schedule_resume(client);
     g_mutex_unlock(&client->wlock);
     g_byte_array_unref(job->frame);
@@ -442,8 +435,9 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
          * exist: answer with an RPC error, as libvirt does.  Fd passing
          * is not offered either (the fds would stay unread). */
         if (hdr.type == CVG_RPC_CALL_WITH_FDS)
-            cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
-                                  _("file descriptor passing is not supported"));
+            cvg_error_report_full(
+                CVG_FROM_RPC, CVG_ERR_RPC,
+                _("file descriptor passing is not supported"));
         else
             cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
                                   _("Unexpected message type %u"), hdr.type);
@@ -461,8 +455,8 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
     if (hdr.prog != CVG_RPC_PROGRAM_REMOTE ||
         hdr.vers != CVG_RPC_PROTOCOL_VERSION) {
         cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
-                              _("no such program 0x%x version %u"),
-                              hdr.prog, hdr.vers);
+                              _("no such program 0x%x version %u"), hdr.prog,
+                              hdr.vers);
         send_error(client, &hdr);
         return true;
     }
@@ -554,7 +548,7 @@ client_readable(int fd, GIOCondition cond, gpointer data)
     g_mutex_unlock(&client->wlock);
     return G_SOURCE_CONTINUE;
 
- drop:
+drop:
     g_mutex_lock(&client->wlock);
     client->watch = 0;
     g_mutex_unlock(&client->wlock);
@@ -603,10 +597,9 @@ listener_readable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
     g_ptr_array_add(srv->clients, client);
     g_mutex_unlock(&srv->lock);
     cvg_rpc_client_ref(client);
-    client->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, cfd,
-                                       G_IO_IN | G_IO_HUP | G_IO_ERR,
-                                       client_readable, client,
-                                       (GDestroyNotify)cvg_rpc_client_unref);
+    client->watch = g_unix_fd_add_full(
+        G_PRIORITY_DEFAULT, cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable,
+        client, (GDestroyNotify)cvg_rpc_client_unref);
     g_debug("client %s: connected on %s", client->desc, l->path);
     return G_SOURCE_CONTINUE;
 }
@@ -633,10 +626,10 @@ cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
 }
 
 int
-cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
-                        unsigned int mode, bool readonly)
+cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
+                        bool readonly)
 {
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
     CvgRpcListener *l;
     void **pair;
     int fd;
@@ -647,8 +640,8 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
         return -1;
     }
     g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                     0)) < 0) {
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) <
+        0) {
         cvg_error_report_system(errno, _("cannot create socket"));
         return -1;
     }
@@ -667,8 +660,7 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
         }
     }
     if (chmod(path, mode) < 0 || listen(fd, 64) < 0) {
-        cvg_error_report_system(errno, _("cannot listen on socket '%s'"),
-                                path);
+        cvg_error_report_system(errno, _("cannot listen on socket '%s'"), path);
         close(fd);
         unlink(path);
         return -1;
@@ -738,9 +730,8 @@ keepalive_tick(gpointer data)
         .proc = CVG_RPC_KEEPALIVE_PING,
         .type = CVG_RPC_MESSAGE,
     };
-    g_autoptr(GByteArray) frame = cvg_rpc_message_encode(&ping,
-                                                         CVG_XDR_VOID,
-                                                         NULL);
+    g_autoptr(GByteArray) frame =
+        cvg_rpc_message_encode(&ping, CVG_XDR_VOID, NULL);
 
     g_mutex_lock(&srv->lock);
     for (guint i = 0; i < srv->clients->len; i++) {

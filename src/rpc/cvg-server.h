@@ -29,18 +29,18 @@ typedef int (*CvgRpcHandler)(void *opaque, CvgRpcClient *client,
 
 typedef struct {
     int proc;
-    xdrproc_t args_proc;     /* CVG_XDR_VOID for none */
+    xdrproc_t args_proc; /* CVG_XDR_VOID for none */
     size_t args_size;
-    xdrproc_t ret_proc;      /* CVG_XDR_VOID for none */
+    xdrproc_t ret_proc; /* CVG_XDR_VOID for none */
     size_t ret_size;
     CvgRpcHandler handler;
-    unsigned int flags;      /* CvgRpcProcedureFlags */
-    const char *api;         /* "virDomainCreate": named in refusals */
+    unsigned int flags; /* CvgRpcProcedureFlags */
+    const char *api;    /* "virDomainCreate": named in refusals */
 } CvgRpcProcedure;
 
 typedef enum {
-    CVG_RPC_PROC_NEEDS_OPEN = 1 << 0,   /* refused before CONNECT_OPEN */
-    CVG_RPC_PROC_READONLY_OK = 1 << 1,  /* allowed on read-only connections */
+    CVG_RPC_PROC_NEEDS_OPEN = 1 << 0,    /* refused before CONNECT_OPEN */
+    CVG_RPC_PROC_READONLY_OK = 1 << 1,   /* allowed on read-only connections */
     CVG_RPC_PROC_HIGH_PRIORITY = 1 << 2, /* never waits for a job (not used
                                           * for scheduling yet) */
 } CvgRpcProcedureFlags;
@@ -59,8 +59,7 @@ typedef struct {
  */
 CvgRpcServer *cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
                                  unsigned int max_workers,
-                                 const CvgRpcServerCallbacks *cb,
-                                 void *opaque);
+                                 const CvgRpcServerCallbacks *cb, void *opaque);
 
 /* Listen on a UNIX socket at @path (an existing stale socket is replaced),
  * chmod to @mode.  Clients accepted there are read-only if @readonly. */

@@ -52,8 +52,7 @@ cvg_wire_params_to_list(const CvgWireTypedParams *w, unsigned int max,
 
         if (strlen(field) >= CVG_TYPED_PARAM_FIELD_LENGTH) {
             cvg_error_report(CVG_ERR_RPC,
-                             _("typed parameter name '%.80s' too long"),
-                             field);
+                             _("typed parameter name '%.80s' too long"), field);
             return -1;
         }
 
@@ -98,8 +97,7 @@ cvg_wire_params_to_list(const CvgWireTypedParams *w, unsigned int max,
 }
 
 void
-cvg_wire_params_from_list(const CvgTypedParamList *l,
-                          CvgWireTypedParams *ret_w)
+cvg_wire_params_from_list(const CvgTypedParamList *l, CvgWireTypedParams *ret_w)
 {
     ret_w->CvgWireTypedParams_len = 0;
     ret_w->CvgWireTypedParams_val = NULL;
@@ -185,8 +183,7 @@ cvg_rpc_length_decode(const guint8 *buf, size_t *ret_len)
 
     if (len < CVG_RPC_MESSAGE_MIN ||
         len > (guint32)CVG_RPC_MESSAGE_MAX + CVG_RPC_LEN_WORD) {
-        cvg_error_report(CVG_ERR_RPC,
-                         _("packet length %u out of range %d-%d"),
+        cvg_error_report(CVG_ERR_RPC, _("packet length %u out of range %d-%d"),
                          len, CVG_RPC_MESSAGE_MIN,
                          CVG_RPC_MESSAGE_MAX + CVG_RPC_LEN_WORD);
         return -1;
@@ -212,9 +209,10 @@ cvg_rpc_message_encode(const CvgRpcHeader *hdr, xdrproc_t proc, void *body)
         body_len = xdr_sizeof(proc, body);
     }
     if (body_len > (u_long)CVG_RPC_MESSAGE_MAX - CVG_RPC_HEADER_LEN) {
-        cvg_error_report(CVG_ERR_RPC,
-                         _("message payload of %lu bytes exceeds the limit of %d bytes"),
-                         body_len, CVG_RPC_MESSAGE_MAX - CVG_RPC_HEADER_LEN);
+        cvg_error_report(
+            CVG_ERR_RPC,
+            _("message payload of %lu bytes exceeds the limit of %d bytes"),
+            body_len, CVG_RPC_MESSAGE_MAX - CVG_RPC_HEADER_LEN);
         return NULL;
     }
     total = CVG_RPC_MESSAGE_MIN + (u_int)body_len;
@@ -241,7 +239,7 @@ cvg_rpc_message_encode(const CvgRpcHeader *hdr, xdrproc_t proc, void *body)
 int
 cvg_rpc_header_decode(const guint8 *buf, size_t len, CvgRpcHeader *ret_hdr)
 {
-    CvgRpcHeader h = { 0 };
+    CvgRpcHeader h = {0};
     XDR xdrs;
     bool_t ok;
 

@@ -24,19 +24,19 @@
 
 #include "cvg-error.h"
 #include "cvg-typed-param.h"
-#include "cvg-remote-protocol.h"    /* generated from cvg-remote-protocol.x */
+#include "cvg-remote-protocol.h" /* generated from cvg-remote-protocol.x */
 
-#define CVG_RPC_PROGRAM_REMOTE     0x20008086
-#define CVG_RPC_PROGRAM_KEEPALIVE  0x6b656570
-#define CVG_RPC_PROTOCOL_VERSION   1
+#define CVG_RPC_PROGRAM_REMOTE 0x20008086
+#define CVG_RPC_PROGRAM_KEEPALIVE 0x6b656570
+#define CVG_RPC_PROTOCOL_VERSION 1
 
 #define CVG_RPC_KEEPALIVE_PING 1
 #define CVG_RPC_KEEPALIVE_PONG 2
 
-#define CVG_RPC_MESSAGE_MAX        16777216  /* excludes the 4-byte length word */
-#define CVG_RPC_LEN_WORD           4
-#define CVG_RPC_HEADER_LEN         24
-#define CVG_RPC_MESSAGE_MIN        (CVG_RPC_LEN_WORD + CVG_RPC_HEADER_LEN)  /* 28 */
+#define CVG_RPC_MESSAGE_MAX 16777216 /* excludes the 4-byte length word */
+#define CVG_RPC_LEN_WORD 4
+#define CVG_RPC_HEADER_LEN 24
+#define CVG_RPC_MESSAGE_MIN (CVG_RPC_LEN_WORD + CVG_RPC_HEADER_LEN) /* 28 */
 
 /* The XDR procedure of a void body (encodes and decodes nothing).  The cast
  * through a generic function type is how C spells "any xdrproc_t". */

@@ -54,11 +54,11 @@ typedef enum {
 } CvgErrorDomain;
 
 typedef struct {
-    int code;          /* CvgErrorCode */
-    int domain;        /* CvgErrorDomain */
-    char *message;     /* full text, as virsh prints it after "error: " */
-    char *str1;        /* the message prefix format, as libvirtd sends */
-    char *str2;        /* the detail text */
+    int code;      /* CvgErrorCode */
+    int domain;    /* CvgErrorDomain */
+    char *message; /* full text, as virsh prints it after "error: " */
+    char *str1;    /* the message prefix format, as libvirtd sends */
+    char *str2;    /* the detail text */
 } CvgError;
 
 void cvg_error_free(CvgError *err);
@@ -71,7 +71,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgError, cvg_error_free)
  */
 void cvg_error_report_full(int domain, int code, const char *fmt, ...)
     G_GNUC_PRINTF(3, 4);
-#define cvg_error_report(code, ...) \
+#define cvg_error_report(code, ...)                                            \
     cvg_error_report_full(CVG_FROM_QEMU, code, __VA_ARGS__)
 
 /* Report errno @errnum with a message: "<message>: <strerror>". */
@@ -95,13 +95,14 @@ void cvg_error_reset(void);
 const char *cvg_error_prefix(int code);
 
 /* Refuse flags outside @supported as libvirt does (INVALID_ARG). */
-#define cvg_check_flags(flags, supported, retval)                             \
-    do {                                                                      \
-        unsigned long long unknown_ = (flags) & ~(unsigned long long)(supported); \
-        if (unknown_) {                                                       \
-            cvg_error_report(CVG_ERR_INVALID_ARG,                             \
-                             _("unsupported flags (0x%llx) in function %s"),  \
-                             unknown_, __func__);                             \
-            return retval;                                                    \
-        }                                                                     \
+#define cvg_check_flags(flags, supported, retval)                              \
+    do {                                                                       \
+        unsigned long long unknown_ =                                          \
+            (flags) & ~(unsigned long long)(supported);                        \
+        if (unknown_) {                                                        \
+            cvg_error_report(CVG_ERR_INVALID_ARG,                              \
+                             _("unsupported flags (0x%llx) in function %s"),   \
+                             unknown_, __func__);                              \
+            return retval;                                                     \
+        }                                                                      \
     } while (0)

@@ -23,8 +23,8 @@ static void
 log_handler(const char *domain, GLogLevelFlags flags, const char *message,
             gpointer opaque G_GNUC_UNUSED)
 {
-    static const char *const names[] = { "", "debug", "info", "warning",
-                                         "error" };
+    static const char *const names[] = {"", "debug", "info", "warning",
+                                        "error"};
     CvgLogLevel level = level_of(flags);
     g_autoptr(GDateTime) now = NULL;
     g_autofree char *stamp = NULL;

@@ -75,15 +75,15 @@ add_param(CvgTypedParamList *l, const char *field, int type)
     return p;
 }
 
-#define DEFINE_ADD(suffix, ctype, tcode, member)                              \
-    int cvg_typed_params_add_##suffix(CvgTypedParamList *l,                   \
-                                      const char *field, ctype v)             \
-    {                                                                         \
-        CvgTypedParam *p = add_param(l, field, tcode);                        \
-        if (!p)                                                               \
-            return -1;                                                        \
-        p->value.member = v;                                                  \
-        return 0;                                                             \
+#define DEFINE_ADD(suffix, ctype, tcode, member)                               \
+    int cvg_typed_params_add_##suffix(CvgTypedParamList *l, const char *field, \
+                                      ctype v)                                 \
+    {                                                                          \
+        CvgTypedParam *p = add_param(l, field, tcode);                         \
+        if (!p)                                                                \
+            return -1;                                                         \
+        p->value.member = v;                                                   \
+        return 0;                                                              \
     }
 
 DEFINE_ADD(int, int, CVG_TYPED_PARAM_INT, i)
@@ -126,10 +126,11 @@ get_typed(const CvgTypedParamList *l, const char *field, int type, int *rc)
     if (!p)
         return NULL;
     if (p->type != type) {
-        cvg_error_report(CVG_ERR_INVALID_ARG,
-                         _("invalid type '%s' for parameter '%s', expected '%s'"),
-                         cvg_typed_param_type_name(p->type), field,
-                         cvg_typed_param_type_name(type));
+        cvg_error_report(
+            CVG_ERR_INVALID_ARG,
+            _("invalid type '%s' for parameter '%s', expected '%s'"),
+            cvg_typed_param_type_name(p->type), field,
+            cvg_typed_param_type_name(type));
         *rc = -1;
         return NULL;
     }

@@ -24,7 +24,7 @@ typedef enum {
 
 typedef struct {
     char field[CVG_TYPED_PARAM_FIELD_LENGTH];
-    int type;                   /* CvgTypedParamType */
+    int type; /* CvgTypedParamType */
     union {
         int i;
         unsigned int ui;
@@ -83,5 +83,5 @@ int cvg_typed_params_get_ullong(const CvgTypedParamList *l, const char *field,
                                 unsigned long long *ret_value);
 int cvg_typed_params_get_string(const CvgTypedParamList *l, const char *field,
                                 const char **ret_value);
-int cvg_typed_params_get_boolean(const CvgTypedParamList *l,
-                                 const char *field, bool *ret_value);
+int cvg_typed_params_get_boolean(const CvgTypedParamList *l, const char *field,
+                                 bool *ret_value);

@@ -67,7 +67,7 @@ cvg_xml_escape(GString *buf, const char *str, bool attr)
 /* What the libxml2 callbacks learn while an untrusted document is read. */
 typedef struct {
     bool doctype;
-    char *error;        /* "line:column: message" of the first error */
+    char *error; /* "line:column: message" of the first error */
 } CvgXmlReadState;
 
 #if LIBXML_VERSION >= 21200
@@ -110,7 +110,7 @@ cvg_xml_read_untrusted(const char *buf, size_t len, const char *url,
                        CvgXmlReadStatus *status, char **first_error)
 {
     static gsize parser_initialized;
-    CvgXmlReadState state = { 0 };
+    CvgXmlReadState state = {0};
     g_autoptr(xmlParserCtxt) ctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     CvgXmlReadStatus st = CVG_XML_READ_OK;
@@ -136,7 +136,7 @@ cvg_xml_read_untrusted(const char *buf, size_t len, const char *url,
      * refused before any could be declared. */
     doc = xmlCtxtReadMemory(ctxt, buf, (int)len, url, NULL,
                             XML_PARSE_NONET | XML_PARSE_NOERROR |
-                            XML_PARSE_NOWARNING);
+                                XML_PARSE_NOWARNING);
     ctxt->_private = NULL;
 
     if (state.doctype)
@@ -146,7 +146,7 @@ cvg_xml_read_untrusted(const char *buf, size_t len, const char *url,
     else if (doc->intSubset || doc->extSubset)
         st = CVG_XML_READ_DOCTYPE;
 
- out:
+out:
     if (status)
         *status = st;
     if (first_error)

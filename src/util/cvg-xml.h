@@ -30,10 +30,10 @@ void cvg_xml_escape(GString *buf, const char *str, bool attr);
 /* Why cvg_xml_read_untrusted() returned no document. */
 typedef enum {
     CVG_XML_READ_OK = 0,
-    CVG_XML_READ_TOO_LARGE,     /* more than G_MAXINT bytes */
-    CVG_XML_READ_NO_PARSER,     /* libxml2 could not create a parser */
-    CVG_XML_READ_DOCTYPE,       /* it has a document type declaration */
-    CVG_XML_READ_MALFORMED,     /* it is not well-formed XML */
+    CVG_XML_READ_TOO_LARGE, /* more than G_MAXINT bytes */
+    CVG_XML_READ_NO_PARSER, /* libxml2 could not create a parser */
+    CVG_XML_READ_DOCTYPE,   /* it has a document type declaration */
+    CVG_XML_READ_MALFORMED, /* it is not well-formed XML */
 } CvgXmlReadStatus;
 
 /*

@@ -40,8 +40,7 @@ payload_proc(const CvgRpcHeader *hdr, xdrproc_t *ret_proc, size_t *ret_size)
         *ret_size = sizeof(CvgWireError);
         return TRUE;
     }
-    if (hdr->status != CVG_RPC_OK ||
-        !(info = cvg_remote_proc_info(hdr->proc)))
+    if (hdr->status != CVG_RPC_OK || !(info = cvg_remote_proc_info(hdr->proc)))
         return FALSE;
 
     switch (hdr->type) {
@@ -98,8 +97,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     if (cvg_rpc_length_decode(data, &len) < 0 || len != size)
         goto out;
-    if (cvg_rpc_header_decode(data + CVG_RPC_LEN_WORD,
-                              size - CVG_RPC_LEN_WORD, &hdr) < 0)
+    if (cvg_rpc_header_decode(data + CVG_RPC_LEN_WORD, size - CVG_RPC_LEN_WORD,
+                              &hdr) < 0)
         goto out;
     if (!payload_proc(&hdr, &proc, &body_size))
         goto out;
@@ -109,8 +108,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!first)
         goto out;
     if (first->len > size) {
-        fprintf(stderr, "re-encoding grew from %zu to %u bytes\n",
-                size, first->len);
+        fprintf(stderr, "re-encoding grew from %zu to %u bytes\n", size,
+                first->len);
         abort();
     }
     second = reencode(&hdr, first->data + CVG_RPC_MESSAGE_MIN,
@@ -122,7 +121,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
- out:
+out:
     cvg_error_reset();
     return 0;
 }

@@ -13,7 +13,8 @@
  *   dirty.seed=S    seed mixed into the page pattern (default 0)
  *
  * Console output (one line per second):
- *   dirtier: t=<s> rate=<MiB/s> MiB/s pages=<n> set=<N> MiB target=<R> MiB/s verify_errors=<e>
+ *   dirtier: t=<s> rate=<MiB/s> MiB/s pages=<n> set=<N> MiB target=<R> MiB/s
+ * verify_errors=<e>
  *
  * PID 1 must never exit: on a fatal error it prints a message and idles.
  *
@@ -41,18 +42,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE_SIZE       4096u
-#define PAGE_WORDS      (PAGE_SIZE / sizeof(uint64_t))
-#define PAGES_PER_MIB   (1048576u / PAGE_SIZE)
-#define PAGE_MAGIC      UINT64_C(0x4449525459504147)    /* "DIRTYPAG" */
+#define PAGE_SIZE 4096u
+#define PAGE_WORDS (PAGE_SIZE / sizeof(uint64_t))
+#define PAGES_PER_MIB (1048576u / PAGE_SIZE)
+#define PAGE_MAGIC UINT64_C(0x4449525459504147) /* "DIRTYPAG" */
 /* Header: magic, index, generation, checksum (words 0..3).  Then one
  * pattern word at the start of every 64-byte line (words 8, 16, ..., 504):
  * 63 words spread across the whole page. */
-#define HDR_WORDS       4u
-#define PAT_STRIDE      8u
+#define HDR_WORDS 4u
+#define PAT_STRIDE 8u
 #define MAX_CORRUPT_LINES 20u
 
-#define SPIN_ITERS      128u    /* arithmetic iterations per spin unit */
+#define SPIN_ITERS 128u /* arithmetic iterations per spin unit */
 
 static volatile uint64_t spin_sink;
 
@@ -61,7 +62,8 @@ static volatile uint64_t spin_sink;
 
 static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-static void out(const char *fmt, ...)
+static void
+out(const char *fmt, ...)
 {
     char buf[512];
     va_list ap;
@@ -89,15 +91,18 @@ static void out(const char *fmt, ...)
 
 static void idle_forever(void) __attribute__((noreturn));
 
-static void idle_forever(void)
+static void
+idle_forever(void)
 {
     for (;;)
         pause();
 }
 
-static void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
 static void fatal(const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 1, 2)));
+
+static void
+fatal(const char *fmt, ...)
 {
     char buf[400];
     va_list ap;
@@ -112,7 +117,8 @@ static void fatal(const char *fmt, ...)
 /* ------------------------------------------------------------------ */
 /* environment                                                         */
 
-static void setup_mounts(void)
+static void
+setup_mounts(void)
 {
     mkdir("/dev", 0755);
     mkdir("/proc", 0555);
@@ -123,13 +129,15 @@ static void setup_mounts(void)
     (void)mount("sysfs", "/sys", "sysfs", 0, NULL);
 }
 
-static void setup_console(void)
+static void
+setup_console(void)
 {
-    static const char *const cands[] = { "/dev/console", "/dev/ttyS0" };
+    static const char *const cands[] = {"/dev/console", "/dev/ttyS0"};
 
     /* The kernel hands init an open console only if /dev/console existed
      * in the initramfs; otherwise fds 0-2 are closed. */
-    if (fcntl(STDOUT_FILENO, F_GETFD) != -1 && fcntl(STDERR_FILENO, F_GETFD) != -1)
+    if (fcntl(STDOUT_FILENO, F_GETFD) != -1 &&
+        fcntl(STDERR_FILENO, F_GETFD) != -1)
         return;
     for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
         int fd = open(cands[i], O_RDWR | O_NOCTTY);
@@ -150,7 +158,8 @@ static void setup_console(void)
 
 #define MAX_BUTTONS 4
 
-static void load_module(const char *path)
+static void
+load_module(const char *path)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
@@ -164,7 +173,8 @@ static void load_module(const char *path)
 }
 
 /* Open every input device named "Power Button"; returns how many. */
-static int open_power_buttons(struct pollfd *fds)
+static int
+open_power_buttons(struct pollfd *fds)
 {
     DIR *dir = opendir("/sys/class/input");
     struct dirent *e;
@@ -203,7 +213,8 @@ static int open_power_buttons(struct pollfd *fds)
 /* In a child process (PID 1 must keep dirtying): power off when the ACPI
  * power button is pressed.  Without the modules or the device, only a
  * warning: the guest then ignores the button, as many real guests do. */
-static void watch_power_button(void)
+static void
+watch_power_button(void)
 {
     struct pollfd fds[MAX_BUTTONS];
     int n = 0;
@@ -250,7 +261,8 @@ struct params {
     uint64_t seed;
 };
 
-static int parse_u64(const char *s, size_t len, uint64_t *val)
+static int
+parse_u64(const char *s, size_t len, uint64_t *val)
 {
     char tmp[32];
     char *end;
@@ -267,7 +279,8 @@ static int parse_u64(const char *s, size_t len, uint64_t *val)
     return 0;
 }
 
-static void parse_cmdline(struct params *p)
+static void
+parse_cmdline(struct params *p)
 {
     char buf[4096];
     ssize_t n = 0;
@@ -318,7 +331,8 @@ static void parse_cmdline(struct params *p)
 }
 
 /* MemAvailable from /proc/meminfo in bytes, or 0 if unknown. */
-static uint64_t mem_available(void)
+static uint64_t
+mem_available(void)
 {
     char buf[4096];
     ssize_t n = 0;
@@ -340,7 +354,8 @@ static uint64_t mem_available(void)
 /* ------------------------------------------------------------------ */
 /* time                                                                */
 
-static uint64_t now_ns(void)
+static uint64_t
+now_ns(void)
 {
     struct timespec ts;
 
@@ -353,7 +368,8 @@ static uint64_t now_ns(void)
 
 static uint64_t g_seed;
 
-static inline uint64_t mix64(uint64_t x)
+static inline uint64_t
+mix64(uint64_t x)
 {
     /* splitmix64 finaliser */
     x ^= x >> 30;
@@ -365,23 +381,27 @@ static inline uint64_t mix64(uint64_t x)
 }
 
 /* Base value for a page at a generation; pattern word w = base ^ (w * K). */
-static inline uint64_t page_base(uint64_t idx, uint64_t gen)
+static inline uint64_t
+page_base(uint64_t idx, uint64_t gen)
 {
-    return mix64(g_seed ^ (idx * UINT64_C(0x9e3779b97f4a7c15)) ^
-                 (gen << 32) ^ gen);
+    return mix64(g_seed ^ (idx * UINT64_C(0x9e3779b97f4a7c15)) ^ (gen << 32) ^
+                 gen);
 }
 
-static inline uint64_t pat_word(uint64_t base, unsigned w)
+static inline uint64_t
+pat_word(uint64_t base, unsigned w)
 {
     return base ^ ((uint64_t)w * UINT64_C(0xd6e8feb86659fd93));
 }
 
-static inline uint64_t hdr_check(uint64_t idx, uint64_t gen)
+static inline uint64_t
+hdr_check(uint64_t idx, uint64_t gen)
 {
     return mix64(~g_seed ^ idx ^ (gen * UINT64_C(0xa0761d6478bd642f)));
 }
 
-static inline void write_page(volatile uint64_t *pg, uint64_t idx, uint64_t gen)
+static inline void
+write_page(volatile uint64_t *pg, uint64_t idx, uint64_t gen)
 {
     uint64_t base = page_base(idx, gen);
 
@@ -394,8 +414,9 @@ static inline void write_page(volatile uint64_t *pg, uint64_t idx, uint64_t gen)
 }
 
 /* Returns 0 if the page holds exactly (idx, gen); else 1 and *found_gen. */
-static inline int check_page(const volatile uint64_t *pg, uint64_t idx,
-                             uint64_t gen, uint64_t *found_gen)
+static inline int
+check_page(const volatile uint64_t *pg, uint64_t idx, uint64_t gen,
+           uint64_t *found_gen)
 {
     uint64_t fgen = pg[2];
 
@@ -415,13 +436,15 @@ static inline int check_page(const volatile uint64_t *pg, uint64_t idx,
 
 /* Not inlined: every caller runs the very same code, so a calibration of it
  * applies to the main loop too. */
-static __attribute__((noinline, aligned(64))) void spin_units(uint64_t units)
+static __attribute__((noinline, aligned(64))) void
+spin_units(uint64_t units)
 {
     uint64_t x = spin_sink;
 
     for (uint64_t u = 0; u < units; u++) {
         for (unsigned i = 0; i < SPIN_ITERS; i++) {
-            x = x * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+            x = x * UINT64_C(6364136223846793005) +
+                UINT64_C(1442695040888963407);
             x ^= x >> 29;
         }
         __asm__ volatile("" : "+r"(x));
@@ -434,16 +457,16 @@ static __attribute__((noinline, aligned(64))) void spin_units(uint64_t units)
 
 struct dirtier {
     volatile uint64_t *mem;
-    uint32_t *gen;              /* expected generation per page */
+    uint32_t *gen; /* expected generation per page */
     uint64_t npages;
-    uint64_t next;              /* next page to write (round-robin) */
-    uint64_t writes;            /* total page writes */
+    uint64_t next;   /* next page to write (round-robin) */
+    uint64_t writes; /* total page writes */
     uint64_t verify_errors;
     int verify;
 };
 
-static void report_corrupt(struct dirtier *d, uint64_t idx, uint64_t exp,
-                           uint64_t found)
+static void
+report_corrupt(struct dirtier *d, uint64_t idx, uint64_t exp, uint64_t found)
 {
     d->verify_errors++;
     if (d->verify_errors <= MAX_CORRUPT_LINES)
@@ -455,7 +478,8 @@ static void report_corrupt(struct dirtier *d, uint64_t idx, uint64_t exp,
 }
 
 /* One page write (with verification first when enabled). */
-static inline void dirty_one(struct dirtier *d)
+static inline void
+dirty_one(struct dirtier *d)
 {
     uint64_t idx = d->next;
     volatile uint64_t *pg = d->mem + idx * PAGE_WORDS;
@@ -468,7 +492,7 @@ static inline void dirty_one(struct dirtier *d)
     }
     g++;
     if (g == 0)
-        g = 1;                  /* gen 0 means "never written" */
+        g = 1; /* gen 0 means "never written" */
     write_page(pg, idx, g);
     d->gen[idx] = g;
     d->writes++;
@@ -477,7 +501,8 @@ static inline void dirty_one(struct dirtier *d)
 }
 
 /* ns per spin unit: run batches for ~`ms` milliseconds. */
-static double time_spin(unsigned ms)
+static double
+time_spin(unsigned ms)
 {
     uint64_t units = 0, batch = 256;
     uint64_t t0 = now_ns(), t;
@@ -491,7 +516,8 @@ static double time_spin(unsigned ms)
 }
 
 /* Page writes for about `ms` milliseconds; returns ns per write. */
-static double time_writes(struct dirtier *d, unsigned ms)
+static double
+time_writes(struct dirtier *d, unsigned ms)
 {
     uint64_t n = 0, batch = 64;
     uint64_t t0 = now_ns(), t;
@@ -522,21 +548,24 @@ static double time_writes(struct dirtier *d, unsigned ms)
  * and the dirtier then settled at a third of its target.) */
 #define EPOCH_WINDOWS 32
 
-static int cmp_double(const void *a, const void *b)
+static int
+cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
-int main(void)
+int
+main(void)
 {
-    struct params p = { .mib = 64, .rate = 32, .verify = 0, .seed = 0 };
+    struct params p = {.mib = 64, .rate = 32, .verify = 0, .seed = 0};
     struct dirtier d;
 
     setup_mounts();
     setup_console();
     /* End whatever the firmware left on the current console line (with
-     * "quiet", SeaBIOS escapes precede us), so every line starts "dirtier: ". */
+     * "quiet", SeaBIOS escapes precede us), so every line starts "dirtier: ".
+     */
     out("\n");
     watch_power_button();
     parse_cmdline(&p);
@@ -555,7 +584,8 @@ int main(void)
     uint64_t avail = mem_available();
     uint64_t need = (uint64_t)bytes + d.npages * sizeof(*d.gen) + (8u << 20);
     if (avail && need > avail)
-        fatal("dirty.mib=%llu does not fit: MemAvailable=%llu MiB (give the guest more -m)",
+        fatal("dirty.mib=%llu does not fit: MemAvailable=%llu MiB (give the "
+              "guest more -m)",
               (unsigned long long)p.mib, (unsigned long long)(avail >> 20));
 
     void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
@@ -594,14 +624,15 @@ int main(void)
 
     const int paced = p.rate > 0;
     const double target_pps = (double)p.rate * PAGES_PER_MIB;
-    const double budget = paced ? 1e9 / target_pps : 0;   /* ns per page */
+    const double budget = paced ? 1e9 / target_pps : 0; /* ns per page */
     double spin_per_page = 0;
-    double est_pps = 1e9 / write_ns;    /* flat-out estimate */
+    double est_pps = 1e9 / write_ns; /* flat-out estimate */
     if (paced) {
         if (budget > write_ns)
             spin_per_page = (budget - write_ns) / unit_ns;
         else
-            out("dirtier: warning: target %llu MiB/s above flat-out estimate %.1f MiB/s\n",
+            out("dirtier: warning: target %llu MiB/s above flat-out estimate "
+                "%.1f MiB/s\n",
                 (unsigned long long)p.rate, est_pps / PAGES_PER_MIB);
         est_pps = target_pps < est_pps ? target_pps : est_pps;
     }
@@ -624,7 +655,7 @@ int main(void)
     double win[EPOCH_WINDOWS], sorted[EPOCH_WINDOWS];
     unsigned nwin = 0;
 
-    d.writes = 0;               /* pages= counts writes since the start line */
+    d.writes = 0; /* pages= counts writes since the start line */
     const uint64_t t_start = now_ns();
     uint64_t t_last = t_start, t_check = t_start;
     uint64_t w_last = 0;
@@ -674,13 +705,14 @@ int main(void)
                     if (q > budget)
                         spin_per_page = 0;
                 } else {
-                    double ratio = q > write_ns ?
-                        (budget - write_ns) / (q - write_ns) : 2.0;
+                    double ratio = q > write_ns
+                                       ? (budget - write_ns) / (q - write_ns)
+                                       : 2.0;
                     if (ratio > 2.0)
                         ratio = 2.0;
                     if (ratio < 0.5)
                         ratio = 0.5;
-                    spin_per_page *= 0.5 + 0.5 * ratio;     /* damped */
+                    spin_per_page *= 0.5 + 0.5 * ratio; /* damped */
                 }
                 spin_fp = (uint64_t)(spin_per_page * 65536.0 + 0.5);
             }
@@ -693,14 +725,14 @@ int main(void)
         double rate = (double)(d.writes - w_last) / PAGES_PER_MIB / dt;
         out("dirtier: t=%llu rate=%.1f MiB/s pages=%llu set=%llu MiB "
             "target=%llu MiB/s verify_errors=%llu\n",
-            (unsigned long long)((t - t_start + 500000000u) / 1000000000u), rate,
-            (unsigned long long)d.writes, (unsigned long long)p.mib,
+            (unsigned long long)((t - t_start + 500000000u) / 1000000000u),
+            rate, (unsigned long long)d.writes, (unsigned long long)p.mib,
             (unsigned long long)p.rate, (unsigned long long)d.verify_errors);
         t_last = t = now_ns();
-        t_check = t;            /* don't count the printing in a window */
+        t_check = t; /* don't count the printing in a window */
         w_last = d.writes;
         next_report += 1000000000u;
-        if (next_report <= t)   /* fell behind (e.g. heavy throttle) */
+        if (next_report <= t) /* fell behind (e.g. heavy throttle) */
             next_report = t + 1000000000u;
     }
 }
