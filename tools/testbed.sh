@@ -4,6 +4,7 @@
 # See tools/testbed.md.
 #
 #   tools/testbed.sh up     [--name NAME] [--rate RATE] [--delay DELAY] [--dir DIR]
+#                           [--set KEY=VALUE]...
 #   tools/testbed.sh down   [--name NAME] [--dir DIR]
 #   tools/testbed.sh status [--name NAME] [--dir DIR]
 #   tools/testbed.sh shape  [--name NAME] [--rate RATE] [--delay DELAY]
@@ -24,6 +25,7 @@ NAME=cvgtb
 DIR=
 RATE=
 DELAY=
+SETTINGS=
 
 die() { echo "testbed: error: $*" >&2; exit 1; }
 say() { echo "testbed: $*" >&2; }
@@ -31,13 +33,15 @@ say() { echo "testbed: $*" >&2; }
 usage() {
     cat >&2 <<EOF
 usage: $0 up      [--name NAME] [--rate RATE] [--delay DELAY] [--dir DIR]
+                  [--set KEY=VALUE]...
        $0 down    [--name NAME] [--dir DIR]
        $0 status  [--name NAME] [--dir DIR]
        $0 shape   [--name NAME] [--rate RATE] [--delay DELAY]
        $0 unshape [--name NAME]
 RATE is a tc rate (100mbit, 1gbit, 500kbit); DELAY is one-way, per
 direction (50ms, 0.5s, 200us; a bare number is ms).  Default NAME: cvgtb;
-default DIR: /tmp/convergd-testbed-NAME.
+default DIR: /tmp/convergd-testbed-NAME.  --set adds a line to both
+daemons' convergd.conf (e.g. --set migration_stall_timeout=5).
 EOF
     exit 2
 }
@@ -49,9 +53,15 @@ CMD=$1
 shift
 while [ $# -gt 0 ]; do
     case $1 in
-    --name|--rate|--delay|--dir)
+    --name|--rate|--delay|--dir|--set)
         [ $# -ge 2 ] || die "$1 needs a value"
         case $1 in
+        --set)
+            case $2 in
+            [a-z]*=*) SETTINGS="$SETTINGS${2%%=*} = ${2#*=}
+" ;;
+            *) die "--set takes KEY=VALUE, not '$2'" ;;
+            esac ;;
         --name) NAME=$2 ;;
         --rate) RATE=$2 ;;
         --delay) DELAY=$2 ;;
@@ -549,6 +559,7 @@ migration_address = "$addr"
 migration_host = "$addr"
 migration_port_min = $PORT_MIN
 migration_port_max = $PORT_MAX
+$SETTINGS
 EOF
     rm -f "$d/sock"
     ip netns exec "$ns" setsid "$CONVERGD" --socket "$d/sock" \

@@ -49,6 +49,7 @@ static const CvgConfKey conf_keys[] = {
     UINT("keepalive_interval", keepalive_interval, 0, 3600),
     UINT("keepalive_count", keepalive_count, 0, 100),
     UINT("shutdown_timeout", shutdown_timeout, 1, 3600),
+    UINT("migration_stall_timeout", migration_stall_timeout, 0, 3600),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table. */
 };
@@ -73,6 +74,9 @@ cvg_daemon_config_new(void)
     cfg->keepalive_interval = 5;
     cfg->keepalive_count = 5;
     cfg->shutdown_timeout = 60;
+    /* As long as libvirt's keepalive (5 s x 5) takes to give up on a
+     * silent peer. */
+    cfg->migration_stall_timeout = 30;
     /* The table's defaults: libvirt's behaviour unless the operator opts
      * in, since existing QE suites assert QEMU's 20, 30, 40 ... ramp.
      * Every key counts as given: the daemon's values are the base that

@@ -28,6 +28,9 @@ typedef struct {
     unsigned int keepalive_interval; /* seconds, 0 = off */
     unsigned int keepalive_count;
     unsigned int shutdown_timeout; /* seconds a guest gets to power off */
+    /* seconds an outgoing migration may send nothing before it is
+     * cancelled (the link to the destination is gone); 0 = never */
+    unsigned int migration_stall_timeout;
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -639,12 +639,47 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     return cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL);
 }
 
+/*
+ * A link that goes away without a reset (a cable pulled, a peer powered
+ * off) leaves QEMU's socket writes blocked for as long as TCP retries,
+ * which is many minutes.  When an active migration has sent nothing for
+ * migration_stall_timeout seconds, cancel it: the guest keeps running here
+ * (lock held).
+ */
+static void
+check_stall(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    unsigned int timeout = drv->cfg->migration_stall_timeout;
+    gint64 now = g_get_monotonic_time();
+
+    if (timeout == 0 || job->status != CVG_MIG_STATUS_ACTIVE ||
+        !job->have_sample || job->abort_requested)
+        return;
+    if (job->stall_since_us == 0 ||
+        job->sample.ram_transferred != job->stall_bytes) {
+        job->stall_bytes = job->sample.ram_transferred;
+        job->stall_since_us = now;
+        return;
+    }
+    if (now - job->stall_since_us < (gint64)timeout * G_TIME_SPAN_SECOND)
+        return;
+    g_warning("migration of '%s' sent nothing for %u s: cancelling it",
+              dom->def->name, timeout);
+    job->stalled = true;
+    job->abort_requested = true;
+}
+
 /* Why a poll ended the transfer, reported; 0 while it goes on. */
 static int
-perform_check_status(CvgMigrationJob *job)
+perform_check_status(CvgDriver *drv, CvgMigrationJob *job)
 {
     if (job->status == CVG_MIG_STATUS_CANCELLED) {
-        if (job->abort_reason)
+        if (job->stalled)
+            cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                             _("migration stalled: no data could be sent to "
+                               "the destination for %u s"),
+                             drv->cfg->migration_stall_timeout);
+        else if (job->abort_reason)
             cvg_error_report(CVG_ERR_OPERATION_FAILED,
                              _("migration did not converge: %s"),
                              job->abort_reason);
@@ -678,6 +713,7 @@ perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         }
         if (poll_migration(drv, dom, job) < 0)
             return -1;
+        check_stall(drv, dom, job);
         /* Once a second, and right after a tunable changed. */
         if ((job->polls++ % 4 == 0 || !job->have_qemu_params) &&
             job->status != CVG_MIG_STATUS_COMPLETED &&
@@ -686,11 +722,11 @@ perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             return 0;
         if (job->status == CVG_MIG_STATUS_CANCELLED)
-            return perform_check_status(job);
+            return perform_check_status(drv, job);
         if (job->status == CVG_MIG_STATUS_ACTIVE &&
             run_policy(drv, dom, job) < 0)
             return -1;
-        if (perform_check_status(job) < 0)
+        if (perform_check_status(drv, job) < 0)
             return -1;
         poll_wait(drv, dom);
     }

@@ -59,6 +59,10 @@ struct _CvgMigrationJob {
     int last_poll_throttle;          /* the throttle it reported */
     int max_throttle_seen;
     char *abort_reason; /* the policy cancelled: why */
+    /* Stall detection: the bytes QEMU had sent when they last moved. */
+    unsigned long long stall_bytes;
+    gint64 stall_since_us;
+    bool stalled;       /* cancelled because nothing was sent */
     bool policy_paused; /* the policy stopped the guest */
     char *dest_name;    /* destination: name of the guest */
 };
