@@ -435,8 +435,7 @@ cvg_daemon_config_format_sample(void)
         "# double quotes.  Every key is shown commented out at its default;\n"
         "# see convergd.conf(5).  SIGHUP makes a running convergd read this\n"
         "# file again; keys marked (restart) take effect at the next start.\n"
-        "# Generated from the daemon's key tables; do not edit the source "
-        "copy.\n",
+        "# Generated at build time from the daemon's key tables.\n",
         sample_key);
 }
 
