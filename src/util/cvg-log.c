@@ -12,6 +12,8 @@
 #include <sys/uio.h>
 #include <syslog.h>
 #include <unistd.h>
+/* The fields say where the message comes from, not where it is sent. */
+#define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
 /* The modules a filter may name: one per layer's library, whose log
