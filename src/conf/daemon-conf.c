@@ -56,12 +56,12 @@ static const CvgConfKey conf_keys[] = {
     STR("qemu_binary", qemu_binary, RESTART,
         "Emulator of guests whose XML names none."),
     STR("accel", accel, RESTART,
-        "Accelerator: \"auto\" (KVM when /dev/kvm works), \"kvm\" or "
-        "\"tcg\"."),
+        "Reserved: domains choose TCG (type='qemu') or KVM (type='kvm'); "
+        "\"auto\", \"kvm\" and \"tcg\" are accepted."),
     UINT("max_workers", max_workers, 2, 256, RESTART,
          "Worker threads that run client calls."),
     UINT("max_clients", max_clients, 1, 100000, RESTART,
-         "Most client connections at once."),
+         "Reserved upper bound on client connections."),
     STR("log_level", log_level, LIVE,
         "Default log threshold: 1..4 or debug, info, warning, error."),
     STR("log_filters", log_filters, LIVE,
