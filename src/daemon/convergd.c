@@ -161,7 +161,7 @@ parse_command_line(int *argc, char ***argv, CvgOptions *o, CvgDaemonConfig *cfg)
             " when it exists)"),
          N_("FILE")},
         {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o->level,
-         N_("debug, info, warning or error"), N_("LEVEL")},
+         N_("debug, info, warning or error, or 1 to 4"), N_("LEVEL")},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
          N_("print the version and exit"), NULL},
         {NULL}};

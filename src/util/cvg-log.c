@@ -47,7 +47,7 @@ typedef struct {
 
 /* The current configuration; writers hold the lock while they write, so
  * a reload never closes a file under them. */
-static GMutex log_lock;
+static GRecMutex log_lock; /* recursive: a write that logs must not hang */
 static CvgLogConfig *current;
 static gboolean writer_installed;
 
@@ -328,7 +328,7 @@ write_text(FILE *fp, CvgLogLevel level, const CvgLogRecord *r)
             r->message);
 }
 
-static void
+static int
 write_journal(GLogLevelFlags flags, const CvgLogRecord *r)
 {
     g_autofree char *prio =
@@ -357,7 +357,7 @@ write_journal(GLogLevelFlags flags, const CvgLogRecord *r)
         (mig = g_strconcat("MIGRATION_ID=", r->migration_id, NULL)))
         ADD(mig);
 #undef ADD
-    sd_journal_sendv(iov, n);
+    return sd_journal_sendv(iov, n);
 }
 
 static void
@@ -365,20 +365,21 @@ dispatch(GLogLevelFlags flags, const CvgLogRecord *r)
 {
     CvgLogLevel level = level_of(flags);
 
-    g_mutex_lock(&log_lock);
+    g_rec_mutex_lock(&log_lock);
     if (current && level >= threshold(current, r->module)) {
         for (guint i = 0; i < current->outputs->len; i++) {
             CvgLogOutput *o = current->outputs->pdata[i];
 
             if (level < o->level)
                 continue;
-            if (o->type == OUTPUT_JOURNALD)
-                write_journal(flags, r);
-            else
+            /* No journal to write to: stderr rather than nothing. */
+            if (o->type == OUTPUT_JOURNALD && write_journal(flags, r) < 0)
+                write_text(stderr, level, r);
+            else if (o->type != OUTPUT_JOURNALD)
                 write_text(o->type == OUTPUT_FILE ? o->fp : stderr, level, r);
         }
     }
-    g_mutex_unlock(&log_lock);
+    g_rec_mutex_unlock(&log_lock);
 }
 
 static char *
@@ -431,10 +432,10 @@ cvg_log_configure(const char *level, const char *filters, const char *outputs)
 
     if (!c || open_files(c) < 0)
         return -1;
-    g_mutex_lock(&log_lock);
+    g_rec_mutex_lock(&log_lock);
     old = current;
     current = g_steal_pointer(&c);
-    g_mutex_unlock(&log_lock);
+    g_rec_mutex_unlock(&log_lock);
     log_config_free(old);
     if (!writer_installed) {
         writer_installed = TRUE;
