@@ -6,6 +6,7 @@
 #include "cvg-i18n.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,8 +31,9 @@ typedef enum {
 typedef struct {
     CvgLogLevel level;
     CvgLogOutputType type;
-    char *path; /* file only */
-    FILE *fp;   /* file only, once opened */
+    char *path;      /* file only */
+    FILE *fp;        /* file only, once opened */
+    bool no_journal; /* journald only: none runs, write to stderr */
 } CvgLogOutput;
 
 typedef struct {
@@ -243,13 +245,24 @@ cvg_log_check(const char *level, const char *filters, const char *outputs)
     return c ? 0 : -1;
 }
 
+/* libsystemd drops messages silently when no journal listens here. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* Open the files; a journald output without a journal writes to stderr.
+ * Returns whether one does, or -1. */
 static int
-open_files(CvgLogConfig *c)
+open_outputs(CvgLogConfig *c)
 {
+    int no_journal = 0;
+
     for (guint i = 0; i < c->outputs->len; i++) {
         CvgLogOutput *o = c->outputs->pdata[i];
         g_autofree char *dir = NULL;
 
+        if (o->type == OUTPUT_JOURNALD) {
+            o->no_journal = !g_file_test(JOURNAL_SOCKET, G_FILE_TEST_EXISTS);
+            no_journal |= o->no_journal;
+        }
         if (o->type != OUTPUT_FILE)
             continue;
         dir = g_path_get_dirname(o->path);
@@ -262,7 +275,7 @@ open_files(CvgLogConfig *c)
         }
         setvbuf(o->fp, NULL, _IOLBF, 0);
     }
-    return 0;
+    return no_journal;
 }
 
 /* --- writing --- */
@@ -328,7 +341,7 @@ write_text(FILE *fp, CvgLogLevel level, const CvgLogRecord *r)
             r->message);
 }
 
-static int
+static void
 write_journal(GLogLevelFlags flags, const CvgLogRecord *r)
 {
     g_autofree char *prio =
@@ -357,7 +370,7 @@ write_journal(GLogLevelFlags flags, const CvgLogRecord *r)
         (mig = g_strconcat("MIGRATION_ID=", r->migration_id, NULL)))
         ADD(mig);
 #undef ADD
-    return sd_journal_sendv(iov, n);
+    sd_journal_sendv(iov, n);
 }
 
 static void
@@ -372,10 +385,9 @@ dispatch(GLogLevelFlags flags, const CvgLogRecord *r)
 
             if (level < o->level)
                 continue;
-            /* No journal to write to: stderr rather than nothing. */
-            if (o->type == OUTPUT_JOURNALD && write_journal(flags, r) < 0)
-                write_text(stderr, level, r);
-            else if (o->type != OUTPUT_JOURNALD)
+            if (o->type == OUTPUT_JOURNALD && !o->no_journal)
+                write_journal(flags, r);
+            else
                 write_text(o->type == OUTPUT_FILE ? o->fp : stderr, level, r);
         }
     }
@@ -429,8 +441,9 @@ cvg_log_configure(const char *level, const char *filters, const char *outputs)
 {
     g_autoptr(CvgLogConfig) c = log_config_parse(level, filters, outputs);
     CvgLogConfig *old;
+    int no_journal;
 
-    if (!c || open_files(c) < 0)
+    if (!c || (no_journal = open_outputs(c)) < 0)
         return -1;
     g_rec_mutex_lock(&log_lock);
     old = current;
@@ -441,6 +454,10 @@ cvg_log_configure(const char *level, const char *filters, const char *outputs)
         writer_installed = TRUE;
         g_log_set_writer_func(log_writer, NULL, NULL);
     }
+    if (no_journal)
+        g_warning("no journal listens on %s: the journald log output writes "
+                  "to stderr",
+                  JOURNAL_SOCKET);
     return 0;
 }
 
