@@ -358,7 +358,11 @@ write_journal(GLogLevelFlags flags, const CvgLogRecord *r)
     ADD(msg);
     ADD(mod);
     ADD("SYSLOG_IDENTIFIER=convergd");
-    if (r->file && (file = g_strconcat("CODE_FILE=", r->file, NULL)))
+    /* __FILE__ as meson's build directory sees it: "../src/..." */
+    if (r->file &&
+        (file = g_strconcat(
+             "CODE_FILE=", r->file + (g_str_has_prefix(r->file, "../") ? 3 : 0),
+             NULL)))
         ADD(file);
     if (r->line && (line = g_strconcat("CODE_LINE=", r->line, NULL)))
         ADD(line);

@@ -62,10 +62,10 @@ class LogDaemon(Daemon):
         cmd = self.wrapper + [CONVERGD, "--socket", self.socket,
                               "--state-dir", self.state, "--config",
                               self.conf]
-        logf = open(self.log, "a")
-        self.proc = subprocess.Popen(cmd, stdout=logf, stderr=logf,
-                                     stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
+        with open(self.log, "a") as logf:
+            self.proc = subprocess.Popen(cmd, stdout=logf, stderr=logf,
+                                         stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
         deadline = time.time() + 20
         while not os.path.exists(self.socket):
             if self.proc.poll() is not None or time.time() > deadline:
