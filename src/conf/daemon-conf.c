@@ -4,6 +4,7 @@
 #include "daemon-conf.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
+#include "cvg-log.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 typedef enum {
     CONF_STRING,
+    CONF_OPTSTRING, /* a string where "" means none (NULL) */
     CONF_UINT,
     CONF_MODE,
 } CvgConfType;
@@ -20,39 +22,83 @@ typedef struct {
     CvgConfType type;
     size_t offset;
     unsigned int min, max; /* for CONF_UINT */
+    /* SIGHUP gives a running daemon the new value; otherwise a changed
+     * value takes effect at the next start. */
+    bool live;
+    const char *doc; /* one line for convergd.conf and convergd.conf(5) */
 } CvgConfKey;
 
-#define STR(k, f)                                                              \
+#define FIELD(f) G_STRUCT_OFFSET(CvgDaemonConfig, f)
+#define STR(k, f, live, doc)                                                   \
     {                                                                          \
-        k, CONF_STRING, G_STRUCT_OFFSET(CvgDaemonConfig, f), 0, 0              \
+        k, CONF_STRING, FIELD(f), 0, 0, live, doc                              \
     }
-#define UINT(k, f, lo, hi)                                                     \
+#define OPTSTR(k, f, live, doc)                                                \
     {                                                                          \
-        k, CONF_UINT, G_STRUCT_OFFSET(CvgDaemonConfig, f), lo, hi              \
+        k, CONF_OPTSTRING, FIELD(f), 0, 0, live, doc                           \
     }
+#define UINT(k, f, lo, hi, live, doc)                                          \
+    {                                                                          \
+        k, CONF_UINT, FIELD(f), lo, hi, live, doc                              \
+    }
+#define LIVE true
+#define RESTART false
 
 static const CvgConfKey conf_keys[] = {
-    STR("socket", socket_path),
-    STR("readonly_socket", readonly_socket_path),
-    {"socket_mode", CONF_MODE, G_STRUCT_OFFSET(CvgDaemonConfig, socket_mode), 0,
-     0777},
-    STR("state_dir", state_dir),
-    STR("qemu_binary", qemu_binary),
-    STR("accel", accel),
-    UINT("max_workers", max_workers, 2, 256),
-    UINT("max_clients", max_clients, 1, 100000),
-    STR("log_level", log_level),
-    STR("migration_address", migration_address),
-    STR("migration_host", migration_host),
-    UINT("migration_port_min", migration_port_min, 1, 65535),
-    UINT("migration_port_max", migration_port_max, 1, 65535),
-    UINT("keepalive_interval", keepalive_interval, 0, 3600),
-    UINT("keepalive_count", keepalive_count, 0, 100),
-    UINT("shutdown_timeout", shutdown_timeout, 1, 3600),
-    UINT("migration_stall_timeout", migration_stall_timeout, 0, 3600),
+    STR("socket", socket_path, RESTART,
+        "Read-write control socket (libvirt remote protocol)."),
+    OPTSTR("readonly_socket", readonly_socket_path, RESTART,
+           "Read-only socket, mode 0666; \"\" for none."),
+    {"socket_mode", CONF_MODE, FIELD(socket_mode), 0, 0777, RESTART,
+     "Mode of the read-write socket, octal."},
+    STR("state_dir", state_dir, RESTART,
+        "Directory for definitions, status files and guest logs."),
+    STR("qemu_binary", qemu_binary, RESTART,
+        "Emulator of guests whose XML names none."),
+    STR("accel", accel, RESTART,
+        "Reserved: domains choose TCG (type='qemu') or KVM (type='kvm'); "
+        "\"auto\", \"kvm\" and \"tcg\" are accepted."),
+    UINT("max_workers", max_workers, 2, 256, RESTART,
+         "Worker threads that run client calls."),
+    UINT("max_clients", max_clients, 1, 100000, RESTART,
+         "Reserved upper bound on client connections."),
+    STR("log_level", log_level, LIVE,
+        "Default log threshold: 1..4 or debug, info, warning, error."),
+    STR("log_filters", log_filters, LIVE,
+        "Per-module thresholds, e.g. \"1:qemu 3:rpc\"; modules util, conf, "
+        "rpc, qemu, daemon."),
+    STR("log_outputs", log_outputs, LIVE,
+        "Outputs, e.g. \"3:stderr 1:file:/var/log/convergd/convergd.log "
+        "2:journald\"; \"\" is one at log_level."),
+    STR("migration_address", migration_address, RESTART,
+        "Address incoming migrations listen on."),
+    OPTSTR("migration_host", migration_host, RESTART,
+           "Host name put in migration URIs; \"\" for this host's name."),
+    UINT("migration_port_min", migration_port_min, 1, 65535, RESTART,
+         "Lowest port for incoming migrations."),
+    UINT("migration_port_max", migration_port_max, 1, 65535, RESTART,
+         "Highest port for incoming migrations."),
+    UINT("keepalive_interval", keepalive_interval, 0, 3600, LIVE,
+         "Seconds of client silence before a keepalive ping; 0 is off."),
+    UINT("keepalive_count", keepalive_count, 0, 100, LIVE,
+         "Unanswered pings before a client is dropped; 0 is off."),
+    UINT("shutdown_timeout", shutdown_timeout, 1, 3600, LIVE,
+         "Seconds a guest powering off gets when the daemon stops."),
+    UINT("migration_stall_timeout", migration_stall_timeout, 0, 3600, LIVE,
+         "Seconds an outgoing migration may send nothing before it is "
+         "cancelled; 0 is never."),
     /* The convergence policy's keys come from
-     * cvg_convergence_setting_table. */
+     * cvg_convergence_setting_table; all of them are live. */
 };
+
+#undef LIVE
+#undef RESTART
+
+static bool
+is_string(const CvgConfKey *k)
+{
+    return k->type == CONF_STRING || k->type == CONF_OPTSTRING;
+}
 
 CvgDaemonConfig *
 cvg_daemon_config_new(void)
@@ -67,6 +113,8 @@ cvg_daemon_config_new(void)
     cfg->max_workers = 16;
     cfg->max_clients = 512;
     cfg->log_level = g_strdup("warning");
+    cfg->log_filters = g_strdup("");
+    cfg->log_outputs = g_strdup("");
     cfg->migration_address = g_strdup("0.0.0.0");
     /* libvirt's default migration port range */
     cfg->migration_port_min = 49152;
@@ -92,7 +140,7 @@ cvg_daemon_config_free(CvgDaemonConfig *cfg)
     if (!cfg)
         return;
     for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++) {
-        if (conf_keys[i].type == CONF_STRING)
+        if (is_string(&conf_keys[i]))
             g_free(G_STRUCT_MEMBER(char *, cfg, conf_keys[i].offset));
     }
     g_free(cfg);
@@ -124,7 +172,7 @@ static int
 parse_value(CvgDaemonConfig *cfg, const CvgConfKey *k, const char *filename,
             unsigned int lineno, const char *value)
 {
-    if (k->type == CONF_STRING) {
+    if (is_string(k)) {
         char **field = &G_STRUCT_MEMBER(char *, cfg, k->offset);
         char *text = unquote(value);
 
@@ -134,6 +182,8 @@ parse_value(CvgDaemonConfig *cfg, const CvgConfKey *k, const char *filename,
                              filename, lineno, k->key);
             return -1;
         }
+        if (k->type == CONF_OPTSTRING && !*text)
+            g_clear_pointer(&text, g_free);
         g_free(*field);
         *field = text;
         return 0;
@@ -179,6 +229,34 @@ parse_convergence(CvgDaemonConfig *cfg, const CvgConvergenceSettingDef *def,
     return -1;
 }
 
+/* Rules between keys, and the logging keys' syntax. */
+static int
+check_values(const CvgDaemonConfig *cfg, const char *filename)
+{
+    if (cvg_log_check(cfg->log_level, cfg->log_filters, cfg->log_outputs) < 0) {
+        g_autofree char *why = g_strdup(cvg_error_last()->message);
+
+        cvg_error_report(CVG_ERR_CONF_SYNTAX, _("%s: %s"), filename, why);
+        return -1;
+    }
+    if (cfg->migration_port_min > cfg->migration_port_max) {
+        cvg_error_report(
+            CVG_ERR_CONF_SYNTAX,
+            _("%s: migration_port_min %u is above migration_port_max %u"),
+            filename, cfg->migration_port_min, cfg->migration_port_max);
+        return -1;
+    }
+    if (strcmp(cfg->accel, "auto") != 0 && strcmp(cfg->accel, "kvm") != 0 &&
+        strcmp(cfg->accel, "tcg") != 0) {
+        cvg_error_report(
+            CVG_ERR_CONF_SYNTAX,
+            _("%s: accel must be \"auto\", \"kvm\" or \"tcg\", not '%s'"),
+            filename, cfg->accel);
+        return -1;
+    }
+    return 0;
+}
+
 int
 cvg_daemon_config_parse(CvgDaemonConfig *cfg, const char *filename,
                         const char *text)
@@ -215,22 +293,7 @@ cvg_daemon_config_parse(CvgDaemonConfig *cfg, const char *filename,
         if (parse_value(cfg, k, filename, i + 1, g_strstrip(eq + 1)) < 0)
             return -1;
     }
-    if (cfg->migration_port_min > cfg->migration_port_max) {
-        cvg_error_report(
-            CVG_ERR_CONF_SYNTAX,
-            _("%s: migration_port_min %u is above migration_port_max %u"),
-            filename, cfg->migration_port_min, cfg->migration_port_max);
-        return -1;
-    }
-    if (strcmp(cfg->accel, "auto") != 0 && strcmp(cfg->accel, "kvm") != 0 &&
-        strcmp(cfg->accel, "tcg") != 0) {
-        cvg_error_report(
-            CVG_ERR_CONF_SYNTAX,
-            _("%s: accel must be \"auto\", \"kvm\" or \"tcg\", not '%s'"),
-            filename, cfg->accel);
-        return -1;
-    }
-    return 0;
+    return check_values(cfg, filename);
 }
 
 int
@@ -245,4 +308,155 @@ cvg_daemon_config_load(CvgDaemonConfig *cfg, const char *filename)
         return -1;
     }
     return cvg_daemon_config_parse(cfg, filename, text);
+}
+
+static bool
+key_equal(const CvgConfKey *k, const CvgDaemonConfig *a,
+          const CvgDaemonConfig *b)
+{
+    if (is_string(k))
+        return g_strcmp0(G_STRUCT_MEMBER(char *, a, k->offset),
+                         G_STRUCT_MEMBER(char *, b, k->offset)) == 0;
+    return G_STRUCT_MEMBER(unsigned int, a, k->offset) ==
+           G_STRUCT_MEMBER(unsigned int, b, k->offset);
+}
+
+char **
+cvg_daemon_config_restart_changes(const CvgDaemonConfig *old,
+                                  const CvgDaemonConfig *new)
+{
+    g_autoptr(GPtrArray) keys = g_ptr_array_new();
+
+    for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++) {
+        if (!conf_keys[i].live && !key_equal(&conf_keys[i], old, new))
+            g_ptr_array_add(keys, g_strdup(conf_keys[i].key));
+    }
+    if (keys->len == 0)
+        return NULL;
+    g_ptr_array_add(keys, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&keys), FALSE);
+}
+
+void
+cvg_daemon_config_apply_live(CvgDaemonConfig *dst, const CvgDaemonConfig *src)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++) {
+        const CvgConfKey *k = &conf_keys[i];
+
+        if (!k->live)
+            continue;
+        if (is_string(k)) {
+            char **field = &G_STRUCT_MEMBER(char *, dst, k->offset);
+
+            g_free(*field);
+            *field = g_strdup(G_STRUCT_MEMBER(char *, src, k->offset));
+        } else {
+            G_STRUCT_MEMBER(unsigned int, dst, k->offset) =
+                G_STRUCT_MEMBER(unsigned int, src, k->offset);
+        }
+    }
+    dst->convergence = src->convergence;
+}
+
+char **
+cvg_daemon_config_key_names(void)
+{
+    GStrvBuilder *b = g_strv_builder_new();
+    char **names;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++)
+        g_strv_builder_add(b, conf_keys[i].key);
+    for (size_t i = 0; i < CVG_CONV_SETTING_LAST; i++)
+        g_strv_builder_add(b, cvg_convergence_setting_table[i].config_key);
+    names = g_strv_builder_end(b);
+    g_strv_builder_unref(b);
+    return names;
+}
+
+/* @k's value in @cfg as the file writes it. */
+static char *
+format_value(const CvgConfKey *k, const CvgDaemonConfig *cfg)
+{
+    if (is_string(k)) {
+        const char *v = G_STRUCT_MEMBER(char *, cfg, k->offset);
+
+        return g_strdup_printf("\"%s\"", v ? v : "");
+    }
+    if (k->type == CONF_MODE)
+        return g_strdup_printf("0%o",
+                               G_STRUCT_MEMBER(unsigned int, cfg, k->offset));
+    return g_strdup_printf("%u", G_STRUCT_MEMBER(unsigned int, cfg, k->offset));
+}
+
+/* Convergence setting @def's default as the file writes it. */
+static char *
+format_convergence(const CvgConvergenceSettingDef *def,
+                   const CvgDaemonConfig *cfg)
+{
+    g_autofree char *v = cvg_convergence_setting_format(&cfg->convergence, def);
+
+    if (def->words)
+        return g_strdup_printf("\"%s\"", v);
+    return g_steal_pointer(&v);
+}
+
+/* Call @fn for every key: name, default as written, live, doc, unit. */
+typedef void (*CvgConfKeyFunc)(GString *out, const char *key, const char *value,
+                               bool live, const char *doc, const char *unit);
+
+static char *
+format_keys(const char *header, CvgConfKeyFunc fn)
+{
+    g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
+    GString *out = g_string_new(header);
+
+    for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++) {
+        g_autofree char *v = format_value(&conf_keys[i], cfg);
+
+        fn(out, conf_keys[i].key, v, conf_keys[i].live, conf_keys[i].doc, NULL);
+    }
+    for (size_t i = 0; i < CVG_CONV_SETTING_LAST; i++) {
+        const CvgConvergenceSettingDef *def = &cvg_convergence_setting_table[i];
+        g_autofree char *v = format_convergence(def, cfg);
+
+        fn(out, def->config_key, v, true, def->doc, def->unit);
+    }
+    return g_string_free(out, FALSE);
+}
+
+static void
+sample_key(GString *out, const char *key, const char *value, bool live,
+           const char *doc, const char *unit)
+{
+    g_string_append_printf(out, "\n# %s%s%s%s\n#%s = %s\n", doc,
+                           unit ? " Unit: " : "", unit ? unit : "",
+                           live ? "" : " (restart)", key, value);
+}
+
+char *
+cvg_daemon_config_format_sample(void)
+{
+    return format_keys(
+        "# convergd configuration file: \"key = value\" lines, strings in\n"
+        "# double quotes.  Every key is shown commented out at its default;\n"
+        "# see convergd.conf(5).  SIGHUP makes a running convergd read this\n"
+        "# file again; keys marked (restart) take effect at the next start.\n"
+        "# Generated at build time from the daemon's key tables.\n",
+        sample_key);
+}
+
+static void
+rst_key(GString *out, const char *key, const char *value, bool live,
+        const char *doc, const char *unit)
+{
+    g_string_append_printf(out, "``%s`` (default ``%s``%s%s; %s)\n    %s\n\n",
+                           key, value, unit ? ", unit " : "", unit ? unit : "",
+                           live ? "reloaded on SIGHUP" : "needs a restart",
+                           doc);
+}
+
+char *
+cvg_daemon_config_format_rst(void)
+{
+    return format_keys("", rst_key);
 }

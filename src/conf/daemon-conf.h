@@ -1,8 +1,12 @@
 /*
  * daemon-conf.h: convergd configuration (qemu.conf-like "key = value")
  *
- * Every key is documented in docs/daemon.rst.  Command-line options override
- * the file.
+ * One table in daemon-conf.c describes every key: type, range, whether a
+ * running daemon can take a new value on SIGHUP ("live") or needs a
+ * restart, and a line of documentation.  The installed convergd.conf
+ * (every key commented out at its default) and the key list of
+ * convergd.conf(5) are generated from it and from the convergence
+ * settings table.  Command-line options override the file.
  */
 #pragma once
 
@@ -21,6 +25,8 @@ typedef struct {
     unsigned int max_workers;   /* max_workers */
     unsigned int max_clients;   /* max_clients */
     char *log_level;            /* log_level: debug, info, warning, error */
+    char *log_filters;          /* log_filters: "LEVEL:MODULE ..." */
+    char *log_outputs;          /* log_outputs: "LEVEL:OUTPUT ..." */
     char *migration_address;    /* migration_address */
     char *migration_host;       /* migration_host: advertised in URIs */
     unsigned int migration_port_min;
@@ -51,3 +57,32 @@ int cvg_daemon_config_parse(CvgDaemonConfig *cfg, const char *filename,
 
 /* Read and parse @filename. */
 int cvg_daemon_config_load(CvgDaemonConfig *cfg, const char *filename);
+
+/*
+ * The keys whose values differ between @old and @new and that take effect
+ * only at a restart, as a NULL-terminated vector (g_strfreev), or NULL
+ * when there is none.
+ */
+char **cvg_daemon_config_restart_changes(const CvgDaemonConfig *old,
+                                         const CvgDaemonConfig *new);
+
+/*
+ * Copy into @dst the value of every key @src that can change in a running
+ * daemon (the convergence settings included).  The caller makes sure no
+ * other thread reads those fields meanwhile.
+ */
+void cvg_daemon_config_apply_live(CvgDaemonConfig *dst,
+                                  const CvgDaemonConfig *src);
+
+/* Every key the configuration file accepts (g_strfreev). */
+char **cvg_daemon_config_key_names(void);
+
+/*
+ * A configuration file with every key commented out at its default,
+ * preceded by its line of documentation (g_free).
+ */
+char *cvg_daemon_config_format_sample(void);
+
+/* The keys as a reStructuredText definition list, for convergd.conf(5)
+ * (g_free). */
+char *cvg_daemon_config_format_rst(void);

@@ -87,18 +87,6 @@ probe_qemu_version(const char *binary)
     return major * 1000000ULL + minor * 1000ULL + micro;
 }
 
-static CvgLogLevel
-parse_level(const char *s)
-{
-    if (g_strcmp0(s, "debug") == 0)
-        return CVG_LOG_DEBUG;
-    if (g_strcmp0(s, "info") == 0)
-        return CVG_LOG_INFO;
-    if (g_strcmp0(s, "error") == 0)
-        return CVG_LOG_ERROR;
-    return CVG_LOG_WARNING;
-}
-
 /* Command-line options; each one set overrides the configuration file. */
 typedef struct {
     char *socket;
@@ -121,32 +109,60 @@ options_clear(CvgOptions *o)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(CvgOptions, options_clear)
 
 static void
-override(char **field, char **value)
+override(char **field, const char *value)
 {
-    if (*value) {
+    if (value) {
         g_free(*field);
-        *field = g_steal_pointer(value);
+        *field = g_strdup(value);
     }
+}
+
+/* The file to read: --config, else the default one when it exists. */
+static const char *
+config_path(const CvgOptions *o)
+{
+    if (o->config)
+        return o->config;
+    if (g_file_test(CVG_DEFAULT_CONFIG, G_FILE_TEST_EXISTS))
+        return CVG_DEFAULT_CONFIG;
+    return NULL;
+}
+
+/* Read the configuration file into @cfg and apply the command line's
+ * overrides, at start and on SIGHUP. */
+static int
+load_config(const CvgOptions *o, CvgDaemonConfig *cfg)
+{
+    const char *path = config_path(o);
+
+    if (path && cvg_daemon_config_load(cfg, path) < 0)
+        return -1;
+    override(&cfg->socket_path, o->socket);
+    override(&cfg->readonly_socket_path, o->ro_socket);
+    override(&cfg->state_dir, o->state);
+    override(&cfg->log_level, o->level);
+    return 0;
 }
 
 /* Parse the command line and the configuration file into @cfg.  -1 to go
  * on, or the status to exit with. */
 static int
-parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
+parse_command_line(int *argc, char ***argv, CvgOptions *o, CvgDaemonConfig *cfg)
 {
-    g_auto(CvgOptions) o = {0};
     GOptionEntry entries[] = {
-        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket,
+        {"socket", 's', 0, G_OPTION_ARG_FILENAME, &o->socket,
          N_("control socket (read-write, mode 0600 by default)"), N_("PATH")},
-        {"readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &o.ro_socket,
+        {"readonly-socket", 'r', 0, G_OPTION_ARG_FILENAME, &o->ro_socket,
          N_("read-only socket"), N_("PATH")},
-        {"state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o.state,
+        {"state-dir", 'd', 0, G_OPTION_ARG_FILENAME, &o->state,
          N_("directory for definitions, status and logs"), N_("DIR")},
-        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config,
-         N_("configuration file (key = value)"), N_("FILE")},
-        {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o.level,
-         N_("debug, info, warning or error"), N_("LEVEL")},
-        {"version", 'V', 0, G_OPTION_ARG_NONE, &o.version,
+        {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o->config,
+         N_("configuration file (default " CVG_DEFAULT_CONFIG
+            " when it exists)"),
+         N_("FILE")},
+        {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o->level,
+         N_("debug, info, warning or error, or 1 to 4"), N_("LEVEL")},
+        {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
          N_("print the version and exit"), NULL},
         {NULL}};
     g_autoptr(GOptionContext) octx = g_option_context_new(NULL);
@@ -161,18 +177,18 @@ parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
         fprintf(stderr, "convergd: %s\n", gerr->message);
         return EXIT_FAILURE;
     }
-    if (o.version) {
+    if (o->version) {
         printf("convergd %s\n", CVG_VERSION);
         return EXIT_SUCCESS;
     }
-    if (o.config && cvg_daemon_config_load(cfg, o.config) < 0) {
+    if (o->level && cvg_log_level_parse(o->level) < 0) {
+        fprintf(stderr, _("convergd: invalid log level '%s'\n"), o->level);
+        return EXIT_FAILURE;
+    }
+    if (load_config(o, cfg) < 0) {
         fprintf(stderr, "convergd: %s\n", cvg_error_last()->message);
         return EXIT_FAILURE;
     }
-    override(&cfg->socket_path, &o.socket);
-    override(&cfg->readonly_socket_path, &o.ro_socket);
-    override(&cfg->state_dir, &o.state);
-    override(&cfg->log_level, &o.level);
     return -1;
 }
 
@@ -182,9 +198,11 @@ setup_process(const CvgDaemonConfig *cfg)
 {
     g_autofree char *sockdir = NULL;
 
-    cvg_log_init(parse_level(cfg->log_level));
-    if (parse_level(cfg->log_level) == CVG_LOG_DEBUG)
-        g_setenv("G_MESSAGES_DEBUG", "all", TRUE);
+    if (cvg_log_configure(cfg->log_level, cfg->log_filters, cfg->log_outputs) <
+        0) {
+        fprintf(stderr, "convergd: %s\n", cvg_error_last()->message);
+        return -1;
+    }
     signal(SIGPIPE, SIG_IGN);
 
     sockdir = g_path_get_dirname(cfg->socket_path);
@@ -195,10 +213,69 @@ setup_process(const CvgDaemonConfig *cfg)
     return 0;
 }
 
+/* What SIGHUP needs: the daemon and the command line that overrides the
+ * file. */
+typedef struct {
+    CvgDaemon *d;
+    const CvgOptions *opts;
+} CvgReload;
+
+static void
+reload_failed(const char *path)
+{
+    g_warning("cannot reload the configuration from '%s', keeping the "
+              "current one: %s",
+              path, cvg_error_last()->message);
+    cvg_error_reset();
+}
+
+/*
+ * SIGHUP: read the configuration file again.  Keys marked live in the
+ * table (daemon-conf.c) take effect now; the others that changed are
+ * named, since they need a restart.  A file that does not parse, or logs
+ * that cannot be opened, change nothing.
+ */
+static gboolean
+on_reload(gpointer data)
+{
+    CvgReload *r = data;
+    CvgDaemon *d = r->d;
+    CvgDaemonConfig *cur = d->drv->cfg;
+    g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
+    const char *path = config_path(r->opts);
+    g_auto(GStrv) restart = NULL;
+
+    if (load_config(r->opts, cfg) < 0 ||
+        cvg_log_configure(cfg->log_level, cfg->log_filters, cfg->log_outputs) <
+            0) {
+        reload_failed(path ? path : "(none)");
+        return G_SOURCE_CONTINUE;
+    }
+    restart = cvg_daemon_config_restart_changes(cur, cfg);
+    /* Migrations read the convergence defaults under the driver lock. */
+    cvg_driver_lock(d->drv);
+    cvg_daemon_config_apply_live(cur, cfg);
+    cvg_driver_unlock(d->drv);
+    cvg_rpc_server_set_keepalive(d->srv, cur->keepalive_interval,
+                                 cur->keepalive_count);
+    if (restart) {
+        g_autofree char *keys = g_strjoinv(", ", restart);
+
+        g_warning("configuration reloaded from '%s'; changed keys that need "
+                  "a restart to take effect: %s",
+                  path ? path : "(none)", keys);
+    } else {
+        g_message("configuration reloaded from '%s'", path ? path : "(none)");
+    }
+    return G_SOURCE_CONTINUE;
+}
+
 /* Listen on the sockets and serve until a signal says stop. */
 static int
-serve(CvgDaemon *d)
+serve(CvgDaemon *d, const CvgOptions *opts)
 {
+    CvgReload reload = {d, opts};
+    guint hup;
     CvgRpcServerCallbacks cb = {
         .client_new = cvg_connection_new,
         .client_closed = cvg_connection_free,
@@ -219,11 +296,13 @@ serve(CvgDaemon *d)
                                  cfg->keepalive_count);
     g_unix_signal_add(SIGTERM, on_signal, d);
     g_unix_signal_add(SIGINT, on_signal, d);
+    hup = g_unix_signal_add(SIGHUP, on_reload, &reload);
     g_message("convergd %s listening on %s", CVG_VERSION, cfg->socket_path);
     g_main_loop_run(d->loop);
     /* Migrations must not keep the daemon from stopping: outgoing ones are
      * aborted (the guest stays here), incoming ones discarded. */
     cvg_migration_shutdown(d->drv, 15000);
+    g_source_remove(hup);
     return 0;
 }
 
@@ -231,11 +310,12 @@ int
 main(int argc, char **argv)
 {
     g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
+    g_auto(CvgOptions) opts = {0};
     CvgDaemon d = {0};
     int ret;
 
     setlocale(LC_ALL, "");
-    if ((ret = parse_command_line(&argc, &argv, cfg)) >= 0)
+    if ((ret = parse_command_line(&argc, &argv, &opts, cfg)) >= 0)
         return ret;
     if (setup_process(cfg) < 0)
         return EXIT_FAILURE;
@@ -245,7 +325,7 @@ main(int argc, char **argv)
     ret = EXIT_FAILURE;
     if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d)))
         g_critical("%s", cvg_error_last()->message);
-    else if (serve(&d) == 0)
+    else if (serve(&d, &opts) == 0)
         ret = EXIT_SUCCESS;
 
     cvg_rpc_server_free(d.srv);

@@ -7,6 +7,7 @@
 #include "migration-cookie.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
+#include "cvg-log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -72,6 +73,7 @@ cvg_migration_job_free(CvgMigrationJob *job)
     cvg_migration_sample_clear(&job->sample);
     g_free(job->dest_name);
     g_free(job->abort_reason);
+    g_free(job->id);
     if (job->history)
         g_array_unref(job->history);
     g_free(job);
@@ -96,17 +98,28 @@ job_start(CvgDriver *drv, CvgDomainObj *dom, int async, int operation,
     job->owner = owner;
     job->start_us = g_get_monotonic_time();
     job->prev_state = dom->state;
+    job->id = g_uuid_string_random();
     if (cvg_domain_async_job_begin(drv, dom, async) < 0) {
         cvg_migration_job_free(job);
         return NULL;
     }
     dom->migration = job;
+    cvg_log_migration(G_LOG_LEVEL_INFO, dom->def->name, job->id,
+                      "%s migration %s of '%s' started",
+                      operation == CVG_JOB_OP_MIGRATION_OUT ? "outgoing"
+                                                            : "incoming",
+                      job->id, dom->def->name);
     return job;
 }
 
 void
 cvg_mig_job_stop(CvgDomainObj *dom)
 {
+    if (dom->migration)
+        cvg_log_migration(G_LOG_LEVEL_INFO, dom->def->name, dom->migration->id,
+                          "migration %s of '%s' ended after %llu ms",
+                          dom->migration->id, dom->def->name,
+                          cvg_mig_job_elapsed_ms(dom->migration));
     cvg_migration_job_free(g_steal_pointer(&dom->migration));
     cvg_domain_async_job_end(dom->driver, dom);
 }
@@ -450,6 +463,50 @@ build_convergence(CvgDriver *drv, CvgDomainObj *dom,
     return 0;
 }
 
+/* The policy settings a migration runs with, at info. */
+static void
+log_convergence(CvgDomainObj *dom, const CvgMigrationJob *job)
+{
+    const CvgConvergenceConfig *c = &job->conv;
+
+    cvg_log_migration(
+        G_LOG_LEVEL_INFO, dom->def->name, job->id,
+        "migration %s of '%s': convergence policy %s, throttle ceiling %d%%, "
+        "max downtime %llu ms, deadline %llu ms, escalation %s",
+        job->id, dom->def->name, cvg_convergence_policy_to_string(c->policy),
+        c->ceiling, c->max_downtime_ms, c->deadline_ms,
+        cvg_convergence_escalation_to_string(c->escalation));
+}
+
+/* What the policy decided, with its reason, at info. */
+static void
+log_action(CvgDomainObj *dom, const CvgMigrationJob *job,
+           const CvgConvergenceAction *a)
+{
+    const char *name = dom->def->name;
+
+    switch ((CvgConvergenceActionKind)a->kind) {
+    case CVG_ACTION_SET_PARAM:
+    case CVG_ACTION_SET_DOWNTIME:
+        cvg_log_migration(G_LOG_LEVEL_INFO, name, job->id,
+                          "migration %s of '%s': policy sets %s to %lld: %s",
+                          job->id, name, a->param, (long long)a->value,
+                          a->reason);
+        break;
+    case CVG_ACTION_PAUSE:
+        cvg_log_migration(G_LOG_LEVEL_INFO, name, job->id,
+                          "migration %s of '%s': policy pauses the guest so "
+                          "the migration can finish: %s",
+                          job->id, name, a->reason);
+        break;
+    case CVG_ACTION_ABORT:
+        cvg_log_migration(G_LOG_LEVEL_INFO, name, job->id,
+                          "migration %s of '%s': policy aborts: %s", job->id,
+                          name, a->reason);
+        break;
+    }
+}
+
 /* Feed the latest sample to the policy and carry out what it decides
  * (lock held).  QEMU refusing one parameter is logged, not fatal. */
 static int
@@ -492,7 +549,7 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         CvgConvergenceAction *a = &actions[i];
         g_autoptr(json_object) args = NULL;
 
-        g_debug("policy for '%s': %s", dom->def->name, a->reason);
+        log_action(dom, job, a);
         switch ((CvgConvergenceActionKind)a->kind) {
         case CVG_ACTION_SET_PARAM:
         case CVG_ACTION_SET_DOWNTIME:
@@ -501,8 +558,9 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
                                    json_object_new_int64(a->value));
             if (cvg_qemu_monitor_command(drv, dom, "migrate-set-parameters",
                                          args, NULL) < 0) {
-                g_warning("policy for '%s': %s", dom->def->name,
-                          cvg_error_last()->message);
+                cvg_log_migration(G_LOG_LEVEL_WARNING, dom->def->name, job->id,
+                                  "migration %s of '%s': %s", job->id,
+                                  dom->def->name, cvg_error_last()->message);
                 cvg_error_reset();
             }
             break;
@@ -514,8 +572,6 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
                                      CVG_PAUSED_MIGRATION);
             cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
                                    CVG_EVENT_SUSPENDED_MIGRATED);
-            g_message("pausing '%s' so its migration can finish: %s",
-                      dom->def->name, a->reason);
             break;
         case CVG_ACTION_ABORT:
             g_free(job->abort_reason);
@@ -592,6 +648,7 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
         goto out;
     dom->migration->phase = CVG_MIG_PHASE_BEGIN;
     dom->migration->conv = conv;
+    log_convergence(dom, dom->migration);
     dom->migration->history =
         g_array_new(FALSE, TRUE, sizeof(CvgConvergenceSample));
     *ret_cookie = make_cookie(drv, dom, NULL, ret_cookie_len);

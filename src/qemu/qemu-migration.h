@@ -65,6 +65,9 @@ struct _CvgMigrationJob {
     bool stalled;       /* cancelled because nothing was sent */
     bool policy_paused; /* the policy stopped the guest */
     char *dest_name;    /* destination: name of the guest */
+    /* A random UUID naming this job in logs (MIGRATION_ID in the journal);
+     * each side has its own. */
+    char *id;
 };
 
 /* Source */

@@ -5,6 +5,7 @@
 #include "qemu-domain-job.h"
 #include "qemu-domain-list.h"
 #include "qemu-monitor.h"
+#include "cvg-log.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
 
@@ -246,8 +247,9 @@ monitor_eof_work(gpointer data)
                                        : CVG_EVENT_STOPPED_CRASHED;
         CvgQmp *mon = dom->mon;
 
-        g_debug("QEMU of '%s' went away (%s)", dom->def->name,
-                dom->got_shutdown ? "shutdown" : "crashed");
+        cvg_log_domain(G_LOG_LEVEL_DEBUG, dom->def->name,
+                       "QEMU of '%s' went away (%s)", dom->def->name,
+                       dom->got_shutdown ? "shutdown" : "crashed");
         dom->mon = NULL;
         cvg_driver_unlock(drv);
         cvg_qmp_close(mon);
@@ -467,7 +469,8 @@ spawn_qemu(CvgDomainObj *dom, const char *emulator, bool kvm, const char *qmp,
     unlink(qmp);
     if ((logfd = open_log(logpath, cmdline)) < 0)
         return -1;
-    g_debug("starting '%s': %s", dom->def->name, cmdline);
+    cvg_log_domain(G_LOG_LEVEL_DEBUG, dom->def->name, "starting '%s': %s",
+                   dom->def->name, cmdline);
     if (!g_spawn_async_with_pipes_and_fds(
             NULL, (const char *const *)argv, NULL,
             G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
@@ -570,6 +573,9 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     if (run_guest(drv, dom, flags, incoming) < 0)
         return -1;
     cvg_driver_save_status(drv, dom);
+    cvg_log_domain(G_LOG_LEVEL_INFO, dom->def->name,
+                   "guest '%s' started (QEMU pid %d)", dom->def->name,
+                   (int)dom->pid);
     return 0;
 }
 
@@ -589,6 +595,8 @@ cvg_qemu_process_stop(CvgDriver *drv, CvgDomainObj *dom, int reason,
     cvg_driver_lock(drv);
     unlink(qmp);
     sink_stopped(drv, dom, reason, event_detail);
+    cvg_log_domain(G_LOG_LEVEL_INFO, dom->def->name, "guest '%s' stopped",
+                   dom->def->name);
 }
 
 int
