@@ -49,6 +49,8 @@ static const CvgConfKey conf_keys[] = {
     UINT("keepalive_interval", keepalive_interval, 0, 3600),
     UINT("keepalive_count", keepalive_count, 0, 100),
     UINT("shutdown_timeout", shutdown_timeout, 1, 3600),
+    UINT("idle_timeout", idle_timeout, 0, G_MAXINT),
+    UINT("listen_libvirt_socket", listen_libvirt_socket, 0, 1),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table. */
 };

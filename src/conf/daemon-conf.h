@@ -28,6 +28,8 @@ typedef struct {
     unsigned int keepalive_interval; /* seconds, 0 = off */
     unsigned int keepalive_count;
     unsigned int shutdown_timeout; /* seconds a guest gets to power off */
+    unsigned int idle_timeout;     /* exit after this many idle s, 0 = never */
+    unsigned int listen_libvirt_socket; /* 1: serve /run/libvirt's sockets */
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;
