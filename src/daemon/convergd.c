@@ -139,7 +139,7 @@ override(char **field, char **value)
 static int
 parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
 {
-    g_auto(CvgOptions) o = {.timeout = -1};
+    g_auto(CvgOptions) o = {.timeout = G_MININT};
     GOptionEntry entries[] = {
         {"socket", 's', 0, G_OPTION_ARG_FILENAME, &o.socket,
          N_("control socket (read-write, mode 0600 by default)"), N_("PATH")},
@@ -181,8 +181,13 @@ parse_command_line(int *argc, char ***argv, CvgDaemonConfig *cfg)
     override(&cfg->readonly_socket_path, &o.ro_socket);
     override(&cfg->state_dir, &o.state);
     override(&cfg->log_level, &o.level);
-    if (o.timeout >= 0)
+    if (o.timeout != G_MININT) {
+        if (o.timeout < 0) {
+            fprintf(stderr, "convergd: %s\n", _("--timeout must be 0 or more"));
+            return EXIT_FAILURE;
+        }
         cfg->idle_timeout = o.timeout;
+    }
     return -1;
 }
 
