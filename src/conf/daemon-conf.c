@@ -87,6 +87,12 @@ static const CvgConfKey conf_keys[] = {
     UINT("migration_stall_timeout", migration_stall_timeout, 0, 3600, LIVE,
          "Seconds an outgoing migration may send nothing before it is "
          "cancelled; 0 is never."),
+    UINT("idle_timeout", idle_timeout, 0, G_MAXINT, RESTART,
+         "Exit after this many seconds with no client, guest or job; 0 is "
+         "never (--timeout)."),
+    UINT("listen_libvirt_socket", listen_libvirt_socket, 0, 1, RESTART,
+         "1: also serve /run/libvirt/libvirt-sock and -ro when no libvirt "
+         "daemon owns them."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };

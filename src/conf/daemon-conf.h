@@ -37,6 +37,8 @@ typedef struct {
     /* seconds an outgoing migration may send nothing before it is
      * cancelled (the link to the destination is gone); 0 = never */
     unsigned int migration_stall_timeout;
+    unsigned int idle_timeout; /* exit after this many idle s, 0 = never */
+    unsigned int listen_libvirt_socket; /* 1: serve /run/libvirt's sockets */
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -2,6 +2,9 @@
  * convergd.c: daemon entry point
  */
 #include "daemon.h"
+#include "daemon-listen.h"
+#include "daemon-lock.h"
+#include "daemon-systemd.h"
 #include "qemu-migration.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
@@ -51,6 +54,7 @@ on_signal(gpointer data)
     CvgDaemon *d = data;
     unsigned int n = d->stop_wait ? 0 : cvg_driver_count_powering_off(d->drv);
 
+    cvg_daemon_systemd_stopping(d);
     if (n == 0) {
         g_message("shutting down; running guests keep running");
         if (d->stop_wait)
@@ -94,6 +98,7 @@ typedef struct {
     char *state;
     char *config;
     char *level;
+    gint timeout;
     gboolean version;
 } CvgOptions;
 
@@ -141,6 +146,8 @@ load_config(const CvgOptions *o, CvgDaemonConfig *cfg)
     override(&cfg->readonly_socket_path, o->ro_socket);
     override(&cfg->state_dir, o->state);
     override(&cfg->log_level, o->level);
+    if (o->timeout != G_MININT)
+        cfg->idle_timeout = o->timeout;
     return 0;
 }
 
@@ -162,6 +169,9 @@ parse_command_line(int *argc, char ***argv, CvgOptions *o, CvgDaemonConfig *cfg)
          N_("FILE")},
         {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o->level,
          N_("debug, info, warning or error, or 1 to 4"), N_("LEVEL")},
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout,
+         N_("exit after SECS without clients, running guests or jobs"),
+         N_("SECS")},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
          N_("print the version and exit"), NULL},
         {NULL}};
@@ -180,6 +190,10 @@ parse_command_line(int *argc, char ***argv, CvgOptions *o, CvgDaemonConfig *cfg)
     if (o->version) {
         printf("convergd %s\n", CVG_VERSION);
         return EXIT_SUCCESS;
+    }
+    if (o->timeout != G_MININT && o->timeout < 0) {
+        fprintf(stderr, "convergd: %s\n", _("--timeout must be 0 or more"));
+        return EXIT_FAILURE;
     }
     if (o->level && cvg_log_level_parse(o->level) < 0) {
         fprintf(stderr, _("convergd: invalid log level '%s'\n"), o->level);
@@ -284,11 +298,7 @@ serve(CvgDaemon *d, const CvgOptions *opts)
 
     d->srv = cvg_rpc_server_new(cvg_daemon_procs, cvg_daemon_nprocs,
                                 cfg->max_workers, &cb, d);
-    if (cvg_rpc_server_add_unix(d->srv, cfg->socket_path, cfg->socket_mode,
-                                false) < 0 ||
-        (cfg->readonly_socket_path &&
-         cvg_rpc_server_add_unix(d->srv, cfg->readonly_socket_path, 0666,
-                                 true) < 0)) {
+    if (cvg_daemon_listen(d) < 0) {
         g_critical("%s", cvg_error_last()->message);
         return -1;
     }
@@ -297,8 +307,10 @@ serve(CvgDaemon *d, const CvgOptions *opts)
     g_unix_signal_add(SIGTERM, on_signal, d);
     g_unix_signal_add(SIGINT, on_signal, d);
     hup = g_unix_signal_add(SIGHUP, on_reload, &reload);
-    g_message("convergd %s listening on %s", CVG_VERSION, cfg->socket_path);
+    g_message("convergd %s serving", CVG_VERSION);
+    cvg_daemon_systemd_start(d);
     g_main_loop_run(d->loop);
+    cvg_daemon_systemd_stopping(d);
     /* Migrations must not keep the daemon from stopping: outgoing ones are
      * aborted (the guest stays here), incoming ones discarded. */
     cvg_migration_shutdown(d->drv, 15000);
@@ -310,8 +322,8 @@ int
 main(int argc, char **argv)
 {
     g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
-    g_auto(CvgOptions) opts = {0};
-    CvgDaemon d = {0};
+    g_auto(CvgOptions) opts = {.timeout = G_MININT};
+    CvgDaemon d = {.lock_fd = -1};
     int ret;
 
     setlocale(LC_ALL, "");
@@ -319,6 +331,11 @@ main(int argc, char **argv)
         return ret;
     if (setup_process(cfg) < 0)
         return EXIT_FAILURE;
+    /* Before anything touches the state directory or the sockets. */
+    if ((d.lock_fd = cvg_daemon_lock_state_dir(cfg->state_dir)) < 0) {
+        g_critical("%s", cvg_error_last()->message);
+        return EXIT_FAILURE;
+    }
 
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
@@ -329,7 +346,10 @@ main(int argc, char **argv)
         ret = EXIT_SUCCESS;
 
     cvg_rpc_server_free(d.srv);
+    cvg_daemon_listen_cleanup(&d);
     cvg_driver_free(d.drv);
     g_main_loop_unref(d.loop);
+    g_free(d.status);
+    close(d.lock_fd);
     return ret;
 }

@@ -13,6 +13,11 @@ typedef struct {
     GMainLoop *loop;
     guint stop_wait;      /* after SIGTERM: polls guests powering off */
     gint64 stop_deadline; /* monotonic, for stop_wait; 0 once over */
+    int lock_fd;          /* holds STATE_DIR/convergd.lock (daemon-lock.h) */
+    guint idle_tick;      /* idle exit and STATUS= (daemon-systemd.h) */
+    gint64 busy_at;       /* monotonic: last time anything was going on */
+    char *status;         /* the last STATUS= sent */
+    bool libvirt_mkdir;   /* made /run/libvirt (daemon-listen.h) */
 } CvgDaemon;
 
 /* The handlers' prototypes and the dispatch table, generated from

@@ -29,7 +29,8 @@ typedef struct {
     int fd;
     guint watch;
     bool readonly;
-    char *path;
+    bool owns_path; /* bound here: unlink the path when done */
+    char *path;     /* or a description of an adopted socket */
 } CvgRpcListener;
 
 struct _CvgRpcServer {
@@ -625,13 +626,32 @@ cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
     return srv;
 }
 
+/* Serve the listening socket @fd (consumed) from the main loop. */
+static void
+add_listener(CvgRpcServer *srv, int fd, const char *path, bool readonly,
+             bool owns_path)
+{
+    CvgRpcListener *l = g_new0(CvgRpcListener, 1);
+    void **pair = g_new0(void *, 2);
+
+    l->fd = fd;
+    l->readonly = readonly;
+    l->owns_path = owns_path;
+    l->path = g_strdup(path);
+    pair[0] = srv;
+    pair[1] = l;
+    l->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, G_IO_IN,
+                                  listener_readable, pair, g_free);
+    g_mutex_lock(&srv->lock);
+    g_ptr_array_add(srv->listeners, l);
+    g_mutex_unlock(&srv->lock);
+}
+
 int
 cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
                         bool readonly)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    CvgRpcListener *l;
-    void **pair;
     int fd;
 
     if (strlen(path) >= sizeof(addr.sun_path)) {
@@ -665,18 +685,25 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
         unlink(path);
         return -1;
     }
-    l = g_new0(CvgRpcListener, 1);
-    l->fd = fd;
-    l->readonly = readonly;
-    l->path = g_strdup(path);
-    pair = g_new0(void *, 2);
-    pair[0] = srv;
-    pair[1] = l;
-    l->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, G_IO_IN,
-                                  listener_readable, pair, g_free);
-    g_mutex_lock(&srv->lock);
-    g_ptr_array_add(srv->listeners, l);
-    g_mutex_unlock(&srv->lock);
+    add_listener(srv, fd, path, readonly, true);
+    return 0;
+}
+
+int
+cvg_rpc_server_add_fd(CvgRpcServer *srv, int fd, const char *desc,
+                      bool readonly)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    /* Inherited sockets come blocking and without close-on-exec: QEMU must
+     * not inherit them, and accept() must not block the loop. */
+    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        cvg_error_report_system(errno, _("cannot use inherited socket '%s'"),
+                                desc);
+        return -1;
+    }
+    add_listener(srv, fd, desc, readonly, false);
     return 0;
 }
 
@@ -784,7 +811,8 @@ cvg_rpc_server_free(CvgRpcServer *srv)
 
         g_source_remove(l->watch);
         close(l->fd);
-        unlink(l->path);
+        if (l->owns_path)
+            unlink(l->path);
         g_free(l->path);
         g_free(l);
     }

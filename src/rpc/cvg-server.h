@@ -66,6 +66,14 @@ CvgRpcServer *cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
 int cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
                             unsigned int mode, bool readonly);
 
+/* Serve @fd, a socket already bound and listening (inherited through
+ * socket activation).  On success the server owns @fd and closes it in
+ * cvg_rpc_server_free(), leaving the socket file to whoever bound it; on
+ * failure the caller keeps it.  @desc names it in logs.  Clients accepted
+ * there are read-only if @readonly. */
+int cvg_rpc_server_add_fd(CvgRpcServer *srv, int fd, const char *desc,
+                          bool readonly);
+
 /* Ping clients that ping us (they run an event loop) after @interval
  * seconds of silence, and drop them after @count unanswered pings: their
  * calls end and the daemon cleans up what they left.  0 turns it off. */
