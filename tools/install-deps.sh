@@ -19,7 +19,8 @@ fi
 
 PKGS="meson ninja-build gcc pkg-config libglib2.0-dev libxml2-dev libjson-c-dev
 libtirpc-dev gettext libvirt-clients python3-libvirt iproute2 cpio
-procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib"
+procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib
+debhelper dpkg-dev fakeroot rpcsvc-proto libsystemd-dev python3-docutils"
 
 missing=""
 for p in $PKGS; do
