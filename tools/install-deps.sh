@@ -20,7 +20,8 @@ fi
 PKGS="meson ninja-build gcc pkg-config libglib2.0-dev libxml2-dev libjson-c-dev
 libtirpc-dev gettext libvirt-clients python3-libvirt iproute2 cpio
 procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib
-libsystemd-dev python3-docutils groff-base systemd"
+libsystemd-dev python3-docutils groff-base systemd debhelper dpkg-dev fakeroot
+rpcsvc-proto"
 
 missing=""
 for p in $PKGS; do
