@@ -16,6 +16,10 @@
  *                            lock, so "settle" alone may see them late
  *                 powering-off  how many guests a stopping daemon waits
  *                            for (cvg_driver_count_powering_off)
+ *                 stats STATS FLAGS  cvg_driver_get_domain_stats() of the
+ *                            domain; its fields follow as "  FIELD TYPE"
+ *                            lines (values vary: the pid is 0, so no
+ *                            /proc figures appear)
  *   NAME.reply  the whole QMP conversation, from the handshake to
  *               "wait-close" (the test closes the monitor at the end, if
  *               the driver has not already)
@@ -23,6 +27,7 @@
  *               MESSAGE"), then the domain's state and reason, then the
  *               events in order.  CVG_TEST_REGENERATE=1 rewrites it.
  */
+#include "qemu-domain-stats.h"
 #include "qemu-process.h"
 
 #include "cvg-error.h"
@@ -80,6 +85,25 @@ wait_events(CvgTestDriver *t, guint n)
     }
 }
 
+static int
+run_stats(CvgDriver *drv, CvgDomainObj *dom, const char *line,
+          unsigned int stats, unsigned int flags, GString *out)
+{
+    g_autoptr(GPtrArray) recs = NULL;
+    int rc = cvg_driver_get_domain_stats(drv, &dom, 1, stats, flags, &recs);
+
+    cvg_test_append_result(out, line, rc);
+    for (guint i = 0; rc == 0 && i < recs->len; i++) {
+        const CvgDomainStatsRecord *rec = g_ptr_array_index(recs, i);
+
+        for (size_t j = 0; j < rec->params->n; j++)
+            g_string_append_printf(
+                out, "  %s %s\n", rec->params->params[j].field,
+                cvg_typed_param_type_name(rec->params->params[j].type));
+    }
+    return 0;
+}
+
 /* Run one line of NAME.calls; its result goes into @out. */
 static int
 run_call(CvgTestDriver *t, CvgDomainObj *dom, const char *line, GString *out)
@@ -108,6 +132,10 @@ run_call(CvgTestDriver *t, CvgDomainObj *dom, const char *line, GString *out)
         rc = settle(drv, dom);
     else if (strcmp(w[0], "events") == 0)
         rc = wait_events(t, flags);
+    else if (strcmp(w[0], "stats") == 0)
+        return run_stats(
+            drv, dom, line, flags,
+            w[1] && w[2] ? (unsigned int)strtoul(w[2], NULL, 0) : 0, out);
     else if (strcmp(w[0], "powering-off") == 0) {
         g_string_append_printf(out, "%s: %u\n", line,
                                cvg_driver_count_powering_off(drv));

@@ -455,6 +455,50 @@ fill_job_stats_ret(void *body)
 }
 
 static void
+fill_all_domain_stats_args(void *body)
+{
+    CvgRemoteConnectGetAllDomainStatsArgs *a = body;
+
+    a->doms.doms_len = 1;
+    a->doms.doms_val = g_new0(CvgWireDomain, 1);
+    set_dom(&a->doms.doms_val[0], "vm1", uuid_vm1, 1);
+    a->stats = 0x9;
+    a->flags = 0x80000000;
+}
+
+/* Each record's params: a CvgWireTypedParams filled, then moved across
+ * (same element type, a larger bound). */
+static void
+stats_record(CvgWireDomainStatsRecord *rec, const char *name,
+             const unsigned char *uuid, int id, const CvgWireTypedParams *p)
+{
+    set_dom(&rec->dom, name, uuid, id);
+    rec->params.CvgWireStatsParams_len = p->CvgWireTypedParams_len;
+    rec->params.CvgWireStatsParams_val = p->CvgWireTypedParams_val;
+}
+
+static void
+fill_all_domain_stats_ret(void *body)
+{
+    CvgRemoteConnectGetAllDomainStatsRet *r = body;
+    CvgWireTypedParams p0, p1;
+
+    params_alloc(&p0, 2);
+    set_param(&TP(&p0, 0), "state.state", CVG_TYPED_PARAM_INT);
+    TPV(&p0, 0).i = 1;
+    set_param(&TP(&p0, 1), "cpu.time", CVG_TYPED_PARAM_ULLONG);
+    TPV(&p0, 1).ul = 0x100000002ULL;
+    params_alloc(&p1, 1);
+    set_param(&TP(&p1, 0), "state.state", CVG_TYPED_PARAM_INT);
+    TPV(&p1, 0).i = 5;
+
+    r->records.records_len = 2;
+    r->records.records_val = g_new0(CvgWireDomainStatsRecord, 2);
+    stats_record(&r->records.records_val[0], "vm1", uuid_vm1, 1, &p0);
+    stats_record(&r->records.records_val[1], "vm2", uuid_vm2, -1, &p1);
+}
+
+static void
 fill_get_messages_ret(void *body)
 {
     CvgRemoteDomainGetMessagesRet *r = body;
@@ -579,6 +623,12 @@ static const XdrCase cases[] = {
          CvgRemoteDomainGetJobInfoRet, fill_job_info_ret),
     CASE("domain-get-job-stats-ret", xdr_CvgRemoteDomainGetJobStatsRet,
          CvgRemoteDomainGetJobStatsRet, fill_job_stats_ret),
+    CASE("connect-get-all-domain-stats-args",
+         xdr_CvgRemoteConnectGetAllDomainStatsArgs,
+         CvgRemoteConnectGetAllDomainStatsArgs, fill_all_domain_stats_args),
+    CASE("connect-get-all-domain-stats-ret",
+         xdr_CvgRemoteConnectGetAllDomainStatsRet,
+         CvgRemoteConnectGetAllDomainStatsRet, fill_all_domain_stats_ret),
     CASE("domain-get-messages-ret", xdr_CvgRemoteDomainGetMessagesRet,
          CvgRemoteDomainGetMessagesRet, fill_get_messages_ret),
     CASE("domain-event-callback-lifecycle-msg",
@@ -1364,8 +1414,8 @@ test_procedure_table(const void *data)
             xdr_free(info->args, body);
     }
     cvg_error_reset();
-    /* 70 procedures, of which 5 are event messages */
-    return ncalls == 65 && cvg_remote_nprocs == 70 ? 0 : -1;
+    /* 71 procedures, of which 5 are event messages */
+    return ncalls == 66 && cvg_remote_nprocs == 71 ? 0 : -1;
 }
 
 int
