@@ -1011,8 +1011,15 @@ test_encode_invalid(const void *data)
     m1 = cvg_rpc_message_encode(
         &hdr, (xdrproc_t)xdr_CvgRemoteDomainGetJobStatsRet, &r);
     xdr_free((xdrproc_t)xdr_CvgRemoteDomainGetJobStatsRet, &r);
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan's xdr_string interceptor takes strlen() of the string before
+     * libtirpc gets to refuse NULL: the normal and valgrind runs check
+     * this case. */
+    (void)x;
+#else
     m2 = cvg_rpc_message_encode(
         &hdr, (xdrproc_t)xdr_CvgRemoteDomainGetXmlDescRet, &x);
+#endif
     cvg_error_reset();
     return !m1 && !m2 ? 0 : -1;
 }
