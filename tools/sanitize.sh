@@ -32,24 +32,32 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build
 
-# One line per test: name, then the command (JSON list) and its cwd.
+# One line per test: name, then the test's own environment (as meson test
+# sets it) and command.  Only our executables: valgrind on a shell script
+# (the man page check) would check /bin/sh.
 tests=$(meson introspect build --tests | /usr/bin/python3 -c '
 import json, shlex, sys
 for t in json.load(sys.stdin):
-    if set(t["suite"]) & {"convergd:unit", "convergd:fuzz", "unit", "fuzz"}:
-        print(t["name"], shlex.join(t["cmd"]))
+    if not set(t["suite"]) & {"convergd:unit", "convergd:fuzz", "unit", "fuzz"}:
+        continue
+    with open(t["cmd"][0], "rb") as f:
+        if f.read(4) != b"\x7fELF":
+            continue
+    env = " ".join(shlex.quote(f"{k}={v}") for k, v in t["env"].items())
+    print(t["name"], env, shlex.join(t["cmd"]), sep="\x1f")
 ')
 
 logdir=build/meson-logs/valgrind
 mkdir -p "$logdir"
 rm -f "$logdir/.failed"
-echo "$tests" | while read -r name cmd; do
+sep=$(printf '\037')
+echo "$tests" | while IFS=$sep read -r name testenv cmd; do
     [ -n "$name" ] || continue
     log=$logdir/$name.log
     # shellcheck disable=SC2086
     if eval env CVG_TEST_SRCDIR="$top/tests" \
             CVG_TEST_BUILDDIR="$top/build/tests" \
-            G_SLICE=always-malloc G_DEBUG=gc-friendly \
+            $testenv G_SLICE=always-malloc G_DEBUG=gc-friendly \
             valgrind --leak-check=full --error-exitcode=1 \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite \
             --track-origins=yes --log-file="$log" $cmd \
