@@ -42,7 +42,24 @@ def virsh_at(uri, *args, check=True, timeout=180):
     return p
 
 
-class Daemon:
+def unix_uri(path):
+    """The URI of a convergd serving the UNIX socket at @path."""
+    return f"qemu+unix:///system?socket={path}"
+
+
+class SocketUris:
+    """uri and ro_uri of an object with .socket and .ro_socket."""
+
+    @property
+    def uri(self):
+        return unix_uri(self.socket)
+
+    @property
+    def ro_uri(self):
+        return unix_uri(self.ro_socket)
+
+
+class Daemon(SocketUris):
     """One convergd with its own socket and state directory."""
 
     def __init__(self, name="d", config="", readonly_socket=False,
@@ -60,14 +77,6 @@ class Daemon:
             f.write(config)
         self.proc = None
         self.start()
-
-    @property
-    def uri(self):
-        return f"qemu+unix:///system?socket={self.socket}"
-
-    @property
-    def ro_uri(self):
-        return f"qemu+unix:///system?socket={self.ro_socket}"
 
     def start(self):
         cmd = [CONVERGD, "--socket", self.socket, "--state-dir", self.state,

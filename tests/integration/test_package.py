@@ -185,7 +185,7 @@ class PackageTest(unittest.TestCase):
                          self.daemon.poll() is not None, 10,
                          what="the installed daemon's socket")
         self.assertIsNone(self.daemon.poll(), "installed daemon exited")
-        p = cvgtest.virsh_at(f"qemu+unix:///system?socket={sock}",
+        p = cvgtest.virsh_at(cvgtest.unix_uri(sock),
                              "list", "--all", timeout=30)
         self.assertIn("Name", p.stdout)
         self.daemon.send_signal(signal.SIGTERM)

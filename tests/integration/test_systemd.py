@@ -62,7 +62,7 @@ def exe_of(pid):
         return None
 
 
-class Activated:
+class Activated(cvgtest.SocketUris):
     """convergd behind systemd-socket-activate: the sockets listen first,
     the daemon is exec'd (same pid) at the first connection."""
 
@@ -77,14 +77,6 @@ class Activated:
         self.proc = None
         self.notify = None
         self.runs = 0
-
-    @property
-    def uri(self):
-        return f"qemu+unix:///system?socket={self.socket}"
-
-    @property
-    def ro_uri(self):
-        return f"qemu+unix:///system?socket={self.ro_socket}"
 
     def start(self):
         self.runs += 1
