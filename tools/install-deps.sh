@@ -21,7 +21,8 @@ PKGS="meson ninja-build gcc pkg-config libglib2.0-dev libxml2-dev libjson-c-dev
 libtirpc-dev gettext libvirt-clients python3-libvirt iproute2 cpio
 procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib
 libsystemd-dev python3-docutils groff-base systemd debhelper dpkg-dev fakeroot
-rpcsvc-proto"
+rpcsvc-proto libgnutls28-dev gnutls-bin libsasl2-dev sasl2-bin
+libsasl2-modules openssh-server openssh-client netcat-openbsd"
 
 missing=""
 for p in $PKGS; do
