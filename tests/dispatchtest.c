@@ -19,6 +19,7 @@ typedef struct {
     bool event;
     bool readonly;
     bool open;
+    bool auth;
     char *api;
 } Annotated;
 
@@ -50,7 +51,7 @@ annotations_load(void)
         g_autofree char *num = g_match_info_fetch(m, 1);
         g_autofree char *notes = g_match_info_fetch(m, 2);
         g_auto(GStrv) words = g_strsplit_set(notes, " \t", -1);
-        Annotated a = {.proc = atoi(num), .open = true};
+        Annotated a = {.proc = atoi(num), .open = true, .auth = true};
 
         for (size_t i = 0; words[i]; i++) {
             const char *v = words[i + 1] ? words[i + 1] : "";
@@ -61,6 +62,8 @@ annotations_load(void)
                 a.readonly = strcmp(v, "yes") == 0;
             else if (strcmp(words[i], "@open") == 0)
                 a.open = strcmp(v, "no") != 0;
+            else if (strcmp(words[i], "@auth") == 0)
+                a.auth = strcmp(v, "no") != 0;
             else if (strcmp(words[i], "@api") == 0)
                 a.api = g_strdup(v);
         }
@@ -85,6 +88,7 @@ check_one(const Annotated *a)
     const CvgRpcProcedure *p = served(a->proc);
     const CvgRemoteProcInfo *info = cvg_remote_proc_info(a->proc);
     unsigned int want = (a->open ? CVG_RPC_PROC_NEEDS_OPEN : 0) |
+                        (a->auth ? CVG_RPC_PROC_NEEDS_AUTH : 0) |
                         (a->readonly ? CVG_RPC_PROC_READONLY_OK : 0);
 
     if (!info || info->event != a->event) {

@@ -15,6 +15,7 @@ typedef enum {
     CONF_OPTSTRING, /* a string where "" means none (NULL) */
     CONF_UINT,
     CONF_MODE,
+    CONF_STRLIST, /* ["a", "b"] on one line: a char ** (GStrv) */
 } CvgConfType;
 
 typedef struct {
@@ -40,6 +41,10 @@ typedef struct {
 #define UINT(k, f, lo, hi, live, doc)                                          \
     {                                                                          \
         k, CONF_UINT, FIELD(f), lo, hi, live, doc                              \
+    }
+#define STRLIST(k, f, live, doc)                                               \
+    {                                                                          \
+        k, CONF_STRLIST, FIELD(f), 0, 0, live, doc                             \
     }
 #define LIVE true
 #define RESTART false
@@ -93,6 +98,37 @@ static const CvgConfKey conf_keys[] = {
     UINT("listen_libvirt_socket", listen_libvirt_socket, 0, 1, RESTART,
          "1: also serve /run/libvirt/libvirt-sock and -ro when no libvirt "
          "daemon owns them."),
+    /* Network listeners, with libvirtd.conf's names and defaults. */
+    UINT("listen_tls", listen_tls, 0, 1, RESTART,
+         "1: with --listen, serve TLS (qemu+tls://) on tls_port."),
+    UINT("listen_tcp", listen_tcp, 0, 1, RESTART,
+         "1: with --listen, serve plain TCP (qemu+tcp://) on tcp_port."),
+    STR("listen_addr", listen_addr, RESTART,
+        "Address the TLS and TCP listeners bind; \"\" for all."),
+    STR("tls_port", tls_port, RESTART, "TLS port (number or service name)."),
+    STR("tcp_port", tcp_port, RESTART, "TCP port (number or service name)."),
+    STR("auth_tls", auth_tls, RESTART,
+        "Authentication on the TLS port after the certificate check: "
+        "\"none\" or \"sasl\"."),
+    STR("auth_tcp", auth_tcp, RESTART,
+        "Authentication on the TCP port: \"sasl\" or \"none\" (insecure)."),
+    STR("key_file", key_file, RESTART, "Server private key (TLS)."),
+    STR("cert_file", cert_file, RESTART, "Server certificate (TLS)."),
+    STR("ca_file", ca_file, RESTART,
+        "CA certificate that client certificates must chain to."),
+    STR("crl_file", crl_file, RESTART,
+        "Certificate revocation list, used when the file exists."),
+    UINT("tls_no_verify_certificate", tls_no_verify_certificate, 0, 1, RESTART,
+         "1: do not ask TLS clients for a certificate (insecure)."),
+    STRLIST("tls_allowed_dn_list", tls_allowed_dn_list, RESTART,
+            "Client certificate DNs allowed, with * and ? wildcards; [] "
+            "allows any the CA signed."),
+    STR("tls_priority", tls_priority, RESTART, "GnuTLS priority string."),
+    UINT("tls_handshake_timeout", tls_handshake_timeout, 1, 3600, RESTART,
+         "Seconds a client gets to finish the TLS handshake."),
+    UINT("max_anonymous_clients", max_anonymous_clients, 0, 100000, RESTART,
+         "Clients connected but not yet authenticated at once; at the "
+         "limit no more are accepted.  0 is no limit."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -135,6 +171,21 @@ cvg_daemon_config_new(void)
      * in, since existing QE suites assert QEMU's 20, 30, 40 ... ramp.
      * Every key counts as given: the daemon's values are the base that
      * metadata and typed parameters override. */
+    cfg->listen_tls = 1;
+    cfg->listen_tcp = 0;
+    cfg->listen_addr = g_strdup("");
+    cfg->tls_port = g_strdup("16514");
+    cfg->tcp_port = g_strdup("16509");
+    cfg->auth_tls = g_strdup("none");
+    cfg->auth_tcp = g_strdup("sasl");
+    cfg->key_file = g_strdup("/etc/pki/libvirt/private/serverkey.pem");
+    cfg->cert_file = g_strdup("/etc/pki/libvirt/servercert.pem");
+    cfg->ca_file = g_strdup("/etc/pki/CA/cacert.pem");
+    cfg->crl_file = g_strdup("/etc/pki/CA/cacrl.pem");
+    cfg->tls_allowed_dn_list = g_new0(char *, 1);
+    cfg->tls_priority = g_strdup("NORMAL");
+    cfg->tls_handshake_timeout = 10;
+    cfg->max_anonymous_clients = 20;
     cvg_convergence_settings_init(&cfg->convergence);
     cfg->convergence.given = (1U << CVG_CONV_SETTING_LAST) - 1;
     return cfg;
@@ -148,6 +199,8 @@ cvg_daemon_config_free(CvgDaemonConfig *cfg)
     for (size_t i = 0; i < G_N_ELEMENTS(conf_keys); i++) {
         if (is_string(&conf_keys[i]))
             g_free(G_STRUCT_MEMBER(char *, cfg, conf_keys[i].offset));
+        else if (conf_keys[i].type == CONF_STRLIST)
+            g_strfreev(G_STRUCT_MEMBER(char **, cfg, conf_keys[i].offset));
     }
     g_free(cfg);
 }
@@ -174,10 +227,64 @@ unquote(const char *value)
     return g_strndup(value + 1, len - 2);
 }
 
+/* ["a", "b"] (the brackets and commas of libvirt's lists, on one line)
+ * as a GStrv, or NULL (nothing reported). */
+static char **
+parse_list(const char *value)
+{
+    g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+    size_t len = strlen(value);
+    const char *p;
+
+    if (len < 2 || value[0] != '[' || value[len - 1] != ']')
+        return NULL;
+    p = value + 1;
+    for (;;) {
+        const char *end;
+
+        while (g_ascii_isspace(*p))
+            p++;
+        if (*p == ']')
+            break;
+        if (*p != '"' || !(end = strchr(p + 1, '"')))
+            return NULL;
+        {
+            g_autofree char *item = g_strndup(p + 1, end - p - 1);
+
+            g_strv_builder_add(b, item);
+        }
+        p = end + 1;
+        while (g_ascii_isspace(*p))
+            p++;
+        if (*p == ',')
+            p++;
+        else if (*p != ']')
+            return NULL;
+    }
+    if (p != value + len - 1)
+        return NULL;
+    return g_strv_builder_end(b);
+}
+
 static int
 parse_value(CvgDaemonConfig *cfg, const CvgConfKey *k, const char *filename,
             unsigned int lineno, const char *value)
 {
+    if (k->type == CONF_STRLIST) {
+        char ***field = &G_STRUCT_MEMBER(char **, cfg, k->offset);
+        char **list = parse_list(value);
+
+        if (!list) {
+            cvg_error_report(CVG_ERR_CONF_SYNTAX,
+                             _("%s:%u: value of '%s' must be a list of quoted "
+                               "strings, [\"a\", \"b\"]"),
+                             filename, lineno, k->key);
+            return -1;
+        }
+        g_strfreev(*field);
+        *field = list;
+        return 0;
+    }
     if (is_string(k)) {
         char **field = &G_STRUCT_MEMBER(char *, cfg, k->offset);
         char *text = unquote(value);
@@ -235,6 +342,17 @@ parse_convergence(CvgDaemonConfig *cfg, const CvgConvergenceSettingDef *def,
     return -1;
 }
 
+static int
+check_auth(const char *value, const char *key, const char *filename)
+{
+    if (strcmp(value, "none") == 0 || strcmp(value, "sasl") == 0)
+        return 0;
+    cvg_error_report(CVG_ERR_CONF_SYNTAX,
+                     _("%s: %s must be \"none\" or \"sasl\", not '%s'"),
+                     filename, key, value);
+    return -1;
+}
+
 /* Rules between keys, and the logging keys' syntax. */
 static int
 check_values(const CvgDaemonConfig *cfg, const char *filename)
@@ -252,6 +370,9 @@ check_values(const CvgDaemonConfig *cfg, const char *filename)
             filename, cfg->migration_port_min, cfg->migration_port_max);
         return -1;
     }
+    if (check_auth(cfg->auth_tls, "auth_tls", filename) < 0 ||
+        check_auth(cfg->auth_tcp, "auth_tcp", filename) < 0)
+        return -1;
     if (strcmp(cfg->accel, "auto") != 0 && strcmp(cfg->accel, "kvm") != 0 &&
         strcmp(cfg->accel, "tcg") != 0) {
         cvg_error_report(
@@ -323,6 +444,10 @@ key_equal(const CvgConfKey *k, const CvgDaemonConfig *a,
     if (is_string(k))
         return g_strcmp0(G_STRUCT_MEMBER(char *, a, k->offset),
                          G_STRUCT_MEMBER(char *, b, k->offset)) == 0;
+    if (k->type == CONF_STRLIST)
+        return g_strv_equal(
+            (const char *const *)G_STRUCT_MEMBER(char **, a, k->offset),
+            (const char *const *)G_STRUCT_MEMBER(char **, b, k->offset));
     return G_STRUCT_MEMBER(unsigned int, a, k->offset) ==
            G_STRUCT_MEMBER(unsigned int, b, k->offset);
 }
@@ -356,6 +481,11 @@ cvg_daemon_config_apply_live(CvgDaemonConfig *dst, const CvgDaemonConfig *src)
 
             g_free(*field);
             *field = g_strdup(G_STRUCT_MEMBER(char *, src, k->offset));
+        } else if (k->type == CONF_STRLIST) {
+            char ***field = &G_STRUCT_MEMBER(char **, dst, k->offset);
+
+            g_strfreev(*field);
+            *field = g_strdupv(G_STRUCT_MEMBER(char **, src, k->offset));
         } else {
             G_STRUCT_MEMBER(unsigned int, dst, k->offset) =
                 G_STRUCT_MEMBER(unsigned int, src, k->offset);
@@ -387,6 +517,15 @@ format_value(const CvgConfKey *k, const CvgDaemonConfig *cfg)
         const char *v = G_STRUCT_MEMBER(char *, cfg, k->offset);
 
         return g_strdup_printf("\"%s\"", v ? v : "");
+    }
+    if (k->type == CONF_STRLIST) {
+        char **v = G_STRUCT_MEMBER(char **, cfg, k->offset);
+        GString *s = g_string_new("[");
+
+        for (size_t i = 0; v && v[i]; i++)
+            g_string_append_printf(s, "%s\"%s\"", i ? ", " : "", v[i]);
+        g_string_append_c(s, ']');
+        return g_string_free(s, FALSE);
     }
     if (k->type == CONF_MODE)
         return g_strdup_printf("0%o",

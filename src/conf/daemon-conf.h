@@ -39,6 +39,23 @@ typedef struct {
     unsigned int migration_stall_timeout;
     unsigned int idle_timeout; /* exit after this many idle s, 0 = never */
     unsigned int listen_libvirt_socket; /* 1: serve /run/libvirt's sockets */
+    /* network listeners (libvirtd.conf's keys), used with --listen */
+    unsigned int listen_tls;
+    unsigned int listen_tcp;
+    char *listen_addr; /* "" = every address */
+    char *tls_port;
+    char *tcp_port;
+    char *auth_tls; /* "none" or "sasl" */
+    char *auth_tcp;
+    char *key_file;
+    char *cert_file;
+    char *ca_file;
+    char *crl_file; /* used when it exists */
+    unsigned int tls_no_verify_certificate;
+    char **tls_allowed_dn_list; /* GStrv, empty = any */
+    char *tls_priority;
+    unsigned int tls_handshake_timeout; /* seconds */
+    unsigned int max_anonymous_clients;
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -99,6 +99,7 @@ typedef struct {
     char *config;
     char *level;
     gint timeout;
+    gboolean listen;
     gboolean version;
 } CvgOptions;
 
@@ -172,6 +173,9 @@ parse_command_line(int *argc, char ***argv, CvgOptions *o, CvgDaemonConfig *cfg)
         {"timeout", 't', 0, G_OPTION_ARG_INT, &o->timeout,
          N_("exit after SECS without clients, running guests or jobs"),
          N_("SECS")},
+        {"listen", 0, 0, G_OPTION_ARG_NONE, &o->listen,
+         N_("also listen on TCP: TLS (listen_tls) and plain TCP (listen_tcp)"),
+         NULL},
         {"version", 'V', 0, G_OPTION_ARG_NONE, &o->version,
          N_("print the version and exit"), NULL},
         {NULL}};
@@ -298,6 +302,8 @@ serve(CvgDaemon *d, const CvgOptions *opts)
 
     d->srv = cvg_rpc_server_new(cvg_daemon_procs, cvg_daemon_nprocs,
                                 cfg->max_workers, &cb, d);
+    d->listen_network = opts->listen;
+    cvg_rpc_server_set_max_anonymous(d->srv, cfg->max_anonymous_clients);
     if (cvg_daemon_listen(d) < 0) {
         g_critical("%s", cvg_error_last()->message);
         return -1;

@@ -6,6 +6,7 @@
 #include "cvg-i18n.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -126,12 +127,71 @@ adopt(CvgDaemon *d, GPtrArray *passed, const CvgEndpoint *ep)
     desc = s->path   ? g_strdup(s->path)
            : s->name ? g_strdup(s->name)
                      : g_strdup_printf("socket %d", s->fd);
-    if (cvg_rpc_server_add_fd(d->srv, s->fd, desc, ep->readonly) < 0)
+    if (cvg_rpc_server_add_fd(
+            d->srv, s->fd, desc,
+            &(CvgRpcListenerOpts){.readonly = ep->readonly,
+                                  .auth = CVG_RPC_AUTH_NONE}) < 0)
         return -1;
     s->fd = -1;
     g_message("serving %s (passed by the service manager)%s", desc,
               ep->readonly ? ", read-only" : "");
     return 1;
+}
+
+static int
+auth_type(const char *value)
+{
+    return strcmp(value, "sasl") == 0 ? CVG_RPC_AUTH_SASL : CVG_RPC_AUTH_NONE;
+}
+
+/* The listener options of the TLS port: the handshake and its checks. */
+static int
+tls_opts(CvgDaemon *d, CvgRpcListenerOpts *opts)
+{
+    const CvgDaemonConfig *cfg = d->drv->cfg;
+
+    *opts =
+        (CvgRpcListenerOpts){.auth = auth_type(cfg->auth_tls),
+                             .handshake_timeout = cfg->tls_handshake_timeout};
+    cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
+                     _("this convergd is built without TLS"));
+    return -1;
+}
+
+/* The TLS or TCP listener: the socket passed for @fdname, or with
+ * --listen and @wanted one bound to listen_addr:@port. */
+static int
+listen_network(CvgDaemon *d, GPtrArray *passed, const char *fdname, bool wanted,
+               const char *port, bool tls)
+{
+    const CvgDaemonConfig *cfg = d->drv->cfg;
+    g_autoptr(CvgActivatedSocket) s =
+        cvg_daemon_activated_take(passed, fdname, NULL);
+    CvgRpcListenerOpts opts = {.auth = auth_type(cfg->auth_tcp)};
+
+    if (!s && !(wanted && d->listen_network))
+        return 0;
+    if (tls && tls_opts(d, &opts) < 0)
+        return -1;
+    if (!tls && opts.auth == CVG_RPC_AUTH_NONE)
+        g_warning("the TCP listener has auth_tcp = \"none\": anyone who "
+                  "reaches port %s controls every guest",
+                  cfg->tcp_port);
+    if (s) {
+        g_autofree char *desc = g_strdup(s->name ? s->name : fdname);
+
+        if (cvg_rpc_server_add_fd(d->srv, s->fd, desc, &opts) < 0)
+            return -1;
+        s->fd = -1;
+        g_message("serving %s (passed by the service manager)", desc);
+        return 0;
+    }
+    if (cvg_rpc_server_add_tcp(d->srv, cfg->listen_addr, port, &opts) < 0)
+        return -1;
+    g_message("listening on %s:%s (%s, auth %s)",
+              *cfg->listen_addr ? cfg->listen_addr : "*", port,
+              tls ? "TLS" : "TCP", tls ? cfg->auth_tls : cfg->auth_tcp);
+    return 0;
 }
 
 int
@@ -158,6 +218,11 @@ cvg_daemon_listen(CvgDaemon *d)
         g_message("listening on %s%s", eps[i].path,
                   eps[i].readonly ? ", read-only" : "");
     }
+    if (listen_network(d, passed, CVG_FDNAME_TLS, d->drv->cfg->listen_tls,
+                       d->drv->cfg->tls_port, true) < 0 ||
+        listen_network(d, passed, CVG_FDNAME_TCP, d->drv->cfg->listen_tcp,
+                       d->drv->cfg->tcp_port, false) < 0)
+        return -1;
     if (passed->len > 0) {
         CvgActivatedSocket *s = g_ptr_array_index(passed, 0);
 

@@ -14,11 +14,15 @@
 /* FileDescriptorName= of the sockets in src/daemon/systemd/ */
 #define CVG_FDNAME_RW "convergd-rw"
 #define CVG_FDNAME_RO "convergd-ro"
+#define CVG_FDNAME_TLS "convergd-tls"
+#define CVG_FDNAME_TCP "convergd-tcp"
 
 /*
  * Serve the sockets on @d->srv.  Refuses (reported) a passed socket that
  * matches none of them, and a libvirt path on which another daemon
- * listens; a stale socket file there is replaced.
+ * listens; a stale socket file there is replaced.  The TLS and TCP
+ * listeners are the sockets passed for them, or with @d->listen_network
+ * the ones listen_tls / listen_tcp ask for.
  */
 int cvg_daemon_listen(CvgDaemon *d);
 

@@ -18,6 +18,7 @@ typedef struct {
     gint64 busy_at;       /* monotonic: last time anything was going on */
     char *status;         /* the last STATUS= sent */
     bool libvirt_mkdir;   /* made /run/libvirt (daemon-listen.h) */
+    bool listen_network;  /* --listen: listen_tls / listen_tcp apply */
 } CvgDaemon;
 
 /* The handlers' prototypes and the dispatch table, generated from

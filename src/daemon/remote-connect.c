@@ -48,9 +48,14 @@ int
 cvg_dispatch_auth_list(CvgDaemon *d, CvgRpcClient *client,
                        CvgRemoteAuthListRet *ret)
 {
-    /* REMOTE_AUTH_NONE (0): UNIX socket permissions are the check. */
+    /* What the client's listener asks for: REMOTE_AUTH_NONE (0) where the
+     * socket permissions or the client certificate are the check, or
+     * REMOTE_AUTH_SASL (1).  An authenticated client is told none is left,
+     * as libvirt does. */
     ret->types.types_len = 1;
     ret->types.types_val = g_new0(int, 1);
+    if (!cvg_rpc_client_is_authenticated(client))
+        ret->types.types_val[0] = cvg_rpc_client_auth_type(client);
     return 0;
 }
 

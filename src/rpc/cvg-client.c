@@ -6,53 +6,123 @@
 #include "cvg-i18n.h"
 
 #include <errno.h>
+#include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 struct _CvgRpcConn {
-    int fd;
+    CvgRpcTransport *tr;
+    GPid ssh_pid; /* qemu+ssh: the ssh child, 0 otherwise */
     unsigned int serial;
     bool_t broken;
     char *uri;
 };
 
-char *
-cvg_rpc_uri_socket_path(const char *uri, const char *default_socket)
+void
+cvg_rpc_uri_free(CvgRpcUri *u)
 {
-    const char *q;
-    const char *p;
+    if (!u)
+        return;
+    g_free(u->transport);
+    g_free(u->user);
+    g_free(u->host);
+    g_free(u->port);
+    g_free(u->path);
+    g_free(u->socket);
+    if (u->params)
+        g_hash_table_unref(u->params);
+    g_free(u);
+}
 
-    if (!g_str_has_prefix(uri, "qemu+unix://") &&
-        !g_str_has_prefix(uri, "qemu://")) {
+const char *
+cvg_rpc_uri_param(const CvgRpcUri *u, const char *name)
+{
+    return u->params ? g_hash_table_lookup(u->params, name) : NULL;
+}
+
+static const char *const transports[] = {"unix", "tcp", "tls", "ssh", NULL};
+
+static int
+uri_transport(CvgRpcUri *u, const char *scheme, const char *uri)
+{
+    const char *plus = strchr(scheme, '+');
+
+    if (!g_str_has_prefix(scheme, "qemu") ||
+        (scheme[4] != '\0' && scheme[4] != '+')) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("destination URI '%s' is not supported: convergd "
-                           "reaches peers through qemu+unix:// sockets"),
-                         uri);
+                         _("destination URI '%s' is not a qemu:// URI"), uri);
+        return -1;
+    }
+    /* qemu://HOST/system means TLS, qemu:///system the local socket. */
+    u->transport = g_strdup(plus ? plus + 1 : u->host ? "tls" : "unix");
+    if (!g_strv_contains(transports, u->transport)) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("transport '%s' of URI '%s' is not supported "
+                           "(unix, tcp, tls, ssh)"),
+                         u->transport, uri);
+        return -1;
+    }
+    if (strcmp(u->transport, "unix") != 0 && !u->host) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("URI '%s' names no host for transport '%s'"), uri,
+                         u->transport);
+        return -1;
+    }
+    return 0;
+}
+
+CvgRpcUri *
+cvg_rpc_uri_parse(const char *uri, const char *default_socket)
+{
+    g_autoptr(GError) gerr = NULL;
+    g_autoptr(GUri) gu = g_uri_parse(uri, G_URI_FLAGS_ENCODED_QUERY, &gerr);
+    CvgRpcUri *u;
+    const char *query;
+
+    if (!gu) {
+        cvg_error_report(CVG_ERR_INVALID_ARG, _("invalid URI '%s': %s"), uri,
+                         gerr->message);
         return NULL;
     }
-    q = strchr(uri, '?');
-    for (p = q; p; p = strchr(p + 1, '&')) {
-        if (g_str_has_prefix(p + 1, "socket=")) {
-            const char *v = p + 1 + strlen("socket=");
-            size_t n = strcspn(v, "&");
-
-            if (n == 0)
-                break;
-            return g_uri_unescape_segment(v, v + n, NULL);
-        }
-    }
-    if (g_str_has_prefix(uri, "qemu://") &&
-        !g_str_has_prefix(uri, "qemu:///")) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("destination URI '%s' names a remote host; "
-                           "use qemu+unix:///system?socket=PATH"),
-                         uri);
+    u = g_new0(CvgRpcUri, 1);
+    if (g_uri_get_host(gu) && *g_uri_get_host(gu))
+        u->host = g_strdup(g_uri_get_host(gu));
+    u->user = g_strdup(g_uri_get_user(gu));
+    if (g_uri_get_port(gu) > 0)
+        u->port = g_strdup_printf("%d", g_uri_get_port(gu));
+    u->path = g_strdup(g_uri_get_path(gu));
+    if (uri_transport(u, g_uri_get_scheme(gu), uri) < 0) {
+        cvg_rpc_uri_free(u);
         return NULL;
     }
-    return g_strdup(default_socket);
+    query = g_uri_get_query(gu);
+    if (query && !(u->params = g_uri_parse_params(query, -1, "&",
+                                                  G_URI_PARAMS_NONE, &gerr))) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("invalid query in URI '%s': %s"), uri,
+                         gerr->message);
+        cvg_rpc_uri_free(u);
+        return NULL;
+    }
+    u->socket = g_strdup(cvg_rpc_uri_param(u, "socket"));
+    if ((!u->socket || !*u->socket) && !u->host) {
+        g_free(u->socket);
+        u->socket = g_strdup(default_socket);
+    }
+    return u;
+}
+
+/* The name CONNECT_OPEN gets: the URI without transport, host, user and
+ * the parameters only the client reads (what libvirt sends). */
+static char *
+uri_open_name(const CvgRpcUri *u)
+{
+    return g_strdup_printf("qemu://%s", u->path && *u->path ? u->path : "/");
 }
 
 static int
@@ -61,16 +131,15 @@ write_all(CvgRpcConn *conn, const guint8 *buf, size_t len, gint64 deadline)
     size_t off = 0;
 
     while (off < len) {
-        ssize_t n = send(conn->fd, buf + off, len - off, MSG_NOSIGNAL);
+        ssize_t n = cvg_rpc_transport_send(conn->tr, buf + off, len - off);
 
         if (n > 0) {
             off += n;
             continue;
         }
-        if (n < 0 && errno == EINTR)
-            continue;
         if (n < 0 && errno == EAGAIN) {
-            struct pollfd pfd = {.fd = conn->fd, .events = POLLOUT};
+            struct pollfd pfd = {.fd = cvg_rpc_transport_fd(conn->tr),
+                                 .events = POLLOUT | POLLIN};
             int ms = (int)MAX(0, (deadline - g_get_monotonic_time()) / 1000);
 
             if (ms > 0 && poll(&pfd, 1, ms) > 0)
@@ -90,22 +159,26 @@ read_exact(CvgRpcConn *conn, guint8 *buf, size_t len, gint64 deadline)
     size_t off = 0;
 
     while (off < len) {
-        struct pollfd pfd = {.fd = conn->fd, .events = POLLIN};
-        int ms = (int)MAX(0, (deadline - g_get_monotonic_time()) / 1000);
         ssize_t n;
 
-        if (poll(&pfd, 1, ms) == 0) {
-            conn->broken = TRUE;
-            cvg_error_report(CVG_ERR_OPERATION_TIMEOUT, _("no reply from '%s'"),
-                             conn->uri);
-            return -1;
+        if (cvg_rpc_transport_pending(conn->tr) == 0) {
+            struct pollfd pfd = {.fd = cvg_rpc_transport_fd(conn->tr),
+                                 .events = POLLIN};
+            int ms = (int)MAX(0, (deadline - g_get_monotonic_time()) / 1000);
+
+            if (poll(&pfd, 1, ms) == 0) {
+                conn->broken = TRUE;
+                cvg_error_report(CVG_ERR_OPERATION_TIMEOUT,
+                                 _("no reply from '%s'"), conn->uri);
+                return -1;
+            }
         }
-        n = recv(conn->fd, buf + off, len - off, 0);
+        n = cvg_rpc_transport_recv(conn->tr, buf + off, len - off);
         if (n > 0) {
             off += n;
             continue;
         }
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        if (n < 0 && errno == EAGAIN)
             continue;
         conn->broken = TRUE;
         cvg_error_report(CVG_ERR_OPERATION_FAILED,
@@ -241,39 +314,218 @@ cvg_rpc_conn_alive(CvgRpcConn *conn)
     return conn && !conn->broken;
 }
 
-CvgRpcConn *
-cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
+/* A connected socket to @host:@port, or -1 reported. */
+static int
+connect_tcp(const char *host, const char *port, const char *uri, int timeout_ms)
 {
-    g_autofree char *path = cvg_rpc_uri_socket_path(uri, default_socket);
-    struct sockaddr_un addr = {.sun_family = AF_UNIX};
-    CvgRpcConn *conn;
-    CvgRemoteAuthListRet auth = {0};
-    char *name = (char *)"qemu:///system";
-    CvgRemoteConnectOpenArgs open_args = {.name = &name, .flags = 0};
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_ADDRCONFIG};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    int err = 0;
 
-    if (!path)
-        return NULL;
+    if (rc != 0) {
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("cannot resolve '%s' of '%s': %s"), host, uri,
+                         gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family,
+                        ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                        ai->ai_protocol);
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        socklen_t len = sizeof(err);
+
+        if (fd < 0) {
+            err = errno;
+            continue;
+        }
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 ||
+            (errno == EINPROGRESS && poll(&pfd, 1, timeout_ms) > 0 &&
+             getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+             err == 0)) {
+            freeaddrinfo(res);
+            return fd;
+        }
+        if (errno != EINPROGRESS)
+            err = errno;
+        else if (err == 0)
+            err = ETIMEDOUT;
+        close(fd);
+    }
+    freeaddrinfo(res);
+    cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                     _("cannot connect to destination '%s': %s"), uri,
+                     g_strerror(err ? err : ECONNREFUSED));
+    return -1;
+}
+
+static int
+connect_unix(const char *path, const char *uri)
+{
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    int fd;
+
     if (strlen(path) >= sizeof(addr.sun_path)) {
         cvg_error_report(CVG_ERR_INVALID_ARG, _("socket path '%s' too long"),
                          path);
-        return NULL;
+        return -1;
     }
     g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
-    conn = g_new0(CvgRpcConn, 1);
-    conn->uri = g_strdup(uri);
-    conn->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (conn->fd < 0 ||
-        connect(conn->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int err = errno;
+
+        if (fd >= 0)
+            close(fd);
         cvg_error_report(CVG_ERR_OPERATION_FAILED,
                          _("cannot connect to destination '%s': %s"), uri,
-                         g_strerror(errno));
-        goto error;
+                         g_strerror(err));
+        return -1;
     }
+    return fd;
+}
+
+/* The command ssh runs on the remote host: netcat to its socket. */
+static char *
+ssh_remote_command(const CvgRpcUri *u)
+{
+    const char *nc = cvg_rpc_uri_param(u, "netcat");
+    const char *sock =
+        u->socket && *u->socket ? u->socket : CVG_RPC_LIBVIRT_SOCKET;
+    g_autofree char *qnc = g_shell_quote(nc ? nc : "nc");
+    g_autofree char *qsock = g_shell_quote(sock);
+
+    return g_strdup_printf("%s -U %s", qnc, qsock);
+}
+
+/* qemu+ssh: a socketpair whose other end is ssh's stdin and stdout. */
+static int
+connect_ssh(CvgRpcConn *conn, const CvgRpcUri *u)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) gerr = NULL;
+    const char *keyfile = cvg_rpc_uri_param(u, "keyfile");
+    const char *known = cvg_rpc_uri_param(u, "known_hosts");
+    const char *nov = cvg_rpc_uri_param(u, "no_verify");
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        cvg_error_report_system(errno, _("cannot create socket pair"));
+        return -1;
+    }
+    g_ptr_array_add(argv, g_strdup("ssh"));
+    g_ptr_array_add(argv, g_strdup("-T"));
+    g_ptr_array_add(argv, g_strdup("-e"));
+    g_ptr_array_add(argv, g_strdup("none"));
+    g_ptr_array_add(argv, g_strdup("-oBatchMode=yes"));
+    if (nov && strcmp(nov, "0") != 0)
+        g_ptr_array_add(argv, g_strdup("-oStrictHostKeyChecking=no"));
+    if (known)
+        g_ptr_array_add(argv,
+                        g_strdup_printf("-oUserKnownHostsFile=%s", known));
+    if (keyfile) {
+        g_ptr_array_add(argv, g_strdup("-i"));
+        g_ptr_array_add(argv, g_strdup(keyfile));
+    }
+    if (u->port) {
+        g_ptr_array_add(argv, g_strdup("-p"));
+        g_ptr_array_add(argv, g_strdup(u->port));
+    }
+    if (u->user) {
+        g_ptr_array_add(argv, g_strdup("-l"));
+        g_ptr_array_add(argv, g_strdup(u->user));
+    }
+    g_ptr_array_add(argv, g_strdup("--"));
+    g_ptr_array_add(argv, g_strdup(u->host));
+    g_ptr_array_add(argv, ssh_remote_command(u));
+    g_ptr_array_add(argv, NULL);
+    if (!g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                NULL, NULL, &conn->ssh_pid, sv[1], sv[1], -1,
+                                &gerr)) {
+        close(sv[0]);
+        close(sv[1]);
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("cannot run ssh for '%s': %s"), conn->uri,
+                         gerr->message);
+        return -1;
+    }
+    close(sv[1]);
+    return sv[0];
+}
+
+/* The transport @u names, connected; secured for TLS. */
+static int
+conn_connect(CvgRpcConn *conn, const CvgRpcUri *u, int timeout_ms)
+{
+    int fd;
+
+    if (strcmp(u->transport, "unix") == 0)
+        fd = connect_unix(u->socket, conn->uri);
+    else if (strcmp(u->transport, "ssh") == 0)
+        fd = connect_ssh(conn, u);
+    else
+        fd = connect_tcp(u->host,
+                         u->port                            ? u->port
+                         : strcmp(u->transport, "tls") == 0 ? CVG_RPC_TLS_PORT
+                                                            : CVG_RPC_TCP_PORT,
+                         conn->uri, timeout_ms);
+    if (fd < 0)
+        return -1;
+    conn->tr = cvg_rpc_transport_new(fd, strcmp(u->transport, "unix") == 0 ||
+                                             strcmp(u->transport, "ssh") == 0);
+    if (strcmp(u->transport, "tls") == 0) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("cannot reach '%s': TLS is not built in"),
+                         conn->uri);
+        return -1;
+    }
+    return 0;
+}
+
+/* AUTH_LIST, and whatever it asks for. */
+static int
+conn_authenticate(CvgRpcConn *conn, const CvgRpcUri *u, int timeout_ms)
+{
+    CvgRemoteAuthListRet auth = {0};
+    bool none = false;
+
     if (cvg_rpc_conn_call(conn, CVG_PROC_AUTH_LIST, NULL, NULL,
                           (xdrproc_t)xdr_CvgRemoteAuthListRet, &auth,
                           timeout_ms) < 0)
-        goto error;
+        return -1;
+    for (u_int i = 0; i < auth.types.types_len; i++)
+        none = none || auth.types.types_val[i] == 0;
     cvg_rpc_payload_free((xdrproc_t)xdr_CvgRemoteAuthListRet, &auth);
+    if (none || auth.types.types_len == 0)
+        return 0;
+    (void)u;
+    cvg_error_report(CVG_ERR_AUTH_FAILED,
+                     _("'%s' asks for an authentication convergd cannot "
+                       "give"),
+                     conn->uri);
+    return -1;
+}
+
+CvgRpcConn *
+cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
+{
+    g_autoptr(CvgRpcUri) u = cvg_rpc_uri_parse(uri, default_socket);
+    CvgRpcConn *conn;
+    g_autofree char *name = NULL;
+    CvgRemoteConnectOpenArgs open_args = {.flags = 0};
+
+    if (!u)
+        return NULL;
+    conn = g_new0(CvgRpcConn, 1);
+    conn->uri = g_strdup(uri);
+    if (conn_connect(conn, u, timeout_ms) < 0 ||
+        conn_authenticate(conn, u, timeout_ms) < 0)
+        goto error;
+    name = uri_open_name(u);
+    open_args.name = &name;
     if (cvg_rpc_conn_call(conn, CVG_PROC_CONNECT_OPEN,
                           (xdrproc_t)xdr_CvgRemoteConnectOpenArgs, &open_args,
                           NULL, NULL, timeout_ms) < 0)
@@ -281,11 +533,15 @@ cvg_rpc_conn_open(const char *uri, const char *default_socket, int timeout_ms)
     return conn;
 
 error:
-    if (conn->fd >= 0)
-        close(conn->fd);
-    g_free(conn->uri);
-    g_free(conn);
+    conn->broken = TRUE;
+    cvg_rpc_conn_close(conn);
     return NULL;
+}
+
+CvgRpcTransport *
+cvg_rpc_conn_transport(CvgRpcConn *conn)
+{
+    return conn->tr;
 }
 
 void
@@ -306,7 +562,13 @@ cvg_rpc_conn_close(CvgRpcConn *conn)
             cvg_error_reset();
         }
     }
-    close(conn->fd);
+    cvg_rpc_transport_free(conn->tr);
+    if (conn->ssh_pid > 0) {
+        /* ssh ends when its stdin closes; make sure of it. */
+        kill(conn->ssh_pid, SIGTERM);
+        waitpid(conn->ssh_pid, NULL, 0);
+        g_spawn_close_pid(conn->ssh_pid);
+    }
     g_free(conn->uri);
     g_free(conn);
 }

@@ -8,13 +8,42 @@
 #pragma once
 
 #include "cvg-wire.h"
+#include "cvg-transport.h"
 
 typedef struct _CvgRpcConn CvgRpcConn;
 
+/* libvirt's defaults: ports and the system socket qemu+ssh reaches when
+ * the URI names none. */
+#define CVG_RPC_TLS_PORT "16514"
+#define CVG_RPC_TCP_PORT "16509"
+#define CVG_RPC_LIBVIRT_SOCKET "/run/libvirt/libvirt-sock"
+
+/* A parsed qemu[+TRANSPORT]://[USER@]HOST[:PORT]/PATH?PARAMS URI. */
+typedef struct {
+    char *transport; /* "unix", "tcp", "tls" or "ssh" */
+    char *user;
+    char *host;         /* NULL for the local host */
+    char *port;         /* NULL: the transport's default */
+    char *path;         /* "/system" */
+    char *socket;       /* ?socket=, or for unix the default socket */
+    GHashTable *params; /* every query parameter, decoded; may be NULL */
+} CvgRpcUri;
+
+/* Parse @uri; unix transports without ?socket= get @default_socket.
+ * qemu://HOST/ means TLS, as in libvirt.  NULL reported. */
+CvgRpcUri *cvg_rpc_uri_parse(const char *uri, const char *default_socket);
+void cvg_rpc_uri_free(CvgRpcUri *u);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgRpcUri, cvg_rpc_uri_free)
+/* A query parameter (?no_verify=1, ?pkipath=DIR, ?keyfile=...) or NULL. */
+const char *cvg_rpc_uri_param(const CvgRpcUri *u, const char *name);
+
 /*
- * Connect to @uri (qemu+unix:///system?socket=PATH, or qemu:///system for
- * the default socket @default_socket), authenticate (none) and open the
- * connection.  NULL with an error naming the URI on failure.
+ * Connect to @uri: qemu+unix:///system?socket=PATH (or qemu:///system for
+ * @default_socket), qemu+tcp://HOST[:PORT]/system, qemu+tls://...,
+ * qemu+ssh://[USER@]HOST/system?socket=PATH&keyfile=...&no_verify=1
+ * (ssh in batch mode running netcat on the host), authenticate as the
+ * server asks and open the connection.  NULL with an error naming the URI
+ * on failure.
  */
 CvgRpcConn *cvg_rpc_conn_open(const char *uri, const char *default_socket,
                               int timeout_ms);
@@ -39,6 +68,5 @@ int cvg_rpc_conn_supports_feature(CvgRpcConn *conn, int feature);
 /* Is the connection still up (no EOF or error seen)? */
 bool_t cvg_rpc_conn_alive(CvgRpcConn *conn);
 
-/* Extract the socket path from a qemu+unix URI (g_free it), or NULL with
- * ARGUMENT_UNSUPPORTED for transports other than UNIX sockets. */
-char *cvg_rpc_uri_socket_path(const char *uri, const char *default_socket);
+/* The connection's byte stream (for an authentication layer). */
+CvgRpcTransport *cvg_rpc_conn_transport(CvgRpcConn *conn);

@@ -1,5 +1,5 @@
 /*
- * cvg-server.c: libvirt-protocol RPC server over UNIX sockets
+ * cvg-server.c: libvirt-protocol RPC server over UNIX and TCP sockets
  */
 #include "cvg-server.h"
 #include "cvg-i18n.h"
@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib-unix.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -28,9 +30,10 @@
 typedef struct {
     int fd;
     guint watch;
-    bool readonly;
+    CvgRpcListenerOpts opts;
+    bool local;     /* a UNIX socket */
     bool owns_path; /* bound here: unlink the path when done */
-    char *path;     /* or a description of an adopted socket */
+    char *path;     /* or a description of the socket */
 } CvgRpcListener;
 
 struct _CvgRpcServer {
@@ -44,17 +47,34 @@ struct _CvgRpcServer {
     guint ka_timer;
     unsigned int ka_interval; /* seconds */
     unsigned int ka_count;
+    unsigned int max_anonymous; /* unauthenticated clients at once */
+    unsigned int nanonymous;
+    bool accept_paused;
 };
 
 struct _CvgRpcClient {
     gint refs;
     CvgRpcServer *srv;
     int fd;
+    CvgRpcTransport *tr;
     guint watch;
     bool from_readonly_socket;
     bool readonly;
     bool opened;
     bool closed; /* EOF seen or write failed */
+    bool removed;
+    int auth;                     /* CvgRpcAuthType the listener asks for */
+    bool authenticated;           /* auth done (or none needed) */
+    bool anonymous;               /* counted in srv->nanonymous */
+    char *identity;               /* who authenticated, for logs */
+    const CvgRpcHandshakeOps *hs; /* while the handshake runs */
+    void *hs_state;
+    guint hs_timer;
+    /* A layer to put on once @layer_after (a queued reply) is out. */
+    const CvgRpcLayerOps *next_layer;
+    void *next_layer_data;
+    bool next_layer_encrypting;
+    GByteArray *layer_after;
     gint inflight;
     GMutex wlock; /* guards the output queue and watches */
     GQueue outq;  /* GByteArray frames waiting to be written */
@@ -91,8 +111,14 @@ cvg_rpc_client_unref(CvgRpcClient *client)
     if (client->srv->cb.client_closed)
         client->srv->cb.client_closed(client, client->priv,
                                       client->srv->opaque);
-    if (client->fd >= 0)
-        close(client->fd);
+    if (client->hs && client->hs->free)
+        client->hs->free(client->hs_state);
+    if (client->next_layer && client->next_layer->free)
+        client->next_layer->free(client->next_layer_data);
+    if (client->layer_after)
+        g_byte_array_unref(client->layer_after);
+    cvg_rpc_transport_free(client->tr);
+    g_free(client->identity);
     g_queue_clear_full(&client->outq, (GDestroyNotify)g_byte_array_unref);
     g_mutex_clear(&client->wlock);
     g_byte_array_unref(client->rbuf);
@@ -179,9 +205,29 @@ schedule_resume(CvgRpcClient *client)
                                client, (GDestroyNotify)cvg_rpc_client_unref);
 }
 
+/* A frame is fully written (wlock held): if it was the reply after which
+ * a security layer starts (SASL), put the layer on now, before any later
+ * byte. */
+static void
+frame_sent(CvgRpcClient *client, const GByteArray *frame)
+{
+    if (!client->next_layer || frame != client->layer_after)
+        return;
+    cvg_rpc_transport_push(client->tr, client->next_layer,
+                           client->next_layer_data,
+                           client->next_layer_encrypting);
+    g_debug("client %s: now over %s", client->desc,
+            cvg_rpc_transport_describe(client->tr));
+    client->next_layer = NULL;
+    client->next_layer_data = NULL;
+    g_byte_array_unref(client->layer_after);
+    client->layer_after = NULL;
+}
+
 /* Main thread: write queued frames while the socket takes them. */
 static gboolean
-client_writable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
+client_writable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                gpointer data)
 {
     CvgRpcClient *client = data;
     gboolean again = G_SOURCE_CONTINUE;
@@ -190,12 +236,11 @@ client_writable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
     g_mutex_lock(&client->wlock);
     while (!client->closed && !g_queue_is_empty(&client->outq)) {
         GByteArray *head = g_queue_peek_head(&client->outq);
-        ssize_t n = send(fd, head->data + client->out_off,
-                         head->len - client->out_off, MSG_NOSIGNAL);
+        ssize_t n =
+            cvg_rpc_transport_send(client->tr, head->data + client->out_off,
+                                   head->len - client->out_off);
 
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        if (n < 0 && errno == EAGAIN)
             goto out;
         if (n <= 0) {
             g_debug("client %s: send failed, dropping it", client->desc);
@@ -205,7 +250,9 @@ client_writable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
         client->out_off += n;
         client->outq_bytes -= n;
         if (client->out_off == head->len) {
-            g_byte_array_unref(g_queue_pop_head(&client->outq));
+            g_queue_pop_head(&client->outq);
+            frame_sent(client, head);
+            g_byte_array_unref(head);
             client->out_off = 0;
         }
     }
@@ -241,19 +288,17 @@ client_send(CvgRpcClient *client, const GByteArray *frame)
         /* Fast path: nothing queued, so the frame may go out right away
          * without a trip through the main loop. */
         if (g_queue_is_empty(&client->outq)) {
-            ssize_t n;
+            ssize_t n =
+                cvg_rpc_transport_send(client->tr, frame->data, frame->len);
 
-            do {
-                n = send(client->fd, frame->data, frame->len,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-            } while (n < 0 && errno == EINTR);
-            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+            if (n < 0 && errno != EAGAIN) {
                 client_break(client);
                 g_mutex_unlock(&client->wlock);
                 return -1;
             }
             sent = n > 0 ? (size_t)n : 0;
             if (sent == frame->len) {
+                frame_sent(client, frame);
                 g_mutex_unlock(&client->wlock);
                 return 0;
             }
@@ -294,6 +339,10 @@ send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
         if (!frame)
             return;
     }
+    g_mutex_lock(&client->wlock);
+    if (client->next_layer && !client->layer_after && hdr.status == CVG_RPC_OK)
+        client->layer_after = g_byte_array_ref(frame);
+    g_mutex_unlock(&client->wlock);
     client_send(client, frame);
 }
 
@@ -360,6 +409,49 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     g_free(job);
 }
 
+static gboolean listener_readable(int fd, GIOCondition cond, gpointer data);
+
+/* Watch every listener again (srv->lock held). */
+static void
+listeners_watch(CvgRpcServer *srv, bool on)
+{
+    for (guint i = 0; i < srv->listeners->len; i++) {
+        CvgRpcListener *l = g_ptr_array_index(srv->listeners, i);
+
+        if (on && !l->watch) {
+            void **pair = g_new0(void *, 2);
+
+            pair[0] = srv;
+            pair[1] = l;
+            l->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, l->fd, G_IO_IN,
+                                          listener_readable, pair, g_free);
+        } else if (!on && l->watch) {
+            g_source_remove(l->watch);
+            l->watch = 0;
+        }
+    }
+}
+
+/* The client no longer counts as unauthenticated: accept again if the
+ * limit had stopped it. */
+static void
+anonymous_release(CvgRpcClient *client)
+{
+    CvgRpcServer *srv = client->srv;
+
+    g_mutex_lock(&srv->lock);
+    if (client->anonymous) {
+        client->anonymous = false;
+        srv->nanonymous--;
+        if (srv->accept_paused && srv->nanonymous < srv->max_anonymous) {
+            g_message("accepting connections again");
+            srv->accept_paused = false;
+            listeners_watch(srv, true);
+        }
+    }
+    g_mutex_unlock(&srv->lock);
+}
+
 static void
 client_remove(CvgRpcClient *client)
 {
@@ -374,8 +466,13 @@ client_remove(CvgRpcClient *client)
         g_source_remove(client->wwatch);
         client->wwatch = 0;
     }
+    if (client->hs_timer) {
+        g_source_remove(client->hs_timer);
+        client->hs_timer = 0;
+    }
     client_break(client);
     g_mutex_unlock(&client->wlock);
+    anonymous_release(client);
     g_debug("client %s: disconnected", client->desc);
     g_mutex_lock(&srv->lock);
     if (g_ptr_array_remove(srv->clients, client)) {
@@ -467,6 +564,14 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
         send_error(client, &hdr);
         return true;
     }
+    if ((p->flags & CVG_RPC_PROC_NEEDS_AUTH) && !client->authenticated) {
+        g_message("client %s: procedure %d refused before authentication",
+                  client->desc, hdr.proc);
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
+                              _("authentication required"));
+        send_error(client, &hdr);
+        return true;
+    }
     if ((p->flags & CVG_RPC_PROC_NEEDS_OPEN) && !client->opened) {
         cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_RPC,
                               _("connection not open"));
@@ -491,23 +596,14 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
     return true;
 }
 
-static gboolean
-client_readable(int fd, GIOCondition cond, gpointer data)
+/* Split @n bytes into frames and dispatch them; false means drop the
+ * client. */
+static bool
+client_take(CvgRpcClient *client, const guint8 *buf, size_t n)
 {
-    CvgRpcClient *client = data;
-    guint8 buf[65536];
-    ssize_t n;
-
-    n = recv(fd, buf, sizeof(buf), 0);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return G_SOURCE_CONTINUE;
-    if (n <= 0)
-        goto drop;
-    client->last_rx = g_get_monotonic_time();
-
-    for (ssize_t off = 0; off < n;) {
+    for (size_t off = 0; off < n;) {
         size_t want = client->rneed ? client->rneed : CVG_RPC_LEN_WORD;
-        size_t take = MIN(want - client->rbuf->len, (size_t)(n - off));
+        size_t take = MIN(want - client->rbuf->len, n - off);
 
         g_byte_array_append(client->rbuf, buf + off, take);
         off += take;
@@ -522,7 +618,7 @@ client_readable(int fd, GIOCondition cond, gpointer data)
             if (len < CVG_RPC_MESSAGE_MIN ||
                 len > CVG_RPC_MESSAGE_MAX + CVG_RPC_LEN_WORD) {
                 g_debug("client %s: bad frame length %u", client->desc, len);
-                goto drop;
+                return false;
             }
             client->rneed = len;
             continue;
@@ -533,10 +629,31 @@ client_readable(int fd, GIOCondition cond, gpointer data)
             client->rbuf = g_byte_array_new();
             client->rneed = 0;
             if (!client_dispatch(client, frame))
-                goto drop;
+                return false;
         }
     }
-    (void)cond;
+    return true;
+}
+
+static gboolean
+client_readable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                gpointer data)
+{
+    CvgRpcClient *client = data;
+    guint8 buf[65536];
+
+    /* A security layer may hold decoded bytes the socket no longer shows:
+     * read until it has none left. */
+    do {
+        ssize_t n = cvg_rpc_transport_recv(client->tr, buf, sizeof(buf));
+
+        if (n < 0 && errno == EAGAIN)
+            break;
+        if (n <= 0 || !client_take(client, buf, n))
+            goto drop;
+        client->last_rx = g_get_monotonic_time();
+    } while (cvg_rpc_transport_pending(client->tr) > 0 &&
+             !client_should_pause(client));
     g_mutex_lock(&client->wlock);
     if (client_should_pause(client) && !client->closed) {
         /* Back-pressure: the rest waits in the socket until the worker
@@ -562,11 +679,132 @@ peer_describe(int fd)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+    char host[NI_MAXHOST], serv[NI_MAXSERV];
 
+    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0 &&
+        ss.ss_family != AF_UNIX &&
+        getnameinfo((struct sockaddr *)&ss, sslen, host, sizeof(host), serv,
+                    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+        return g_strdup_printf("fd=%d addr=%s;%s", fd, host, serv);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
         return g_strdup_printf("fd=%d pid=%d uid=%u", fd, (int)cred.pid,
                                (unsigned)cred.uid);
     return g_strdup_printf("fd=%d", fd);
+}
+
+/* Start reading calls (the handshake, if any, is done). */
+static void
+client_start_reading(CvgRpcClient *client)
+{
+    if (client->auth == CVG_RPC_AUTH_NONE) {
+        client->authenticated = true;
+        anonymous_release(client);
+    }
+    g_mutex_lock(&client->wlock);
+    if (!client->closed) {
+        cvg_rpc_client_ref(client);
+        client->watch = g_unix_fd_add_full(
+            G_PRIORITY_DEFAULT, client->fd, G_IO_IN | G_IO_HUP | G_IO_ERR,
+            client_readable, client, (GDestroyNotify)cvg_rpc_client_unref);
+    }
+    g_mutex_unlock(&client->wlock);
+}
+
+static gboolean
+client_handshake_timeout(gpointer data)
+{
+    CvgRpcClient *client = data;
+
+    g_message("client %s: handshake not done in time, dropping it",
+              client->desc);
+    g_mutex_lock(&client->wlock);
+    client->hs_timer = 0;
+    g_mutex_unlock(&client->wlock);
+    client_remove(client);
+    return G_SOURCE_REMOVE;
+}
+
+/* Main thread: one step of the listener's handshake (TLS). */
+static gboolean
+client_handshake_io(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
+                    gpointer data)
+{
+    CvgRpcClient *client = data;
+    GIOCondition want = G_IO_IN;
+    int rc = client->hs->step(client->hs_state, &want);
+
+    g_mutex_lock(&client->wlock);
+    client->watch = 0;
+    g_mutex_unlock(&client->wlock);
+    if (rc < 0) {
+        client_remove(client);
+        return G_SOURCE_REMOVE;
+    }
+    if (rc == 0) {
+        g_mutex_lock(&client->wlock);
+        if (!client->closed) {
+            cvg_rpc_client_ref(client);
+            client->watch = g_unix_fd_add_full(
+                G_PRIORITY_DEFAULT, client->fd, want | G_IO_HUP | G_IO_ERR,
+                client_handshake_io, client,
+                (GDestroyNotify)cvg_rpc_client_unref);
+        }
+        g_mutex_unlock(&client->wlock);
+        return G_SOURCE_REMOVE;
+    }
+    g_mutex_lock(&client->wlock);
+    if (client->hs_timer) {
+        g_source_remove(client->hs_timer);
+        client->hs_timer = 0;
+    }
+    if (client->hs->free)
+        client->hs->free(client->hs_state);
+    client->hs = NULL;
+    client->hs_state = NULL;
+    g_mutex_unlock(&client->wlock);
+    g_debug("client %s: handshake done, over %s", client->desc,
+            cvg_rpc_transport_describe(client->tr));
+    client_start_reading(client);
+    return G_SOURCE_REMOVE;
+}
+
+/* Count a new client as unauthenticated; stop accepting at the limit. */
+static void
+anonymous_add(CvgRpcServer *srv, CvgRpcClient *client)
+{
+    g_mutex_lock(&srv->lock);
+    client->anonymous = true;
+    srv->nanonymous++;
+    if (srv->max_anonymous && srv->nanonymous >= srv->max_anonymous &&
+        !srv->accept_paused) {
+        g_message("%u clients not yet authenticated: accepting no more "
+                  "until one is",
+                  srv->nanonymous);
+        srv->accept_paused = true;
+        listeners_watch(srv, false);
+    }
+    g_mutex_unlock(&srv->lock);
+}
+
+static CvgRpcClient *
+client_new(CvgRpcServer *srv, CvgRpcListener *l, int cfd)
+{
+    CvgRpcClient *client = g_new0(CvgRpcClient, 1);
+
+    client->refs = 1;
+    client->srv = srv;
+    client->fd = cfd;
+    client->tr = cvg_rpc_transport_new(cfd, l->local);
+    client->from_readonly_socket = l->opts.readonly;
+    client->readonly = l->opts.readonly;
+    client->auth = l->opts.auth;
+    client->rbuf = g_byte_array_new();
+    client->desc = peer_describe(cfd);
+    client->last_rx = g_get_monotonic_time();
+    g_mutex_init(&client->wlock);
+    return client;
 }
 
 static gboolean
@@ -582,26 +820,36 @@ listener_readable(int fd, GIOCondition cond G_GNUC_UNUSED, gpointer data)
             g_warning("accept on %s: %s", l->path, g_strerror(errno));
         return G_SOURCE_CONTINUE;
     }
-    client = g_new0(CvgRpcClient, 1);
-    client->refs = 1;
-    client->srv = srv;
-    client->fd = cfd;
-    client->from_readonly_socket = l->readonly;
-    client->readonly = l->readonly;
-    client->rbuf = g_byte_array_new();
-    client->desc = peer_describe(cfd);
-    client->last_rx = g_get_monotonic_time();
-    g_mutex_init(&client->wlock);
+    client = client_new(srv, l, cfd);
     if (srv->cb.client_new)
         client->priv = srv->cb.client_new(client, srv->opaque);
     g_mutex_lock(&srv->lock);
     g_ptr_array_add(srv->clients, client);
     g_mutex_unlock(&srv->lock);
+    g_debug("client %s: connected on %s", client->desc, l->path);
+    anonymous_add(srv, client);
+    if (!l->opts.handshake) {
+        client_start_reading(client);
+        return G_SOURCE_CONTINUE;
+    }
+    client->hs = l->opts.handshake;
+    client->hs_state = client->hs->start(l->opts.handshake_opaque, client);
+    if (!client->hs_state) {
+        client->hs = NULL;
+        client_remove(client);
+        return G_SOURCE_CONTINUE;
+    }
+    if (l->opts.handshake_timeout) {
+        cvg_rpc_client_ref(client);
+        client->hs_timer = g_timeout_add_seconds_full(
+            G_PRIORITY_DEFAULT, l->opts.handshake_timeout,
+            client_handshake_timeout, client,
+            (GDestroyNotify)cvg_rpc_client_unref);
+    }
     cvg_rpc_client_ref(client);
     client->watch = g_unix_fd_add_full(
-        G_PRIORITY_DEFAULT, cfd, G_IO_IN | G_IO_HUP | G_IO_ERR, client_readable,
-        client, (GDestroyNotify)cvg_rpc_client_unref);
-    g_debug("client %s: connected on %s", client->desc, l->path);
+        G_PRIORITY_DEFAULT, cfd, G_IO_IN | G_IO_OUT | G_IO_HUP | G_IO_ERR,
+        client_handshake_io, client, (GDestroyNotify)cvg_rpc_client_unref);
     return G_SOURCE_CONTINUE;
 }
 
@@ -628,22 +876,23 @@ cvg_rpc_server_new(const CvgRpcProcedure *procs, size_t nprocs,
 
 /* Serve the listening socket @fd (consumed) from the main loop. */
 static void
-add_listener(CvgRpcServer *srv, int fd, const char *path, bool readonly,
-             bool owns_path)
+add_listener(CvgRpcServer *srv, int fd, const char *path,
+             const CvgRpcListenerOpts *opts, bool owns_path)
 {
     CvgRpcListener *l = g_new0(CvgRpcListener, 1);
-    void **pair = g_new0(void *, 2);
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
 
     l->fd = fd;
-    l->readonly = readonly;
+    l->opts = *opts;
+    l->local = getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+               ss.ss_family == AF_UNIX;
     l->owns_path = owns_path;
     l->path = g_strdup(path);
-    pair[0] = srv;
-    pair[1] = l;
-    l->watch = g_unix_fd_add_full(G_PRIORITY_DEFAULT, fd, G_IO_IN,
-                                  listener_readable, pair, g_free);
     g_mutex_lock(&srv->lock);
     g_ptr_array_add(srv->listeners, l);
+    if (!srv->accept_paused)
+        listeners_watch(srv, true);
     g_mutex_unlock(&srv->lock);
 }
 
@@ -685,13 +934,16 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
         unlink(path);
         return -1;
     }
-    add_listener(srv, fd, path, readonly, true);
+    add_listener(
+        srv, fd, path,
+        &(CvgRpcListenerOpts){.readonly = readonly, .auth = CVG_RPC_AUTH_NONE},
+        true);
     return 0;
 }
 
 int
 cvg_rpc_server_add_fd(CvgRpcServer *srv, int fd, const char *desc,
-                      bool readonly)
+                      const CvgRpcListenerOpts *opts)
 {
     int flags = fcntl(fd, F_GETFL);
 
@@ -703,8 +955,149 @@ cvg_rpc_server_add_fd(CvgRpcServer *srv, int fd, const char *desc,
                                 desc);
         return -1;
     }
-    add_listener(srv, fd, desc, readonly, false);
+    add_listener(srv, fd, desc, opts, false);
     return 0;
+}
+
+/* Bind and listen on one address of a TCP listener; the fd or -1. */
+static int
+tcp_bind_one(const struct addrinfo *ai, const char *what)
+{
+    int one = 1;
+    int fd =
+        socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+               ai->ai_protocol);
+
+    if (fd < 0) {
+        cvg_error_report_system(errno, _("cannot create socket for %s"), what);
+        return -1;
+    }
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* One socket per family, as libvirt binds them. */
+    if (ai->ai_family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 64) < 0) {
+        cvg_error_report_system(errno, _("cannot listen on %s"), what);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int
+cvg_rpc_server_add_tcp(CvgRpcServer *srv, const char *addr, const char *port,
+                       const CvgRpcListenerOpts *opts)
+{
+    struct addrinfo hints = {
+        .ai_flags = AI_PASSIVE | AI_ADDRCONFIG,
+        .ai_socktype = SOCK_STREAM,
+    };
+    struct addrinfo *res = NULL;
+    g_autofree char *what =
+        g_strdup_printf("%s:%s", addr && *addr ? addr : "*", port);
+    int rc = getaddrinfo(addr && *addr ? addr : NULL, port, &hints, &res);
+    int nbound = 0;
+
+    if (rc != 0) {
+        cvg_error_report(CVG_ERR_SYSTEM_ERROR,
+                         _("cannot resolve address %s: %s"), what,
+                         gai_strerror(rc));
+        return -1;
+    }
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = tcp_bind_one(ai, what);
+
+        if (fd < 0) {
+            /* A family the host lacks is no failure if another binds. */
+            if (ai->ai_family == AF_INET6 && res->ai_next)
+                continue;
+            freeaddrinfo(res);
+            return -1;
+        }
+        add_listener(srv, fd, what, opts, false);
+        nbound++;
+    }
+    freeaddrinfo(res);
+    if (nbound == 0) {
+        cvg_error_report(CVG_ERR_SYSTEM_ERROR, _("cannot listen on %s"), what);
+        return -1;
+    }
+    cvg_error_reset();
+    return 0;
+}
+
+void
+cvg_rpc_server_set_max_anonymous(CvgRpcServer *srv, unsigned int max)
+{
+    g_mutex_lock(&srv->lock);
+    srv->max_anonymous = max;
+    g_mutex_unlock(&srv->lock);
+}
+
+CvgRpcTransport *
+cvg_rpc_client_transport(CvgRpcClient *client)
+{
+    return client->tr;
+}
+
+int
+cvg_rpc_client_auth_type(CvgRpcClient *client)
+{
+    return client->auth;
+}
+
+bool
+cvg_rpc_client_is_authenticated(CvgRpcClient *client)
+{
+    return client->authenticated;
+}
+
+void
+cvg_rpc_client_set_authenticated(CvgRpcClient *client, const char *identity)
+{
+    g_mutex_lock(&client->wlock);
+    g_free(client->identity);
+    client->identity = g_strdup(identity);
+    client->authenticated = true;
+    g_mutex_unlock(&client->wlock);
+    g_message("client %s: authenticated%s%s", client->desc,
+              identity ? " as " : "", identity ? identity : "");
+    anonymous_release(client);
+}
+
+const char *
+cvg_rpc_client_identity(CvgRpcClient *client)
+{
+    return client->identity;
+}
+
+void
+cvg_rpc_client_set_identity(CvgRpcClient *client, const char *identity)
+{
+    g_mutex_lock(&client->wlock);
+    g_free(client->identity);
+    client->identity = g_strdup(identity);
+    g_mutex_unlock(&client->wlock);
+}
+
+void
+cvg_rpc_client_push_layer_after_reply(CvgRpcClient *client,
+                                      const CvgRpcLayerOps *ops, void *data,
+                                      bool encrypting)
+{
+    g_mutex_lock(&client->wlock);
+    client->next_layer = ops;
+    client->next_layer_data = data;
+    client->next_layer_encrypting = encrypting;
+    g_mutex_unlock(&client->wlock);
+}
+
+void
+cvg_rpc_client_close(CvgRpcClient *client)
+{
+    g_mutex_lock(&client->wlock);
+    client_break(client);
+    g_mutex_unlock(&client->wlock);
 }
 
 unsigned int
@@ -809,7 +1202,8 @@ cvg_rpc_server_free(CvgRpcServer *srv)
     for (guint i = 0; i < srv->listeners->len; i++) {
         CvgRpcListener *l = g_ptr_array_index(srv->listeners, i);
 
-        g_source_remove(l->watch);
+        if (l->watch)
+            g_source_remove(l->watch);
         close(l->fd);
         if (l->owns_path)
             unlink(l->path);

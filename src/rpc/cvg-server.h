@@ -1,5 +1,5 @@
 /*
- * cvg-server.h: libvirt-protocol RPC server over UNIX sockets
+ * cvg-server.h: libvirt-protocol RPC server over UNIX and TCP sockets
  *
  * The listening sockets and client reads run on the default GMainContext.
  * Each decoded CALL is handed to a worker thread pool, so a long call (a
@@ -11,6 +11,7 @@
 
 #include "cvg-wire.h"
 #include "cvg-error.h"
+#include "cvg-transport.h"
 
 #include <stdbool.h>
 
@@ -43,7 +44,37 @@ typedef enum {
     CVG_RPC_PROC_READONLY_OK = 1 << 1,   /* allowed on read-only connections */
     CVG_RPC_PROC_HIGH_PRIORITY = 1 << 2, /* never waits for a job (not used
                                           * for scheduling yet) */
+    CVG_RPC_PROC_NEEDS_AUTH = 1 << 3,    /* refused before authentication */
 } CvgRpcProcedureFlags;
+
+/* The wire's remote_auth_type values (AUTH_LIST answers one). */
+typedef enum {
+    CVG_RPC_AUTH_NONE = 0,
+    CVG_RPC_AUTH_SASL = 1,
+    CVG_RPC_AUTH_POLKIT = 2,
+} CvgRpcAuthType;
+
+/*
+ * A handshake a listener runs on every new connection before any call is
+ * read (TLS).  start() prepares it (it may push a layer on the client's
+ * transport) and returns its state, or NULL to drop the client; step() is
+ * called on the main thread whenever the socket is ready and returns 1 when
+ * done, 0 to be called again when @want (G_IO_IN or G_IO_OUT) is ready, or
+ * -1 to drop the client (having logged why).  free() ends the state.
+ */
+typedef struct {
+    void *(*start)(void *opaque, CvgRpcClient *client);
+    int (*step)(void *state, GIOCondition *want);
+    void (*free)(void *state);
+} CvgRpcHandshakeOps;
+
+typedef struct {
+    bool readonly; /* clients accepted here are read-only */
+    int auth;      /* CvgRpcAuthType: what AUTH_LIST answers */
+    const CvgRpcHandshakeOps *handshake; /* NULL: none */
+    void *handshake_opaque;
+    unsigned int handshake_timeout; /* seconds; 0: none */
+} CvgRpcListenerOpts;
 
 typedef struct {
     /* A new connection was accepted; returns the per-client private data. */
@@ -69,10 +100,20 @@ int cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path,
 /* Serve @fd, a socket already bound and listening (inherited through
  * socket activation).  On success the server owns @fd and closes it in
  * cvg_rpc_server_free(), leaving the socket file to whoever bound it; on
- * failure the caller keeps it.  @desc names it in logs.  Clients accepted
- * there are read-only if @readonly. */
+ * failure the caller keeps it.  @desc names it in logs. */
 int cvg_rpc_server_add_fd(CvgRpcServer *srv, int fd, const char *desc,
-                          bool readonly);
+                          const CvgRpcListenerOpts *opts);
+
+/* Listen on TCP @port of @addr (NULL or "": every address; a host name
+ * binds each address it resolves to). */
+int cvg_rpc_server_add_tcp(CvgRpcServer *srv, const char *addr,
+                           const char *port, const CvgRpcListenerOpts *opts);
+
+/* At most @max clients may be connected and not yet authenticated (TLS
+ * handshake or SASL pending); at the limit the server stops accepting until
+ * one authenticates or leaves, as libvirt's max_anonymous_clients.  0: no
+ * limit. */
+void cvg_rpc_server_set_max_anonymous(CvgRpcServer *srv, unsigned int max);
 
 /* Ping clients that ping us (they run an event loop) after @interval
  * seconds of silence, and drop them after @count unanswered pings: their
@@ -98,6 +139,28 @@ void *cvg_rpc_client_priv(CvgRpcClient *client);
 bool cvg_rpc_client_is_readonly(CvgRpcClient *client);
 /* A peer credential description ("pid=N uid=N") for logs. */
 const char *cvg_rpc_client_describe(CvgRpcClient *client);
+
+/* The client's byte stream (for a handshake or an auth layer). */
+CvgRpcTransport *cvg_rpc_client_transport(CvgRpcClient *client);
+/* What the client's listener asks (CvgRpcAuthType). */
+int cvg_rpc_client_auth_type(CvgRpcClient *client);
+bool cvg_rpc_client_is_authenticated(CvgRpcClient *client);
+/* Authentication succeeded: every procedure may be called now.
+ * @identity (a SASL user name, a certificate DN) goes to logs. */
+void cvg_rpc_client_set_authenticated(CvgRpcClient *client,
+                                      const char *identity);
+/* Who the client is, as far as known (TLS DN, SASL user); may be NULL. */
+const char *cvg_rpc_client_identity(CvgRpcClient *client);
+void cvg_rpc_client_set_identity(CvgRpcClient *client, const char *identity);
+/* Put a layer (a SASL security layer) on the client's stream once the
+ * reply to the call being handled now has been written: called by a
+ * handler, it applies to everything after its own (OK) reply. */
+void cvg_rpc_client_push_layer_after_reply(CvgRpcClient *client,
+                                           const CvgRpcLayerOps *ops,
+                                           void *data, bool encrypting);
+/* Close the connection (after repeated authentication failures): its read
+ * watch sees the end and removes it. */
+void cvg_rpc_client_close(CvgRpcClient *client);
 
 /* Send an asynchronous MESSAGE (event) of the REMOTE program. 0/-1. */
 int cvg_rpc_client_send_event(CvgRpcClient *client, int proc,

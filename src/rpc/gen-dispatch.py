@@ -54,7 +54,8 @@ def parse_notes(text, where):
     for m in re.finditer(r'@(\w+)\s+(\S+)', text):
         notes[m.group(1)] = m.group(2)
     for key in notes:
-        if key not in ('area', 'readonly', 'open', 'priority', 'api', 'kind'):
+        if key not in ('area', 'readonly', 'open', 'auth', 'priority', 'api',
+                       'kind'):
             fail('%s: unknown annotation @%s' % (where, key))
     return notes
 
@@ -91,6 +92,8 @@ def parse(path):
             fail('%s: @readonly must be yes or no' % p.const)
         if p.notes.get('open', 'yes') not in ('yes', 'no'):
             fail('%s: @open must be yes or no' % p.const)
+        if p.notes.get('auth', 'yes') not in ('yes', 'no'):
+            fail('%s: @auth must be yes or no' % p.const)
         if p.notes.get('priority', 'low') not in ('low', 'high'):
             fail('%s: @priority must be low or high' % p.const)
         if not p.notes.get('api', '').startswith('vir'):
@@ -122,6 +125,8 @@ def flags(p):
     out = []
     if p.notes.get('open', 'yes') == 'yes':
         out.append('CVG_RPC_PROC_NEEDS_OPEN')
+    if p.notes.get('auth', 'yes') == 'yes':
+        out.append('CVG_RPC_PROC_NEEDS_AUTH')
     if p.notes['readonly'] == 'yes':
         out.append('CVG_RPC_PROC_READONLY_OK')
     if p.notes.get('priority') == 'high':
