@@ -61,8 +61,7 @@ struct _CvgRpcClient {
     bool from_readonly_socket;
     bool readonly;
     bool opened;
-    bool closed; /* EOF seen or write failed */
-    bool removed;
+    bool closed;                  /* EOF seen or write failed */
     int auth;                     /* CvgRpcAuthType the listener asks for */
     bool authenticated;           /* auth done (or none needed) */
     bool anonymous;               /* counted in srv->nanonymous */
@@ -1055,11 +1054,8 @@ cvg_rpc_client_is_authenticated(CvgRpcClient *client)
 void
 cvg_rpc_client_set_authenticated(CvgRpcClient *client, const char *identity)
 {
-    g_mutex_lock(&client->wlock);
-    g_free(client->identity);
-    client->identity = g_strdup(identity);
+    cvg_rpc_client_set_identity(client, identity);
     client->authenticated = true;
-    g_mutex_unlock(&client->wlock);
     g_message("client %s: authenticated%s%s", client->desc,
               identity ? " as " : "", identity ? identity : "");
     anonymous_release(client);
