@@ -113,6 +113,17 @@ claim_libvirt_path(CvgDaemon *d, const char *path)
     return 0;
 }
 
+/* A passed socket named for one kind of endpoint is of the other kind. */
+static int
+wrong_kind(const CvgActivatedSocket *s, const char *want)
+{
+    cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
+                     _("socket %d ('%s') passed by the service manager is not "
+                       "a %s socket"),
+                     s->fd, s->name ? s->name : "unknown", want);
+    return -1;
+}
+
 /* Serve the socket the service manager passed for @ep, if any: 1 done,
  * 0 none passed, -1 reported. */
 static int
@@ -124,6 +135,8 @@ adopt(CvgDaemon *d, GPtrArray *passed, const CvgEndpoint *ep)
 
     if (!s)
         return 0;
+    if (s->tcp)
+        return wrong_kind(s, "UNIX");
     desc = s->path   ? g_strdup(s->path)
            : s->name ? g_strdup(s->name)
                      : g_strdup_printf("socket %d", s->fd);
@@ -171,6 +184,8 @@ listen_network(CvgDaemon *d, GPtrArray *passed, const char *fdname, bool wanted,
 
     if (!s && !(wanted && d->listen_network))
         return 0;
+    if (s && !s->tcp)
+        return wrong_kind(s, "TCP");
     if (tls && tls_opts(d, &opts) < 0)
         return -1;
     if (!tls && opts.auth == CVG_RPC_AUTH_NONE)

@@ -73,11 +73,13 @@ cvg_daemon_activated_sockets(void)
     for (guint i = 0; i < sockets->len; i++) {
         CvgActivatedSocket *s = g_ptr_array_index(sockets, i);
 
-        if (sd_is_socket(s->fd, AF_UNIX, SOCK_STREAM, 1) <= 0) {
+        /* UNIX sockets for the local endpoints, TCP for TLS and TCP. */
+        s->tcp = sd_is_socket_inet(s->fd, AF_UNSPEC, SOCK_STREAM, 1, 0) > 0;
+        if (!s->tcp && sd_is_socket(s->fd, AF_UNIX, SOCK_STREAM, 1) <= 0) {
             cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
                              _("socket %d ('%s') passed by the service "
-                               "manager is not a listening UNIX stream "
-                               "socket"),
+                               "manager is not a listening UNIX or TCP "
+                               "stream socket"),
                              s->fd, s->name ? s->name : "unknown");
             return NULL;
         }

@@ -15,13 +15,14 @@ typedef struct {
     int fd;
     char *name; /* FileDescriptorName=, NULL when none was given */
     char *path; /* the UNIX path it is bound to, NULL if unnamed */
+    bool tcp;   /* a TCP socket (else UNIX) */
 } CvgActivatedSocket;
 
 /*
  * The sockets passed to this process, as a GPtrArray of CvgActivatedSocket
  * (empty when the daemon was not socket-activated).  The LISTEN_*
  * variables are removed so that QEMU does not see them.  Fails, reported,
- * when a passed descriptor is not a listening UNIX stream socket.
+ * when a passed descriptor is not a listening UNIX or TCP stream socket.
  */
 GPtrArray *cvg_daemon_activated_sockets(void);
 

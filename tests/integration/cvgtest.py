@@ -47,6 +47,14 @@ def unix_uri(path):
     return f"qemu+unix:///system?socket={path}"
 
 
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket as _socket
+    with _socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 class SocketUris:
     """uri and ro_uri of an object with .socket and .ro_socket."""
 

@@ -66,8 +66,9 @@ class Activated(cvgtest.SocketUris):
     """convergd behind systemd-socket-activate: the sockets listen first,
     the daemon is exec'd (same pid) at the first connection."""
 
-    def __init__(self, workdir, timeout, names=True):
+    def __init__(self, workdir, timeout, names=True, tcp_port=None):
         self.dir = workdir
+        self.tcp_port = tcp_port
         self.socket = os.path.join(workdir, "sock")
         self.ro_socket = os.path.join(workdir, "sock-ro")
         self.state = os.path.join(workdir, "state")
@@ -85,10 +86,19 @@ class Activated(cvgtest.SocketUris):
         self.notify = Notify(os.path.join(self.dir, f"notify{self.runs}"))
         cmd = [ACTIVATE, "-l", self.socket, "-l", self.ro_socket,
                "-E", f"NOTIFY_SOCKET={self.notify.path}"]
+        names = "convergd-rw:convergd-ro"
+        if self.tcp_port:
+            cmd += ["-l", f"127.0.0.1:{self.tcp_port}"]
+            names += ":convergd-tcp"
         if self.names:
-            cmd += ["--fdname=convergd-rw:convergd-ro"]
+            cmd += [f"--fdname={names}"]
         cmd += [CONVERGD, "--socket", self.socket, "--state-dir", self.state,
                 "--timeout", str(self.timeout), "--log-level", "debug"]
+        if self.tcp_port:
+            conf = os.path.join(self.dir, "convergd.conf")
+            with open(conf, "w") as f:
+                f.write('auth_tcp = "none"\n')
+            cmd += ["--config", conf]
         if not self.names:
             # Told apart by the paths they are bound to.
             cmd += ["--readonly-socket", self.ro_socket]
@@ -212,6 +222,45 @@ class Activation(unittest.TestCase):
         self.a.virsh("define", xml)
         self.a.virsh("undefine", "ro")
         self.assertTrue(self.a.alive())
+
+    def test_activation_on_tcp_socket(self):
+        """A TCP socket passed as convergd-tcp (convergd-tcp.socket) is
+        served: the first qemu+tcp call starts the daemon and is
+        answered."""
+        port = cvgtest.free_port()
+        self.a = Activated(self.dir, timeout=0, tcp_port=port)
+        self.a.start()
+        out = self.a.virsh("list", "--all",
+                           uri=f"qemu+tcp://127.0.0.1:{port}/system").stdout
+        self.assertIn("Id", out)
+        self.assertEqual(self.a.exe(), os.path.realpath(CONVERGD))
+        self.assertIn("serving convergd-tcp", self.a.tail(200))
+
+    def test_tcp_socket_passed_as_local_refused(self):
+        """A TCP socket named convergd-rw is never served as the local,
+        unauthenticated socket: the daemon refuses to start."""
+        port = cvgtest.free_port()
+        log = os.path.join(self.dir, "wrong.log")
+        with open(log, "w") as logf:
+            p = subprocess.Popen(
+                [ACTIVATE, "-l", f"127.0.0.1:{port}",
+                 "--fdname=convergd-rw", CONVERGD, "--socket",
+                 os.path.join(self.dir, "sock"), "--state-dir",
+                 os.path.join(self.dir, "state")],
+                stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+        try:
+            wait_for(lambda: "Listening on" in open(log).read(), 10,
+                     what="systemd-socket-activate listening")
+            r = cvgtest.virsh_at(f"qemu+tcp://127.0.0.1:{port}/system",
+                                 "list", check=False, timeout=30)
+            self.assertNotEqual(r.returncode, 0)
+            self.assertNotEqual(p.wait(10), 0)
+            self.assertIn("('convergd-rw') passed by the service manager is "
+                          "not a UNIX socket", open(log).read())
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
     def test_guest_reattached_at_next_activation(self):
         """A running guest keeps the daemon from its idle exit; a second
