@@ -805,3 +805,58 @@ cvg_driver_free(CvgDriver *drv)
         cvg_driver_remove(drv, g_ptr_array_index(all, i));
     cvg_driver_state_free(drv);
 }
+
+/* The serial port @dev_name names ("console0": the console's, "serialN"),
+ * or with NULL the console's, else the first serial port's.  @ret_alias:
+ * its name for errors. */
+static const CvgDomainChr *
+find_console_chr(const CvgDomainDef *def, const char *dev_name,
+                 char **ret_alias)
+{
+    unsigned int idx;
+    char tail;
+    int port = -1;
+
+    if (!dev_name || strcmp(dev_name, "console0") == 0) {
+        if (def->nconsoles)
+            port = def->consoles[0]->port;
+        else if (!dev_name && def->nserials)
+            port = def->serials[0]->port;
+    } else if (sscanf(dev_name, "serial%u%c", &idx, &tail) == 1 &&
+               idx < def->nserials) {
+        *ret_alias = g_strdup(dev_name);
+        return def->serials[idx];
+    }
+    for (size_t i = 0; port >= 0 && i < def->nserials; i++) {
+        if (def->serials[i]->port == port) {
+            *ret_alias = g_strdup_printf("serial%zu", i);
+            return def->serials[i];
+        }
+    }
+    return NULL;
+}
+
+char *
+cvg_driver_console_path(CvgDriver *drv, CvgDomainObj *dom, const char *dev_name)
+{
+    const CvgDomainChr *chr;
+    g_autofree char *alias = NULL;
+    char *path = NULL;
+
+    cvg_driver_lock(drv);
+    if (check_active(dom) < 0)
+        goto out;
+    if (!(chr = find_console_chr(dom->def, dev_name, &alias)))
+        /* libvirt's code and words */
+        cvg_error_report(CVG_ERR_INTERNAL_ERROR,
+                         _("cannot find character device %s"),
+                         dev_name ? dev_name : "<null>");
+    else if (chr->type != CVG_CHR_TYPE_PTY || !chr->path)
+        cvg_error_report(CVG_ERR_INTERNAL_ERROR,
+                         _("character device %s is not using a PTY"), alias);
+    else
+        path = g_strdup(chr->path);
+out:
+    cvg_driver_unlock(drv);
+    return path;
+}

@@ -48,6 +48,12 @@ int cvg_driver_reboot(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
 int cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom);
 int cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom);
 char *cvg_driver_get_xml(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags);
+/* The pty of the running @dom's console @dev_name ("console0", "serialN";
+ * NULL: the console, else the first serial port), as libvirt finds it for
+ * virDomainOpenConsole; NULL reported (not running, no such device, not a
+ * pty).  Takes the lock. */
+char *cvg_driver_console_path(CvgDriver *drv, CvgDomainObj *dom,
+                              const char *dev_name);
 
 typedef struct {
     int state;

@@ -2,6 +2,7 @@
  * cvg-server.c: libvirt-protocol RPC server over UNIX and TCP sockets
  */
 #include "cvg-server.h"
+#include "cvg-server-priv.h"
 #include "cvg-i18n.h"
 
 #include <errno.h>
@@ -85,8 +86,10 @@ struct _CvgRpcClient {
     size_t rneed; /* bytes of the current frame, 0 = unknown */
     char *desc;
     void *priv;
-    gint64 last_rx; /* monotonic time of the last bytes read */
-    bool keepalive; /* the client pings: it answers pings too */
+    gint64 last_rx;        /* monotonic time of the last bytes read */
+    GPtrArray *streams;    /* CvgRpcStream*, one ref each (wlock) */
+    size_t stream_backlog; /* stream data waiting for descriptors */
+    bool keepalive;        /* the client pings: it answers pings too */
 };
 
 typedef struct {
@@ -121,6 +124,7 @@ cvg_rpc_client_unref(CvgRpcClient *client)
     g_queue_clear_full(&client->outq, (GDestroyNotify)g_byte_array_unref);
     g_mutex_clear(&client->wlock);
     g_byte_array_unref(client->rbuf);
+    g_ptr_array_unref(client->streams);
     g_free(client->desc);
     g_free(client);
 }
@@ -170,7 +174,8 @@ static bool
 client_should_pause(CvgRpcClient *client)
 {
     return g_atomic_int_get(&client->inflight) >= CLIENT_MAX_INFLIGHT ||
-           client->outq_bytes >= CLIENT_OUTQ_PAUSE;
+           client->outq_bytes >= CLIENT_OUTQ_PAUSE ||
+           client->stream_backlog >= CVG_RPC_STREAM_BACKLOG_MAX;
 }
 
 /* Main thread: start reading again once the client has caught up. */
@@ -185,7 +190,8 @@ client_resume_reading(gpointer data)
     if (client->read_paused &&
         (client->closed ||
          (g_atomic_int_get(&client->inflight) <= CLIENT_MAX_INFLIGHT / 2 &&
-          client->outq_bytes < CLIENT_OUTQ_PAUSE / 2))) {
+          client->outq_bytes < CLIENT_OUTQ_PAUSE / 2 &&
+          client->stream_backlog < CVG_RPC_STREAM_BACKLOG_MAX / 2))) {
         client->read_paused = false;
         cvg_rpc_client_ref(client);
         client->watch = g_unix_fd_add_full(
@@ -210,6 +216,8 @@ schedule_resume(CvgRpcClient *client)
 static void
 frame_sent(CvgRpcClient *client, const GByteArray *frame)
 {
+    for (guint i = 0; i < client->streams->len; i++)
+        cvg_rpc_stream_frame_sent(g_ptr_array_index(client->streams, i), frame);
     if (!client->next_layer || frame != client->layer_after)
         return;
     cvg_rpc_transport_push(client->tr, client->next_layer,
@@ -390,10 +398,17 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     if (cvg_rpc_payload_decode(payload, plen, p->args_proc, args) < 0) {
         send_error(client, &job->hdr);
     } else {
-        if (p->handler(client->srv->opaque, client, args, ret) < 0)
+        bool ok;
+
+        cvg_rpc_stream_set_call(client, &job->hdr);
+        ok = p->handler(client->srv->opaque, client, args, ret) == 0;
+        if (!ok)
             send_error(client, &job->hdr);
         else
             send_reply(client, &job->hdr, CVG_RPC_OK, p->ret_proc, ret);
+        /* A stream the handler opened starts after its reply. */
+        cvg_rpc_stream_after_call(ok);
+        cvg_rpc_stream_set_call(NULL, NULL);
         cvg_rpc_payload_free(p->ret_proc, ret);
         cvg_rpc_payload_free(p->args_proc, args);
     }
@@ -455,6 +470,7 @@ static void
 client_remove(CvgRpcClient *client)
 {
     CvgRpcServer *srv = client->srv;
+    GPtrArray *streams;
 
     g_mutex_lock(&client->wlock);
     if (client->watch) {
@@ -470,7 +486,15 @@ client_remove(CvgRpcClient *client)
         client->hs_timer = 0;
     }
     client_break(client);
+    streams = g_steal_pointer(&client->streams);
+    client->streams = g_ptr_array_new();
+    client->stream_backlog = 0;
     g_mutex_unlock(&client->wlock);
+    /* The streams' references to the client go too. */
+    for (guint i = 0; i < streams->len; i++)
+        cvg_rpc_stream_client_gone(g_ptr_array_index(streams, i));
+    g_ptr_array_set_free_func(streams, (GDestroyNotify)cvg_rpc_stream_unref);
+    g_ptr_array_unref(streams);
     anonymous_release(client);
     g_debug("client %s: disconnected", client->desc);
     g_mutex_lock(&srv->lock);
@@ -505,6 +529,32 @@ header_is_keepalive(CvgRpcClient *client, const CvgRpcHeader *hdr)
     return true;
 }
 
+/* A STREAM message: to its stream.  Data for no stream (one that ended)
+ * is not acknowledged, so, like libvirt, drop it silently. */
+static void
+client_stream_incoming(CvgRpcClient *client, const CvgRpcHeader *hdr,
+                       GByteArray *frame)
+{
+    CvgRpcStream *st = NULL;
+
+    g_mutex_lock(&client->wlock);
+    for (guint i = 0; i < client->streams->len && !st; i++) {
+        if (cvg_rpc_stream_matches(g_ptr_array_index(client->streams, i), hdr))
+            st = g_ptr_array_index(client->streams, i);
+    }
+    if (st)
+        cvg_rpc_stream_ref(st);
+    g_mutex_unlock(&client->wlock);
+    if (!st) {
+        g_debug("client %s: ignoring stream data serial=%u proc=%d",
+                client->desc, hdr->serial, hdr->proc);
+        return;
+    }
+    cvg_rpc_stream_incoming(st, hdr, frame->data + CVG_RPC_MESSAGE_MIN,
+                            frame->len - CVG_RPC_MESSAGE_MIN);
+    cvg_rpc_stream_unref(st);
+}
+
 /* Handle one complete frame; false means drop the client. */
 static bool
 client_dispatch(CvgRpcClient *client, GByteArray *frame)
@@ -521,10 +571,7 @@ client_dispatch(CvgRpcClient *client, GByteArray *frame)
     if (header_is_keepalive(client, &hdr))
         return true;
     if (hdr.type == CVG_RPC_STREAM) {
-        /* No streams are offered.  Stream data is not acknowledged, so
-         * (like libvirt after a stream closed) drop it silently. */
-        g_debug("client %s: ignoring stream data serial=%u proc=%d",
-                client->desc, hdr.serial, hdr.proc);
+        client_stream_incoming(client, &hdr, frame);
         return true;
     }
     if (hdr.type != CVG_RPC_CALL) {
@@ -802,6 +849,7 @@ client_new(CvgRpcServer *srv, CvgRpcListener *l, int cfd)
     client->rbuf = g_byte_array_new();
     client->desc = peer_describe(cfd);
     client->last_rx = g_get_monotonic_time();
+    client->streams = g_ptr_array_new();
     g_mutex_init(&client->wlock);
     return client;
 }
@@ -1214,4 +1262,52 @@ cvg_rpc_server_free(CvgRpcServer *srv)
     g_hash_table_unref(srv->procs);
     g_mutex_clear(&srv->lock);
     g_free(srv);
+}
+
+int
+cvg_rpc_client_queue_frame(CvgRpcClient *client, const GByteArray *frame)
+{
+    return client_send(client, frame);
+}
+
+void
+cvg_rpc_client_stream_add(CvgRpcClient *client, CvgRpcStream *st)
+{
+    bool closed;
+
+    g_mutex_lock(&client->wlock);
+    closed = client->closed;
+    if (!closed) {
+        cvg_rpc_stream_ref(st);
+        g_ptr_array_add(client->streams, st);
+    }
+    g_mutex_unlock(&client->wlock);
+    /* Too late: the client is gone already. */
+    if (closed)
+        cvg_rpc_stream_client_gone(st);
+}
+
+void
+cvg_rpc_client_stream_remove(CvgRpcClient *client, CvgRpcStream *st)
+{
+    bool found;
+
+    g_mutex_lock(&client->wlock);
+    found = g_ptr_array_remove(client->streams, st);
+    g_mutex_unlock(&client->wlock);
+    if (found)
+        cvg_rpc_stream_unref(st);
+}
+
+void
+cvg_rpc_client_stream_backlog(CvgRpcClient *client, gssize delta)
+{
+    bool resume;
+
+    g_mutex_lock(&client->wlock);
+    client->stream_backlog += delta;
+    resume = client->read_paused && !client_should_pause(client);
+    g_mutex_unlock(&client->wlock);
+    if (resume)
+        client_resume_reading(client);
 }

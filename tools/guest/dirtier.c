@@ -22,6 +22,9 @@
  * reboot through convergd's fake reboot): a child process loads evdev.ko and
  * button.ko from /modules and waits on the "Power Button" input devices.
  *   dirtier: power button, powering off
+ *
+ * Every line typed on the console (virsh console) is answered:
+ *   dirtier: echo <line>
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -250,6 +253,38 @@ watch_power_button(void)
                 sync();
                 reboot(RB_POWER_OFF);
             }
+        }
+    }
+}
+
+/* In a child process: answer each line read from the console, so that a
+ * test sees its keystrokes reach the guest. */
+static void
+echo_console(void)
+{
+    char line[256];
+    size_t len = 0;
+
+    if (fork() != 0)
+        return;
+    for (;;) {
+        char c;
+        ssize_t n = read(0, &c, 1);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            sleep(1);
+            continue;
+        }
+        if (c == '\r' || c == '\n') {
+            if (len) {
+                line[len] = '\0';
+                out("dirtier: echo %s\n", line);
+            }
+            len = 0;
+        } else if (len < sizeof(line) - 1) {
+            line[len++] = c;
         }
     }
 }
@@ -568,6 +603,7 @@ main(void)
      */
     out("\n");
     watch_power_button();
+    echo_console();
     parse_cmdline(&p);
     g_seed = mix64(p.seed ^ UINT64_C(0x5eed5eed5eed5eed));
 
