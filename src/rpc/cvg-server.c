@@ -948,14 +948,18 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
                         bool readonly)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    /* Bound and listening under a temporary name first, then renamed into
+     * place: a client that sees the path can connect (no ECONNREFUSED
+     * between bind() and listen()). */
+    g_autofree char *tmp = g_strdup_printf("%s.%d", path, (int)getpid());
     int fd;
 
-    if (strlen(path) >= sizeof(addr.sun_path)) {
+    if (strlen(tmp) >= sizeof(addr.sun_path)) {
         cvg_error_report(CVG_ERR_INVALID_ARG, _("socket path '%s' too long"),
                          path);
         return -1;
     }
-    g_strlcpy(addr.sun_path, path, sizeof(addr.sun_path));
+    g_strlcpy(addr.sun_path, tmp, sizeof(addr.sun_path));
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) <
         0) {
         cvg_error_report_system(errno, _("cannot create socket"));
@@ -966,7 +970,7 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
         mode_t old = umask(0777 & ~mode);
         int rc;
 
-        unlink(path);
+        unlink(tmp);
         rc = bind(fd, (struct sockaddr *)&addr, sizeof(addr));
         umask(old);
         if (rc < 0) {
@@ -975,10 +979,10 @@ cvg_rpc_server_add_unix(CvgRpcServer *srv, const char *path, unsigned int mode,
             return -1;
         }
     }
-    if (chmod(path, mode) < 0 || listen(fd, 64) < 0) {
+    if (chmod(tmp, mode) < 0 || listen(fd, 64) < 0 || rename(tmp, path) < 0) {
         cvg_error_report_system(errno, _("cannot listen on socket '%s'"), path);
         close(fd);
-        unlink(path);
+        unlink(tmp);
         return -1;
     }
     add_listener(
