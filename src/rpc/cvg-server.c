@@ -73,6 +73,8 @@ struct _CvgRpcClient {
     const CvgRpcLayerOps *next_layer;
     void *next_layer_data;
     bool next_layer_encrypting;
+    bool close_after_reply;  /* close once the current reply is out */
+    GByteArray *close_after; /* ... which is this frame */
     GByteArray *layer_after;
     gint inflight;
     GMutex wlock; /* guards the output queue and watches */
@@ -114,6 +116,8 @@ cvg_rpc_client_unref(CvgRpcClient *client)
         client->hs->free(client->hs_state);
     if (client->next_layer && client->next_layer->free)
         client->next_layer->free(client->next_layer_data);
+    if (client->close_after)
+        g_byte_array_unref(client->close_after);
     if (client->layer_after)
         g_byte_array_unref(client->layer_after);
     cvg_rpc_transport_free(client->tr);
@@ -210,6 +214,11 @@ schedule_resume(CvgRpcClient *client)
 static void
 frame_sent(CvgRpcClient *client, const GByteArray *frame)
 {
+    if (client->close_after && frame == client->close_after) {
+        g_clear_pointer(&client->close_after, g_byte_array_unref);
+        client_break(client);
+        return;
+    }
     if (!client->next_layer || frame != client->layer_after)
         return;
     cvg_rpc_transport_push(client->tr, client->next_layer,
@@ -341,6 +350,8 @@ send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
     g_mutex_lock(&client->wlock);
     if (client->next_layer && !client->layer_after && hdr.status == CVG_RPC_OK)
         client->layer_after = g_byte_array_ref(frame);
+    if (client->close_after_reply && !client->close_after)
+        client->close_after = g_byte_array_ref(frame);
     g_mutex_unlock(&client->wlock);
     client_send(client, frame);
 }
@@ -1093,6 +1104,14 @@ cvg_rpc_client_close(CvgRpcClient *client)
 {
     g_mutex_lock(&client->wlock);
     client_break(client);
+    g_mutex_unlock(&client->wlock);
+}
+
+void
+cvg_rpc_client_close_after_reply(CvgRpcClient *client)
+{
+    g_mutex_lock(&client->wlock);
+    client->close_after_reply = true;
     g_mutex_unlock(&client->wlock);
 }
 
