@@ -131,10 +131,11 @@ addr_string(int fd, bool peer)
 static void
 report_sasl(CvgSaslSession *s, int rc, const char *what)
 {
-    cvg_error_report_full(
-        CVG_FROM_RPC, CVG_ERR_AUTH_FAILED, _("%s: %s (%d)"), what,
-        s && s->conn ? sasl_errdetail(s->conn) : sasl_errstring(rc, NULL, NULL),
-        rc);
+    const char *detail =
+        s && s->conn ? sasl_errdetail(s->conn) : sasl_errstring(rc, NULL, NULL);
+
+    cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_AUTH_FAILED, _("%s: %s"), what,
+                          detail);
 }
 
 /* The floor and the external layer, the same on both sides. */

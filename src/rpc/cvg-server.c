@@ -645,6 +645,38 @@ client_take(CvgRpcClient *client, const guint8 *buf, size_t n)
     return true;
 }
 
+/*
+ * Read the top of the stack under the write lock: a layer that starts after
+ * a reply (SASL) is pushed under that lock right after the reply's last
+ * byte is written, so a read either ends before the reply left (nothing
+ * encoded can have come yet) or goes through the new layer.  Without the
+ * lock, the peer's first encoded bytes could be read as plain ones.
+ */
+static ssize_t
+client_recv(CvgRpcClient *client, void *buf, size_t len)
+{
+    ssize_t n;
+    int err;
+
+    g_mutex_lock(&client->wlock);
+    n = cvg_rpc_transport_recv(client->tr, buf, len);
+    err = errno;
+    g_mutex_unlock(&client->wlock);
+    errno = err;
+    return n;
+}
+
+static size_t
+client_pending(CvgRpcClient *client)
+{
+    size_t n;
+
+    g_mutex_lock(&client->wlock);
+    n = cvg_rpc_transport_pending(client->tr);
+    g_mutex_unlock(&client->wlock);
+    return n;
+}
+
 static gboolean
 client_readable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
                 gpointer data)
@@ -655,15 +687,14 @@ client_readable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
     /* A security layer may hold decoded bytes the socket no longer shows:
      * read until it has none left. */
     do {
-        ssize_t n = cvg_rpc_transport_recv(client->tr, buf, sizeof(buf));
+        ssize_t n = client_recv(client, buf, sizeof(buf));
 
         if (n < 0 && errno == EAGAIN)
             break;
         if (n <= 0 || !client_take(client, buf, n))
             goto drop;
         client->last_rx = g_get_monotonic_time();
-    } while (cvg_rpc_transport_pending(client->tr) > 0 &&
-             !client_should_pause(client));
+    } while (client_pending(client) > 0 && !client_should_pause(client));
     g_mutex_lock(&client->wlock);
     if (client_should_pause(client) && !client->closed) {
         /* Back-pressure: the rest waits in the socket until the worker
