@@ -509,3 +509,50 @@ const CvgRpcLayerOps cvg_sasl_layer_ops = {
     .pending = layer_pending,
     .free = layer_free,
 };
+
+/* ---- libvirt's auth.conf ------------------------------------------------ */
+
+/* The credentials group @group names, or NULL. */
+static char *
+auth_file_credentials(GKeyFile *kf, const char *group)
+{
+    g_autofree char *name =
+        g_key_file_get_string(kf, group, "credentials", NULL);
+
+    return name ? g_strdup_printf("credentials-%s", name) : NULL;
+}
+
+int
+cvg_sasl_auth_file_lookup(const char *path, const char *host,
+                          char **ret_authname, char **ret_password)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *group =
+        g_strdup_printf("auth-" SERVICE "-%s", host ? host : "localhost");
+    g_autofree char *creds = NULL;
+    g_autofree char *authname = NULL;
+    g_autofree char *password = NULL;
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &gerr)) {
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_AUTH_FAILED,
+                              _("cannot read credentials from '%s': %s"), path,
+                              gerr->message);
+        return -1;
+    }
+    if (!(creds = auth_file_credentials(kf, group)))
+        creds = auth_file_credentials(kf, "auth-" SERVICE "-default");
+    if (creds) {
+        authname = g_key_file_get_string(kf, creds, "authname", NULL);
+        password = g_key_file_get_string(kf, creds, "password", NULL);
+    }
+    if (!authname || !password) {
+        cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_AUTH_FAILED,
+                              _("no credentials for '%s' in '%s'"),
+                              host ? host : "localhost", path);
+        return -1;
+    }
+    *ret_authname = g_steal_pointer(&authname);
+    *ret_password = g_steal_pointer(&password);
+    return 0;
+}

@@ -94,3 +94,14 @@ bool cvg_sasl_username_allowed(const char *const *patterns,
 /* The security layer a session with SSF > 0 puts on the stream; its data
  * is the session, which the layer owns (freed with it). */
 extern const CvgRpcLayerOps cvg_sasl_layer_ops;
+
+/*
+ * Credentials for @host (NULL: "localhost") from @path, a file in
+ * libvirt's auth.conf format: the group [auth-libvirt-HOST] (or
+ * [auth-libvirt-default]) names with credentials=NAME a group
+ * [credentials-NAME] holding authname= and password=.  *@ret_authname
+ * and *@ret_password are g_free'd by the caller.  0, or -1 reported
+ * (AUTH_FAILED) when the file or the entry is missing.
+ */
+int cvg_sasl_auth_file_lookup(const char *path, const char *host,
+                              char **ret_authname, char **ret_password);
