@@ -19,7 +19,7 @@ esac
 
 # target:corpus, as in tests/fuzz/meson.build
 all="rpc:rpc-message qmp:qmp-reply domain-xml:domain-xml
-     cookie:migration-cookie migrate-stats:query-migrate"
+     cookie:migration-cookie migrate-stats:query-migrate preauth:preauth"
 
 if [ $# -eq 0 ]; then
     targets=$all
