@@ -235,6 +235,29 @@ test_wrong_password(const void *data G_GNUC_UNUSED)
     return cvg_error_last()->code == CVG_ERR_AUTH_FAILED ? 0 : -1;
 }
 
+/* Out of order: a step before the start (Cyrus SASL would dereference
+ * the mechanism it does not have yet: found by fuzz-preauth), a second
+ * start. */
+static int
+test_out_of_order(const void *data G_GNUC_UNUSED)
+{
+    g_autoptr(CvgSaslSession) srv = NULL;
+    g_autoptr(CvgSaslSession) cli = NULL;
+    g_autoptr(CvgRpcTransport) srv_tr = NULL;
+    g_autoptr(CvgRpcTransport) cli_tr = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *out2 = NULL;
+    size_t outlen = 0;
+
+    if (session_pair("secret123", &srv, &cli, &srv_tr, &cli_tr) < 0 ||
+        cvg_sasl_server_step(srv, "x", 1, &out, &outlen) >= 0 ||
+        cvg_sasl_server_start(srv, "DIGEST-MD5", NULL, 0, &out, &outlen) != 0 ||
+        cvg_sasl_server_start(srv, "DIGEST-MD5", NULL, 0, &out2, &outlen) >= 0)
+        return -1;
+    cvg_error_reset();
+    return 0;
+}
+
 /* SCRAM brings no security layer: on plain TCP it is below the floor, on
  * either side. */
 static int
@@ -326,6 +349,7 @@ main(void)
     cvg_test_run("exchange-and-layer", test_exchange, NULL);
     cvg_test_run("wrong-password", test_wrong_password, NULL);
     cvg_test_run("weak-mechanism", test_weak_mechanism, NULL);
+    cvg_test_run("out-of-order", test_out_of_order, NULL);
     remove_sasl_dir(tmp);
     return cvg_test_finish();
 }

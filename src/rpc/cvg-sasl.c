@@ -20,6 +20,9 @@ struct _CvgSaslSession {
     sasl_conn_t *conn;
     bool server;
     bool encrypted; /* a TLS layer is below */
+    /* start() once, then step() until complete: Cyrus SASL dereferences
+     * a mechanism a step without a start does not have. */
+    bool started, complete;
     char *authname; /* client credentials */
     char *password;
     sasl_secret_t *secret; /* @password as SASL wants it */
@@ -286,6 +289,20 @@ cvg_sasl_server_mechlist(CvgSaslSession *s)
 }
 
 /* SASL's answer to one step, as the callers return it. */
+/* Is the step about to be taken (@start or not) in order?  Reported. */
+static bool
+step_in_order(CvgSaslSession *s, bool start)
+{
+    if (start ? !s->started : s->started && !s->complete) {
+        s->started = true;
+        return true;
+    }
+    cvg_error_report_full(CVG_FROM_RPC, CVG_ERR_AUTH_FAILED, "%s",
+                          start ? _("SASL authentication already started")
+                                : _("SASL authentication step out of order"));
+    return false;
+}
+
 static int
 step_result(CvgSaslSession *s, int rc, const char *out, unsigned outlen,
             char **ret_out, size_t *ret_outlen, const char *what)
@@ -301,6 +318,7 @@ step_result(CvgSaslSession *s, int rc, const char *out, unsigned outlen,
     }
     *ret_out = out ? g_memdup2(out, outlen) : NULL;
     *ret_outlen = out ? outlen : 0;
+    s->complete = rc == SASL_OK;
     return rc == SASL_OK ? 1 : 0;
 }
 
@@ -310,9 +328,11 @@ cvg_sasl_server_start(CvgSaslSession *s, const char *mech, const char *in,
 {
     const char *out = NULL;
     unsigned outlen = 0;
-    int rc =
-        sasl_server_start(s->conn, mech, in, in ? inlen : 0, &out, &outlen);
+    int rc;
 
+    if (!step_in_order(s, true))
+        return -1;
+    rc = sasl_server_start(s->conn, mech, in, in ? inlen : 0, &out, &outlen);
     return step_result(s, rc, out, outlen, ret_out, ret_outlen,
                        _("SASL authentication start failed"));
 }
@@ -323,8 +343,11 @@ cvg_sasl_server_step(CvgSaslSession *s, const char *in, size_t inlen,
 {
     const char *out = NULL;
     unsigned outlen = 0;
-    int rc = sasl_server_step(s->conn, in, in ? inlen : 0, &out, &outlen);
+    int rc;
 
+    if (!step_in_order(s, false))
+        return -1;
+    rc = sasl_server_step(s->conn, in, in ? inlen : 0, &out, &outlen);
     return step_result(s, rc, out, outlen, ret_out, ret_outlen,
                        _("SASL authentication step failed"));
 }
@@ -336,9 +359,11 @@ cvg_sasl_client_start(CvgSaslSession *s, const char *mechlist, char **ret_mech,
     const char *out = NULL;
     unsigned outlen = 0;
     const char *mech = NULL;
-    int ret;
-    int rc = sasl_client_start(s->conn, mechlist, NULL, &out, &outlen, &mech);
+    int ret, rc;
 
+    if (!step_in_order(s, true))
+        return -1;
+    rc = sasl_client_start(s->conn, mechlist, NULL, &out, &outlen, &mech);
     ret = step_result(s, rc, out, outlen, ret_out, ret_outlen,
                       _("SASL authentication start failed"));
     if (ret >= 0)
@@ -352,8 +377,11 @@ cvg_sasl_client_step(CvgSaslSession *s, const char *in, size_t inlen,
 {
     const char *out = NULL;
     unsigned outlen = 0;
-    int rc = sasl_client_step(s->conn, in, in ? inlen : 0, NULL, &out, &outlen);
+    int rc;
 
+    if (!step_in_order(s, false))
+        return -1;
+    rc = sasl_client_step(s->conn, in, in ? inlen : 0, NULL, &out, &outlen);
     return step_result(s, rc, out, outlen, ret_out, ret_outlen,
                        _("SASL authentication step failed"));
 }

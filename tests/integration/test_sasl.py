@@ -200,6 +200,14 @@ class SaslTest(unittest.TestCase):
                                  struct.pack(">iii", 1, 2, 3)),
                           VIR_ERR_AUTH_FAILED, "authentication failed")
         self.assertFalse(c.closed_by_peer(0.5))
+        # A step after INIT but before START (crashed Cyrus SASL before
+        # the session checked the order).
+        c = self.raw()
+        self.assertEqual(c.call(SASL_INIT)["status"], RPC_OK)
+        self.assert_error(c.call(SASL_STEP, struct.pack(">iI", 0, 1) +
+                                 struct.pack(">i", 120)),
+                          VIR_ERR_AUTH_FAILED, "authentication failed")
+        self.assertTrue(self.daemon.alive())
         self.assertEqual(self.virsh(self.good, "list").returncode, 0)
 
     # -- the daemon's peer client -----------------------------------------
