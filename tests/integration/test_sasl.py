@@ -15,7 +15,8 @@ import unittest
 import libvirt
 
 from cvgtest import (BUILD, VIRSH, Daemon, RawClient, RPC_ERROR, RPC_OK,
-                     decode_rpc_error, free_port, main, wait_for, xdr_string,
+                     console_lines, decode_rpc_error, free_port, guest_xml,
+                     main, wait_console, wait_for, xdr_string,
                      _XdrReader)
 
 PEER_OPEN = os.path.join(BUILD, "tests", "peer-open")
@@ -61,6 +62,8 @@ class SaslTest(unittest.TestCase):
             "listen_tcp = 1\nlisten_tls = 0\n"
             "listen_addr = \"127.0.0.1\"\n"
             f"tcp_port = \"{cls.port}\"\n"
+            "migration_host = \"127.0.0.1\"\n"
+            "migration_port_min = 49300\nmigration_port_max = 49309\n"
             f"sasl_conf_dir = \"{cls.dir}\"\n"
             "sasl_allowed_username_list = [\"fred\", \"ali*\"]\n"))
         wait_for(lambda: cls.tcp_up(), 10, what="TCP listener")
@@ -227,6 +230,53 @@ class SaslTest(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 1)
         self.assertIn("cannot read credentials", p.stderr)
+
+
+class SaslPeerToPeer(unittest.TestCase):
+    """virsh migrate --p2p from a daemon on its UNIX socket to the SASL
+    daemon's qemu+tcp URI: the source's peer client logs in with
+    migrate_auth_file.  Both daemons run on this host."""
+
+    def setUp(self):
+        SaslTest.setUpClass()
+        self.addCleanup(SaslTest.tearDownClass)
+        self.dst = SaslTest.daemon
+        self.authfile = os.path.join(SaslTest.dir, "peer.conf")
+        self.src = Daemon("sasl-src", config=(
+            f"migrate_auth_file = \"{self.authfile}\"\n"
+            "migration_port_min = 49310\nmigration_port_max = 49319\n"))
+        self.addCleanup(self.src.cleanup)
+        self.console = os.path.join(SaslTest.dir, "p2p.console")
+        path = os.path.join(SaslTest.dir, "p2p.xml")
+        with open(path, "w") as f:
+            f.write(guest_xml("saslp2p", self.console, dirty_mib=8, rate=4))
+        self.src.virsh("define", path)
+        self.src.virsh("start", "saslp2p")
+        wait_console(self.console, count=2, timeout=90)
+
+    def migrate(self):
+        return self.src.virsh("migrate", "--live", "--p2p", "saslp2p",
+                              SaslTest.uri, check=False, timeout=300)
+
+    def test_p2p_over_sasl(self):
+        auth_file(self.authfile, "fred", "wrong")
+        p = self.migrate()
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("authentication failed", p.stderr)
+        self.assertIn("running", self.src.virsh("domstate", "saslp2p").stdout)
+
+        auth_file(self.authfile, "fred", USERS["fred"])
+        p = self.migrate()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        env = dict(os.environ, LIBVIRT_AUTH_FILE=SaslTest.good)
+        out = subprocess.run([VIRSH, "-c", SaslTest.uri, "domstate",
+                              "--reason", "saslp2p"], capture_output=True,
+                             text=True, env=env, timeout=60)
+        self.assertIn("running (migrated)", out.stdout, out.stderr)
+        self.assertIn("authenticated as fred", self.dst.tail(400))
+        n = len(console_lines(self.console, "dirtier: t="))
+        wait_for(lambda: len(console_lines(self.console, "dirtier: t=")) >
+                 n, 60, what="the guest running on the destination")
 
 
 if __name__ == "__main__":
