@@ -553,6 +553,45 @@ fill_register_any_args_nodom(void *body)
     a->eventID = 21;
 }
 
+static void
+fill_sasl_init_ret(void *body)
+{
+    CvgRemoteAuthSaslInitRet *r = body;
+
+    r->mechlist = g_strdup("DIGEST-MD5");
+}
+
+static void
+fill_sasl_start_args(void *body)
+{
+    CvgRemoteAuthSaslStartArgs *a = body;
+
+    a->mech = g_strdup("DIGEST-MD5");
+    a->nil = 0;
+    a->data.data_len = 2;
+    a->data.data_val = g_strdup("ab");
+}
+
+static void
+fill_sasl_step_args_nil(void *body)
+{
+    CvgRemoteAuthSaslStepArgs *a = body;
+
+    a->nil = 1;
+}
+
+static void
+fill_sasl_step_ret(void *body)
+{
+    CvgRemoteAuthSaslStepRet *r = body;
+
+    r->complete = 1;
+    r->nil = 0;
+    r->data.data_len = 1;
+    r->data.data_val = g_malloc(1);
+    r->data.data_val[0] = (char)0xff;
+}
+
 typedef struct {
     const char *name;
     xdrproc_t proc;
@@ -568,6 +607,14 @@ typedef struct {
 static const XdrCase cases[] = {
     CASE("auth-list-ret", xdr_CvgRemoteAuthListRet, CvgRemoteAuthListRet,
          fill_auth_list_ret),
+    CASE("auth-sasl-init-ret", xdr_CvgRemoteAuthSaslInitRet,
+         CvgRemoteAuthSaslInitRet, fill_sasl_init_ret),
+    CASE("auth-sasl-start-args", xdr_CvgRemoteAuthSaslStartArgs,
+         CvgRemoteAuthSaslStartArgs, fill_sasl_start_args),
+    CASE("auth-sasl-step-args-nil", xdr_CvgRemoteAuthSaslStepArgs,
+         CvgRemoteAuthSaslStepArgs, fill_sasl_step_args_nil),
+    CASE("auth-sasl-step-ret", xdr_CvgRemoteAuthSaslStepRet,
+         CvgRemoteAuthSaslStepRet, fill_sasl_step_ret),
     CASE("connect-open-args", xdr_CvgRemoteConnectOpenArgs,
          CvgRemoteConnectOpenArgs, fill_connect_open_args),
     CASE("connect-open-args-noname", xdr_CvgRemoteConnectOpenArgs,
@@ -1421,8 +1468,8 @@ test_procedure_table(const void *data)
             xdr_free(info->args, body);
     }
     cvg_error_reset();
-    /* 72 procedures, of which 5 are event messages */
-    return ncalls == 67 && cvg_remote_nprocs == 72 ? 0 : -1;
+    /* 76 procedures, of which 5 are event messages */
+    return ncalls == 71 && cvg_remote_nprocs == 76 ? 0 : -1;
 }
 
 int

@@ -19,7 +19,7 @@ esac
 
 # target:corpus, as in tests/fuzz/meson.build
 all="rpc:rpc-message qmp:qmp-reply domain-xml:domain-xml
-     cookie:migration-cookie migrate-stats:query-migrate"
+     cookie:migration-cookie migrate-stats:query-migrate preauth:preauth"
 
 if [ $# -eq 0 ]; then
     targets=$all
@@ -58,6 +58,9 @@ ninja -C "$bdir" $exes
 # saves the input.
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export UBSAN_OPTIONS
+# Leaks inside Cyrus SASL's plugins are the library's (the file says which).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/cyrus-sasl.lsan.supp}
+export LSAN_OPTIONS
 
 total=0
 failed=0

@@ -23,6 +23,7 @@ ninja -C build-asan
 # halt_on_error: a UBSan report fails the test instead of scrolling past.
 UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1:print_stacktrace=1 \
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+LSAN_OPTIONS=suppressions=$top/tests/fuzz/cyrus-sasl.lsan.supp \
     meson test -C build-asan --suite unit --suite fuzz --print-errorlogs ||
     rc=1
 
@@ -59,6 +60,7 @@ echo "$tests" | while IFS=$sep read -r name testenv cmd; do
             CVG_TEST_BUILDDIR="$top/build/tests" \
             $testenv G_SLICE=always-malloc G_DEBUG=gc-friendly \
             valgrind --leak-check=full --error-exitcode=1 \
+            --suppressions="$top/tests/fuzz/cyrus-sasl.valgrind.supp" \
             --errors-for-leak-kinds=definite --show-leak-kinds=definite \
             --track-origins=yes --log-file="$log" $cmd \
             >"$log.out" 2>&1; then

@@ -129,6 +129,17 @@ static const CvgConfKey conf_keys[] = {
     UINT("max_anonymous_clients", max_anonymous_clients, 0, 100000, RESTART,
          "Clients connected but not yet authenticated at once; at the "
          "limit no more are accepted.  0 is no limit."),
+    /* SASL (auth_tcp / auth_tls = "sasl") and the peer client's
+     * credentials. */
+    STR("sasl_conf_dir", sasl_conf_dir, RESTART,
+        "Directory with the SASL service configuration libvirt.conf "
+        "(mech_list, sasldb_path)."),
+    STRLIST("sasl_allowed_username_list", sasl_allowed_username_list, RESTART,
+            "SASL user names allowed, with * and ? wildcards; [] allows "
+            "every user the SASL database knows."),
+    STR("migrate_auth_file", migrate_auth_file, RESTART,
+        "Credentials for peers that ask for SASL, in libvirt's auth.conf "
+        "format."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -186,6 +197,9 @@ cvg_daemon_config_new(void)
     cfg->tls_priority = g_strdup("NORMAL");
     cfg->tls_handshake_timeout = 10;
     cfg->max_anonymous_clients = 20;
+    cfg->sasl_conf_dir = g_strdup("/etc/convergd/sasl2");
+    cfg->sasl_allowed_username_list = g_new0(char *, 1);
+    cfg->migrate_auth_file = g_strdup("/etc/convergd/auth.conf");
     cvg_convergence_settings_init(&cfg->convergence);
     cfg->convergence.given = (1U << CVG_CONV_SETTING_LAST) - 1;
     return cfg;

@@ -56,6 +56,9 @@ typedef struct {
     char *tls_priority;
     unsigned int tls_handshake_timeout; /* seconds */
     unsigned int max_anonymous_clients;
+    char *sasl_conf_dir;               /* holds libvirt.conf for SASL */
+    char **sasl_allowed_username_list; /* GStrv, empty = any */
+    char *migrate_auth_file;           /* peer credentials (auth.conf) */
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -2,6 +2,7 @@
  * convergd.c: daemon entry point
  */
 #include "daemon.h"
+#include "cvg-client.h"
 #include "daemon-listen.h"
 #include "daemon-lock.h"
 #include "daemon-systemd.h"
@@ -304,6 +305,7 @@ serve(CvgDaemon *d, const CvgOptions *opts)
                                 cfg->max_workers, &cb, d);
     d->listen_network = opts->listen;
     cvg_rpc_server_set_max_anonymous(d->srv, cfg->max_anonymous_clients);
+    cvg_rpc_client_set_auth_file(cfg->migrate_auth_file);
     if (cvg_daemon_listen(d) < 0) {
         g_critical("%s", cvg_error_last()->message);
         return -1;

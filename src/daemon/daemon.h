@@ -3,6 +3,7 @@
  */
 #pragma once
 
+#include "cvg-sasl.h"
 #include "cvg-server.h"
 #include "qemu-driver.h"
 
@@ -28,8 +29,10 @@ typedef struct {
 /* Per-connection state. */
 typedef struct {
     GMutex lock;
-    char *uri;         /* name passed to CONNECT_OPEN */
-    GArray *callbacks; /* CvgEventCallback */
+    char *uri;                  /* name passed to CONNECT_OPEN */
+    GArray *callbacks;          /* CvgEventCallback */
+    CvgSaslSession *sasl;       /* a SASL exchange under way (remote-auth.c) */
+    unsigned int auth_failures; /* failed SASL attempts so far */
 } CvgConnection;
 
 /* Server callbacks; @opaque is the CvgDaemon. */

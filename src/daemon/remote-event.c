@@ -46,6 +46,7 @@ cvg_connection_free(CvgRpcClient *client, void *priv, void *opaque)
     if (d && d->drv)
         cvg_migration_owner_closed(d->drv, client);
     g_array_unref(conn->callbacks);
+    cvg_sasl_session_free(conn->sasl);
     g_free(conn->uri);
     g_mutex_clear(&conn->lock);
     g_free(conn);

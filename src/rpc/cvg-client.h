@@ -70,3 +70,9 @@ bool_t cvg_rpc_conn_alive(CvgRpcConn *conn);
 
 /* The connection's byte stream (for an authentication layer). */
 CvgRpcTransport *cvg_rpc_conn_transport(CvgRpcConn *conn);
+
+/* The auth.conf-format file SASL credentials for peers come from (the
+ * daemon's migrate_auth_file); copied.  Default
+ * CVG_RPC_DEFAULT_AUTH_FILE. */
+#define CVG_RPC_DEFAULT_AUTH_FILE "/etc/convergd/auth.conf"
+void cvg_rpc_client_set_auth_file(const char *path);

@@ -74,6 +74,8 @@ struct _CvgRpcClient {
     const CvgRpcLayerOps *next_layer;
     void *next_layer_data;
     bool next_layer_encrypting;
+    bool close_after_reply;  /* close once the current reply is out */
+    GByteArray *close_after; /* ... which is this frame */
     GByteArray *layer_after;
     gint inflight;
     GMutex wlock; /* guards the output queue and watches */
@@ -117,6 +119,8 @@ cvg_rpc_client_unref(CvgRpcClient *client)
         client->hs->free(client->hs_state);
     if (client->next_layer && client->next_layer->free)
         client->next_layer->free(client->next_layer_data);
+    if (client->close_after)
+        g_byte_array_unref(client->close_after);
     if (client->layer_after)
         g_byte_array_unref(client->layer_after);
     cvg_rpc_transport_free(client->tr);
@@ -216,6 +220,11 @@ schedule_resume(CvgRpcClient *client)
 static void
 frame_sent(CvgRpcClient *client, const GByteArray *frame)
 {
+    if (client->close_after && frame == client->close_after) {
+        g_clear_pointer(&client->close_after, g_byte_array_unref);
+        client_break(client);
+        return;
+    }
     for (guint i = 0; i < client->streams->len; i++)
         cvg_rpc_stream_frame_sent(g_ptr_array_index(client->streams, i), frame);
     if (!client->next_layer || frame != client->layer_after)
@@ -349,6 +358,8 @@ send_reply(CvgRpcClient *client, const CvgRpcHeader *call, int status,
     g_mutex_lock(&client->wlock);
     if (client->next_layer && !client->layer_after && hdr.status == CVG_RPC_OK)
         client->layer_after = g_byte_array_ref(frame);
+    if (client->close_after_reply && !client->close_after)
+        client->close_after = g_byte_array_ref(frame);
     g_mutex_unlock(&client->wlock);
     client_send(client, frame);
 }
@@ -681,6 +692,38 @@ client_take(CvgRpcClient *client, const guint8 *buf, size_t n)
     return true;
 }
 
+/*
+ * Read the top of the stack under the write lock: a layer that starts after
+ * a reply (SASL) is pushed under that lock right after the reply's last
+ * byte is written, so a read either ends before the reply left (nothing
+ * encoded can have come yet) or goes through the new layer.  Without the
+ * lock, the peer's first encoded bytes could be read as plain ones.
+ */
+static ssize_t
+client_recv(CvgRpcClient *client, void *buf, size_t len)
+{
+    ssize_t n;
+    int err;
+
+    g_mutex_lock(&client->wlock);
+    n = cvg_rpc_transport_recv(client->tr, buf, len);
+    err = errno;
+    g_mutex_unlock(&client->wlock);
+    errno = err;
+    return n;
+}
+
+static size_t
+client_pending(CvgRpcClient *client)
+{
+    size_t n;
+
+    g_mutex_lock(&client->wlock);
+    n = cvg_rpc_transport_pending(client->tr);
+    g_mutex_unlock(&client->wlock);
+    return n;
+}
+
 static gboolean
 client_readable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
                 gpointer data)
@@ -691,15 +734,14 @@ client_readable(int fd G_GNUC_UNUSED, GIOCondition cond G_GNUC_UNUSED,
     /* A security layer may hold decoded bytes the socket no longer shows:
      * read until it has none left. */
     do {
-        ssize_t n = cvg_rpc_transport_recv(client->tr, buf, sizeof(buf));
+        ssize_t n = client_recv(client, buf, sizeof(buf));
 
         if (n < 0 && errno == EAGAIN)
             break;
         if (n <= 0 || !client_take(client, buf, n))
             goto drop;
         client->last_rx = g_get_monotonic_time();
-    } while (cvg_rpc_transport_pending(client->tr) > 0 &&
-             !client_should_pause(client));
+    } while (client_pending(client) > 0 && !client_should_pause(client));
     g_mutex_lock(&client->wlock);
     if (client_should_pause(client) && !client->closed) {
         /* Back-pressure: the rest waits in the socket until the worker
@@ -1145,6 +1187,14 @@ cvg_rpc_client_close(CvgRpcClient *client)
 {
     g_mutex_lock(&client->wlock);
     client_break(client);
+    g_mutex_unlock(&client->wlock);
+}
+
+void
+cvg_rpc_client_close_after_reply(CvgRpcClient *client)
+{
+    g_mutex_lock(&client->wlock);
+    client->close_after_reply = true;
     g_mutex_unlock(&client->wlock);
 }
 

@@ -161,6 +161,9 @@ void cvg_rpc_client_push_layer_after_reply(CvgRpcClient *client,
 /* Close the connection (after repeated authentication failures): its read
  * watch sees the end and removes it. */
 void cvg_rpc_client_close(CvgRpcClient *client);
+/* Close the connection once the reply to the call being handled now (OK
+ * or error) has been written: the client reads why before the end. */
+void cvg_rpc_client_close_after_reply(CvgRpcClient *client);
 
 /* Send an asynchronous MESSAGE (event) of the REMOTE program. 0/-1. */
 int cvg_rpc_client_send_event(CvgRpcClient *client, int proc,

@@ -28,8 +28,8 @@ TYPE_RES = [
     re.compile(r'^\s*(?:struct|union)\s+(\w+)\b'),
     re.compile(r'^\s*typedef\s+.*?\**(\w+)\s*(?:<[^>]*>|\[[^\]]*\])?\s*;'),
 ]
-AREAS = ('connect', 'console', 'domain', 'event', 'job', 'migration',
-         'stats')
+AREAS = ('auth', 'connect', 'console', 'domain', 'event', 'job',
+         'migration', 'stats')
 
 
 class Proc:

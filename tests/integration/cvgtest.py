@@ -71,8 +71,9 @@ class Daemon(SocketUris):
     """One convergd with its own socket and state directory."""
 
     def __init__(self, name="d", config="", readonly_socket=False,
-                 netns=None, workdir=None):
+                 netns=None, workdir=None, args=()):
         self.name = name
+        self.args = list(args)  # more command-line options (--listen)
         self.dir = workdir or tempfile.mkdtemp(prefix=f"cvg-{name}-")
         self.socket = os.path.join(self.dir, "sock")
         self.ro_socket = (os.path.join(self.dir, "sock-ro")
@@ -91,6 +92,7 @@ class Daemon(SocketUris):
                "--config", self.conf, "--log-level", "debug"]
         if self.ro_socket:
             cmd += ["--readonly-socket", self.ro_socket]
+        cmd += self.args
         if self.netns:
             cmd = ["ip", "netns", "exec", self.netns] + cmd
         if os.path.exists(self.socket):
@@ -344,10 +346,13 @@ def decode_rpc_error(payload):
 
 
 class RawClient:
-    """One raw AF_UNIX connection speaking libvirt RPC frames."""
+    """One raw connection speaking libvirt RPC frames: AF_UNIX to @path,
+    or TCP when @path is a (host, port) tuple."""
 
     def __init__(self, path, timeout=10):
-        self.sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+        family = (_socket.AF_INET if isinstance(path, tuple)
+                  else _socket.AF_UNIX)
+        self.sock = _socket.socket(family, _socket.SOCK_STREAM)
         # Blocking connect: waits while the listen backlog is full (a
         # socket with a timeout would fail with EAGAIN instead).
         self.sock.connect(path)

@@ -45,6 +45,7 @@ EXPECTED = {
     "lib/systemd/system/convergd-tcp.socket",
     "usr/lib/tmpfiles.d/convergd.conf",
     "etc/convergd/convergd.conf",
+    "etc/convergd/sasl2/libvirt.conf",
     "usr/share/man/man8/convergd.8.gz",
     "usr/share/man/man5/convergd.conf.5.gz",
 }
