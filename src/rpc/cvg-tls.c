@@ -8,6 +8,8 @@
 #include <fnmatch.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -276,6 +278,11 @@ session_push(CvgTlsContext *ctx, CvgRpcTransport *tr)
         gnutls_certificate_server_set_request(
             s->session,
             ctx->no_verify ? GNUTLS_CERT_REQUEST : GNUTLS_CERT_REQUIRE);
+    /* GnuTLS writes a handshake flight message by message: without
+     * TCP_NODELAY, Nagle holds each next one for the peer's delayed ACK
+     * (40 ms a round trip).  Not a TCP socket (a socketpair): no matter. */
+    (void)setsockopt(cvg_rpc_transport_fd(tr), IPPROTO_TCP, TCP_NODELAY,
+                     &(int){1}, sizeof(int));
     s->below = cvg_rpc_transport_top(tr);
     gnutls_transport_set_ptr(s->session, s);
     gnutls_transport_set_pull_function(s->session, tls_pull);
