@@ -202,6 +202,20 @@ max_anonymous_clients = 500
                          uri=f"qemu+tcp://127.0.0.1:{self.tcp_port}/system")
         self.assertIn("tlsvm", p.stdout)
 
+    def test_missing_key_stops_start(self):
+        """A server key that is not there: the daemon does not start and
+        says which file."""
+        missing = self.pki.path("nokey.pem")
+        config = self.pki.server_config().replace(
+            self.pki.path("serverkey.pem"), missing)
+        config += f'listen_tls = 1\nlisten_addr = "127.0.0.1"\n' \
+                  f'tls_port = "{cvgtest.free_port()}"\n'
+        with self.assertRaises(RuntimeError) as cm:
+            d = Daemon("tlsbad", config=config, args=["--listen"])
+            d.cleanup()
+        self.assertIn(f"cannot read private key '{missing}'",
+                      str(cm.exception))
+
     def test_stalled_handshakes(self):
         """200 connections that send nothing: a good client is served
         meanwhile, the handshake timeout drops them all, nothing leaks."""
