@@ -235,7 +235,8 @@ make_pki(void)
     return make_pkipath("good", "ca", "client") < 0 ||
                    make_pkipath("wrongca", "otherca", "client") < 0 ||
                    make_pkipath("stranger", "ca", "stranger") < 0 ||
-                   make_pkipath("foreigner", "ca", "foreigner") < 0
+                   make_pkipath("foreigner", "ca", "foreigner") < 0 ||
+                   make_pkipath("server", "ca", "server") < 0
                ? -1
                : 0;
 }
@@ -365,6 +366,10 @@ test_conn_refused(const void *data G_GNUC_UNUSED)
      * missing status byte, depending on the TLS version). */
     if (try_open("127.0.0.1", port1, "foreigner", "") == 0 ||
         expect_error(CVG_ERR_AUTH_FAILED, "127.0.0.1") < 0)
+        return -1;
+    /* A server certificate is no client certificate. */
+    if (try_open("127.0.0.1", port1, "server", "") == 0 ||
+        expect_error(CVG_ERR_AUTH_FAILED, "refused our TLS certificate") < 0)
         return -1;
     /* Still serving. */
     return test_conn_good(NULL);

@@ -309,6 +309,8 @@ status_reason(unsigned int status)
         return _("it uses an insecure algorithm");
     if (status & GNUTLS_CERT_SIGNER_NOT_CA)
         return _("its signer is not a CA");
+    if (status & GNUTLS_CERT_PURPOSE_MISMATCH)
+        return _("its extended key usage does not allow this use");
     return _("it is invalid");
 }
 
@@ -336,19 +338,27 @@ peer_dn(gnutls_session_t session)
     return dn;
 }
 
-/* Verify the peer's certificate (and for a client @hostname); NULL when
- * good, else the reason. */
+/* Verify the peer's certificate: its chain, dates, revocation, its
+ * extended key usage (a TLS client certificate for a server, a server one
+ * for a client) and for a client that it names @hostname.  NULL when good,
+ * else the reason. */
 static const char *
-verify_peer(gnutls_session_t session, const char *hostname)
+verify_peer(gnutls_session_t session, bool server, const char *hostname)
 {
+    gnutls_typed_vdata_st data[2] = {
+        {.type = GNUTLS_DT_KEY_PURPOSE_OID,
+         .data = (unsigned char *)(server ? GNUTLS_KP_TLS_WWW_CLIENT
+                                          : GNUTLS_KP_TLS_WWW_SERVER)},
+        {.type = GNUTLS_DT_DNS_HOSTNAME, .data = (unsigned char *)hostname},
+    };
     unsigned int status = 0;
     int rc;
 
     if (gnutls_certificate_type_get(session) != GNUTLS_CRT_X509 ||
         !gnutls_certificate_get_peers(session, &(unsigned int){0}))
         return _("no certificate was sent");
-    rc = hostname ? gnutls_certificate_verify_peers3(session, hostname, &status)
-                  : gnutls_certificate_verify_peers2(session, &status);
+    rc = gnutls_certificate_verify_peers(session, data, hostname ? 2 : 1,
+                                         &status);
     if (rc < 0)
         return gnutls_strerror(rc);
     return status ? status_reason(status) : NULL;
@@ -363,7 +373,7 @@ server_check_client(CvgTlsHandshake *hs)
     const char *why;
 
     if (!hs->ctx->no_verify) {
-        if ((why = verify_peer(hs->sess->session, NULL))) {
+        if ((why = verify_peer(hs->sess->session, true, NULL))) {
             g_warning("client %s: refused: its certificate%s%s is not "
                       "trusted: %s",
                       desc, dn ? " " : "", dn ? dn : "", why);
@@ -526,7 +536,7 @@ cvg_tls_client_start(CvgTlsContext *ctx, CvgRpcTransport *tr,
                                strlen(hostname));
     if (client_handshake(s, fd, uri, deadline) < 0)
         return -1;
-    if (!ctx->no_verify && (why = verify_peer(s->session, hostname))) {
+    if (!ctx->no_verify && (why = verify_peer(s->session, false, hostname))) {
         cvg_error_report(CVG_ERR_AUTH_FAILED,
                          _("the certificate of '%s' is not trusted: %s"), uri,
                          why);
