@@ -9,6 +9,7 @@ the client gets an error, the daemon's log says why, and a good client is
 served right after.  Run with /usr/bin/python3 under the integration lock.
 """
 import os
+import shutil
 import socket
 import ssl
 import sys
@@ -210,9 +211,13 @@ max_anonymous_clients = 500
             self.pki.path("serverkey.pem"), missing)
         config += f'listen_tls = 1\nlisten_addr = "127.0.0.1"\n' \
                   f'tls_port = "{cvgtest.free_port()}"\n'
-        with self.assertRaises(RuntimeError) as cm:
-            d = Daemon("tlsbad", config=config, args=["--listen"])
-            d.cleanup()
+        workdir = tempfile.mkdtemp(prefix="cvg-tlsbad-")
+        try:
+            with self.assertRaises(RuntimeError) as cm:
+                Daemon("tlsbad", config=config, args=["--listen"],
+                       workdir=workdir).cleanup()
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
         self.assertIn(f"cannot read private key '{missing}'",
                       str(cm.exception))
 
