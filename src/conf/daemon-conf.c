@@ -119,7 +119,7 @@ static const CvgConfKey conf_keys[] = {
     STR("crl_file", crl_file, RESTART,
         "Certificate revocation list, used when the file exists."),
     UINT("tls_no_verify_certificate", tls_no_verify_certificate, 0, 1, RESTART,
-         "1: do not ask TLS clients for a certificate (insecure)."),
+         "1: do not check TLS clients' certificates (insecure)."),
     STRLIST("tls_allowed_dn_list", tls_allowed_dn_list, RESTART,
             "Client certificate DNs allowed, with * and ? wildcards; [] "
             "allows any the CA signed."),

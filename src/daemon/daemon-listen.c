@@ -157,18 +157,31 @@ auth_type(const char *value)
     return strcmp(value, "sasl") == 0 ? CVG_RPC_AUTH_SASL : CVG_RPC_AUTH_NONE;
 }
 
-/* The listener options of the TLS port: the handshake and its checks. */
+/* The listener options of the TLS port: the handshake and its checks,
+ * with the credentials read now (a missing file stops the daemon). */
 static int
 tls_opts(CvgDaemon *d, CvgRpcListenerOpts *opts)
 {
     const CvgDaemonConfig *cfg = d->drv->cfg;
+    CvgTlsConfig tc = {.ca_file = cfg->ca_file,
+                       .cert_file = cfg->cert_file,
+                       .key_file = cfg->key_file,
+                       .crl_file = cfg->crl_file,
+                       .priority = cfg->tls_priority,
+                       .no_verify = cfg->tls_no_verify_certificate != 0,
+                       .allowed_dn = cfg->tls_allowed_dn_list};
 
+    if (!d->tls && !(d->tls = cvg_tls_context_new(&tc, true)))
+        return -1;
+    if (tc.no_verify)
+        g_warning("tls_no_verify_certificate is set: any client that "
+                  "reaches the TLS port is accepted");
     *opts =
         (CvgRpcListenerOpts){.auth = auth_type(cfg->auth_tls),
+                             .handshake = &cvg_tls_server_handshake,
+                             .handshake_opaque = d->tls,
                              .handshake_timeout = cfg->tls_handshake_timeout};
-    cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
-                     _("this convergd is built without TLS"));
-    return -1;
+    return 0;
 }
 
 /* The TLS or TCP listener: the socket passed for @fdname, or with
@@ -254,6 +267,8 @@ cvg_daemon_listen(CvgDaemon *d)
 void
 cvg_daemon_listen_cleanup(CvgDaemon *d)
 {
+    /* After the server: its clients' sessions use the credentials. */
+    g_clear_pointer(&d->tls, cvg_tls_context_free);
     if (d->libvirt_mkdir && rmdir(LIBVIRT_SOCK_DIR) == 0)
         d->libvirt_mkdir = false;
 }

@@ -27,5 +27,6 @@
 int cvg_daemon_listen(CvgDaemon *d);
 
 /* After the server is freed (it removes the socket files it bound):
- * remove /run/libvirt if this daemon created it and it is empty. */
+ * free the TLS credentials, remove /run/libvirt if this daemon created it
+ * and it is empty. */
 void cvg_daemon_listen_cleanup(CvgDaemon *d);

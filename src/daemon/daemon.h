@@ -5,6 +5,7 @@
 
 #include "cvg-sasl.h"
 #include "cvg-server.h"
+#include "cvg-tls.h"
 #include "qemu-driver.h"
 
 typedef struct {
@@ -20,6 +21,7 @@ typedef struct {
     char *status;         /* the last STATUS= sent */
     bool libvirt_mkdir;   /* made /run/libvirt (daemon-listen.h) */
     bool listen_network;  /* --listen: listen_tls / listen_tcp apply */
+    CvgTlsContext *tls;   /* the TLS listener's (daemon-listen.h) */
 } CvgDaemon;
 
 /* The handlers' prototypes and the dispatch table, generated from

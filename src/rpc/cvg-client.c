@@ -4,6 +4,7 @@
 #include "cvg-client.h"
 #include "cvg-protocol.h"
 #include "cvg-sasl.h"
+#include "cvg-tls.h"
 #include "cvg-i18n.h"
 
 #include <errno.h>
@@ -18,7 +19,8 @@
 
 struct _CvgRpcConn {
     CvgRpcTransport *tr;
-    GPid ssh_pid; /* qemu+ssh: the ssh child, 0 otherwise */
+    GPid ssh_pid;       /* qemu+ssh: the ssh child, 0 otherwise */
+    CvgTlsContext *tls; /* qemu+tls: the credentials the session uses */
     unsigned int serial;
     bool_t broken;
     char *uri;
@@ -457,6 +459,31 @@ connect_ssh(CvgRpcConn *conn, const CvgRpcUri *u)
     return sv[0];
 }
 
+/* The client certificates: ?pkipath=DIR or libvirt's system paths; the
+ * server certificate checked unless ?no_verify=1. */
+static int
+conn_start_tls(CvgRpcConn *conn, const CvgRpcUri *u, int timeout_ms)
+{
+    const char *pki = cvg_rpc_uri_param(u, "pkipath");
+    const char *nov = cvg_rpc_uri_param(u, "no_verify");
+    g_autofree char *ca = pki ? g_build_filename(pki, "cacert.pem", NULL)
+                              : g_strdup(CVG_TLS_CA_FILE);
+    g_autofree char *cert = pki ? g_build_filename(pki, "clientcert.pem", NULL)
+                                : g_strdup(CVG_TLS_CLIENT_CERT);
+    g_autofree char *key = pki ? g_build_filename(pki, "clientkey.pem", NULL)
+                               : g_strdup(CVG_TLS_CLIENT_KEY);
+    CvgTlsConfig tc = {.ca_file = ca,
+                       .cert_file = cert,
+                       .key_file = key,
+                       .no_verify = nov && strcmp(nov, "0") != 0};
+
+    /* The session borrows the credentials: they live as long as conn. */
+    if (!(conn->tls = cvg_tls_context_new(&tc, false)))
+        return -1;
+    return cvg_tls_client_start(conn->tls, conn->tr, u->host, conn->uri,
+                                timeout_ms);
+}
+
 /* The transport @u names, connected; secured for TLS. */
 static int
 conn_connect(CvgRpcConn *conn, const CvgRpcUri *u, int timeout_ms)
@@ -477,12 +504,8 @@ conn_connect(CvgRpcConn *conn, const CvgRpcUri *u, int timeout_ms)
         return -1;
     conn->tr = cvg_rpc_transport_new(fd, strcmp(u->transport, "unix") == 0 ||
                                              strcmp(u->transport, "ssh") == 0);
-    if (strcmp(u->transport, "tls") == 0) {
-        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
-                         _("cannot reach '%s': TLS is not built in"),
-                         conn->uri);
-        return -1;
-    }
+    if (strcmp(u->transport, "tls") == 0)
+        return conn_start_tls(conn, u, timeout_ms);
     return 0;
 }
 
@@ -689,6 +712,8 @@ cvg_rpc_conn_close(CvgRpcConn *conn)
         }
     }
     cvg_rpc_transport_free(conn->tr);
+    /* After the transport: its TLS session borrows these credentials. */
+    cvg_tls_context_free(conn->tls);
     if (conn->ssh_pid > 0) {
         /* ssh ends when its stdin closes; make sure of it. */
         kill(conn->ssh_pid, SIGTERM);

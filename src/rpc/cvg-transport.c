@@ -101,6 +101,12 @@ cvg_rpc_layer_send(CvgRpcLayer *l, const void *buf, size_t len)
     return n;
 }
 
+CvgRpcLayer *
+cvg_rpc_transport_top(CvgRpcTransport *t)
+{
+    return t->top;
+}
+
 int
 cvg_rpc_layer_fd(CvgRpcLayer *l)
 {

@@ -67,5 +67,8 @@ const char *cvg_rpc_transport_describe(CvgRpcTransport *t);
  * layer is the socket itself). */
 ssize_t cvg_rpc_layer_recv(CvgRpcLayer *below, void *buf, size_t len);
 ssize_t cvg_rpc_layer_send(CvgRpcLayer *below, const void *buf, size_t len);
+/* The layer on top now: the one a layer pushed next sits on (TLS reads
+ * and writes it during its handshake, before its own recv/send run). */
+CvgRpcLayer *cvg_rpc_transport_top(CvgRpcTransport *t);
 /* The socket under a layer (for poll and for GnuTLS' pull/push). */
 int cvg_rpc_layer_fd(CvgRpcLayer *below);

@@ -72,8 +72,10 @@ class Daemon(SocketUris):
 
     def __init__(self, name="d", config="", readonly_socket=False,
                  netns=None, workdir=None, args=()):
+        """@config: convergd.conf text; @args: extra command-line
+        arguments (["--listen"] for the network listeners)."""
         self.name = name
-        self.args = list(args)  # more command-line options (--listen)
+        self.args = list(args)
         self.dir = workdir or tempfile.mkdtemp(prefix=f"cvg-{name}-")
         self.socket = os.path.join(self.dir, "sock")
         self.ro_socket = (os.path.join(self.dir, "sock-ro")
@@ -118,6 +120,22 @@ class Daemon(SocketUris):
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
+
+    def fd_count(self):
+        """How many descriptors the daemon holds open."""
+        return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def wait_port(self, port, host="127.0.0.1", timeout=10):
+        """Wait until the daemon accepts connections on @host:@port."""
+        import socket as _socket
+
+        def up():
+            try:
+                _socket.create_connection((host, port), timeout=1).close()
+                return True
+            except OSError:
+                return False
+        wait_for(up, timeout, what=f"convergd listening on {host}:{port}")
 
     def tail(self, n=30):
         try:
