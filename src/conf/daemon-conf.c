@@ -129,6 +129,13 @@ static const CvgConfKey conf_keys[] = {
     UINT("max_anonymous_clients", max_anonymous_clients, 0, 100000, RESTART,
          "Clients connected but not yet authenticated at once; at the "
          "limit no more are accepted.  0 is no limit."),
+    /* TLS on the migration stream (VIR_MIGRATE_TLS), qemu.conf's names. */
+    STR("migrate_tls_x509_cert_dir", migrate_tls_x509_cert_dir, RESTART,
+        "Directory of ca-cert.pem, server-cert.pem, server-key.pem, "
+        "client-cert.pem and client-key.pem for TLS migration streams."),
+    UINT("migrate_tls_x509_verify", migrate_tls_x509_verify, 0, 1, RESTART,
+         "1: the destination of a TLS migration requires and checks the "
+         "source's client certificate."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -186,6 +193,8 @@ cvg_daemon_config_new(void)
     cfg->tls_priority = g_strdup("NORMAL");
     cfg->tls_handshake_timeout = 10;
     cfg->max_anonymous_clients = 20;
+    cfg->migrate_tls_x509_cert_dir = g_strdup("/etc/pki/qemu");
+    cfg->migrate_tls_x509_verify = 1;
     cvg_convergence_settings_init(&cfg->convergence);
     cfg->convergence.given = (1U << CVG_CONV_SETTING_LAST) - 1;
     return cfg;
