@@ -712,6 +712,10 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     job->flags = flags;
     job->start_us = g_get_monotonic_time();
     job->prev_state = dom->state;
+    /* From here QEMU holds state of this job (the stream, TLS
+     * credentials): a daemon that dies now leaves its successor a status
+     * that says so (cvg_migration_recover_outgoing). */
+    cvg_driver_save_status(drv, dom);
     if (apply_source_params(drv, dom, job, qemu_uri) < 0)
         return -1;
     json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));

@@ -19,7 +19,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import time
 import tempfile
 import unittest
 import uuid
@@ -207,6 +209,40 @@ class MigrateTls(unittest.TestCase):
             os.rename(ckey + ".away", ckey)
         self.assertIn("client-key.pem", p.stderr)
         self.assert_state(self.src, "running")
+
+    def test_4_daemon_restart_mid_tls_migration(self):
+        """A source daemon killed during a TLS migration: the next one
+        takes the credentials out of QEMU, so a plain migration after it
+        is plain."""
+        console = self.start_guest()
+        adds = len(qmp_lines(self.src.log, "object-add"))
+        mig = subprocess.Popen(
+            [cvgtest.VIRSH, "-c", self.src.uri, "migrate", "--live", "--p2p",
+             "--tls", "--bandwidth", "1", NAME, self.dst.uri],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_for(lambda: len(qmp_lines(self.src.log, "object-add")) >
+                     adds, 30, what="the source's TLS credentials")
+            time.sleep(1)
+            self.assertIsNone(mig.poll(), "migration ended too soon")
+            dels = len(qmp_lines(self.src.log, "object-del"))
+            self.src.stop(signal.SIGKILL)
+            self.src.start()
+        finally:
+            mig.communicate(timeout=60)
+        wait_for(lambda: "running" in self.src.virsh(
+            "domstate", NAME, check=False).stdout, 30, what="guest running")
+        self.assertGreater(len(qmp_lines(self.src.log, "object-del")), dels,
+                           self.src.tail())
+        self.assertEqual(self.set_params(self.src)[-1],
+                         {"tls-creds": "", "tls-hostname": ""})
+        wait_for(lambda: NAME not in self.dst.virsh("list", "--all").stdout,
+                 30, what="the destination to discard its guest")
+        p = self.src.virsh("migrate", "--live", "--p2p", NAME, self.dst.uri,
+                           check=False, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assert_state(self.dst, "running (migrated)")
+        self.assert_verify_clean_after(console)
 
     def test_9_no_stray_qemu(self):
         for d in (self.src, self.dst):
