@@ -17,6 +17,11 @@
  *                  confirm cancelled  Confirm(cancelled) even after a
  *                                     successful Perform (the destination's
  *                                     Finish failed)
+ *                  tls_cert_dir DIR   migrate_tls_x509_cert_dir, relative
+ *                                     to the data dir (pki/ has the five
+ *                                     files, empty: QEMU is scripted);
+ *                                     "@DIR@" in NAME.reply and NAME.out
+ *                                     stands for its absolute path
  *   NAME.reply   the whole QMP conversation the engine must hold, from the
  *                handshake to "wait-close": every migrate-set-* argument,
  *                migrate, the query-migrate polls and their scripted
@@ -59,6 +64,7 @@ typedef struct {
     unsigned int flags;
     bool domjobabort;
     bool confirm_cancelled;
+    char *tls_cert_dir;
 } CaseSetup;
 
 /* This test's own lines: the side (only the source), domjobabort and
@@ -76,6 +82,11 @@ setup_line(char **words, void *opaque)
     } else if (strcmp(words[0], "confirm") == 0 && words[1] && !words[2] &&
                strcmp(words[1], "cancelled") == 0) {
         setup->confirm_cancelled = true;
+    } else if (strcmp(words[0], "tls_cert_dir") == 0 && words[1] && !words[2] &&
+               !setup->tls_cert_dir) {
+        g_autofree char *rel = g_build_filename(DATADIR, words[1], NULL);
+
+        setup->tls_cert_dir = cvg_test_srcpath(rel);
     } else {
         return false;
     }
@@ -87,6 +98,27 @@ load_setup(const char *path, CaseSetup *setup)
 {
     return cvg_test_params_load(path, setup->params, &setup->flags, setup_line,
                                 setup);
+}
+
+/* @script with "@DIR@" replaced by @dir, as a file in @tmpdir; NULL with
+ * a message on stderr. */
+static char *
+script_with_dir(const char *script, const char *dir, const char *tmpdir)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) parts = NULL;
+    g_autofree char *joined = NULL;
+    g_autofree char *path = g_build_filename(tmpdir, "script.reply", NULL);
+    g_autoptr(GError) err = NULL;
+
+    if (!g_file_get_contents(script, &text, NULL, &err) ||
+        !(parts = g_strsplit(text, "@DIR@", -1)) ||
+        !(joined = g_strjoinv(dir, parts)) ||
+        !g_file_set_contents(path, joined, -1, &err)) {
+        fprintf(stderr, "%s: %s\n", script, err ? err->message : "?");
+        return NULL;
+    }
+    return g_steal_pointer(&path);
 }
 
 /* ---- what the driver reported ---- */
@@ -261,16 +293,27 @@ test_case(const void *data)
     g_autoptr(GString) out = g_string_new(NULL);
     CaseSetup setup = {.params = params};
     CvgTestQmpPeer *peer = NULL;
-    CvgTestDriver *t;
+    CvgTestDriver *t = NULL;
     CvgDriver *drv;
     int stats_type = CVG_JOB_TYPE_NONE;
     int ret = -1;
 
     if (load_setup(params_path, &setup) < 0)
-        return -1;
+        goto cleanup;
     if (!(t = cvg_test_driver_new("cvg-migconv")))
-        return -1;
+        goto cleanup;
     drv = t->drv;
+    if (setup.tls_cert_dir) {
+        char *subst = script_with_dir(script, setup.tls_cert_dir, t->tmpdir);
+
+        if (!subst)
+            goto cleanup;
+        g_free(script);
+        script = subst;
+        g_free(drv->cfg->migrate_tls_x509_cert_dir);
+        drv->cfg->migrate_tls_x509_cert_dir =
+            g_steal_pointer(&setup.tls_cert_dir);
+    }
     if (!(dom = cvg_test_driver_start_domain(t, xml_path, script,
                                              &monitor_callbacks, &peer)))
         goto cleanup;
@@ -289,11 +332,16 @@ test_case(const void *data)
     }
     g_string_append_printf(out, "completed: %s\n", job_type_name(stats_type));
     append_params(out, stats);
+    /* The same expectations in every checkout. */
+    if (drv->cfg->migrate_tls_x509_cert_dir[0] == '/')
+        g_string_replace(out, drv->cfg->migrate_tls_x509_cert_dir, "@DIR@", 0);
     ret = cvg_test_compare_file(out_path, out->str);
 
 cleanup:
+    g_free(setup.tls_cert_dir);
     /* Closes a monitor still open, which ends a script still playing. */
-    cvg_test_driver_free(t);
+    if (t)
+        cvg_test_driver_free(t);
     if (peer)
         cvg_test_qmp_peer_finish(peer);
     return ret;

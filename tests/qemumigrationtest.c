@@ -409,6 +409,8 @@ test_dest_side(const void *data)
             continue;
         if (d->type == CVG_TYPED_PARAM_BOOLEAN)
             cvg_typed_params_add_boolean(l, d->name, true);
+        else if (d->type == CVG_TYPED_PARAM_STRING)
+            cvg_typed_params_add_string(l, d->name, "dest.example.org");
         else
             add_number(l, d->type, d->name, d->max, false);
         if (!(mp = cvg_migration_params_validate(l, 0, CVG_MIG_SIDE_DEST))) {
@@ -510,6 +512,8 @@ doc_flag_name(unsigned int flag)
         return "``VIR_MIGRATE_AUTO_CONVERGE``";
     case CVG_MIGRATE_POSTCOPY:
         return "``VIR_MIGRATE_POSTCOPY``";
+    case CVG_MIGRATE_TLS:
+        return "``VIR_MIGRATE_TLS``";
     default:
         return "(unnamed flag)";
     }

@@ -140,6 +140,13 @@ static const CvgConfKey conf_keys[] = {
     STR("migrate_auth_file", migrate_auth_file, RESTART,
         "Credentials for peers that ask for SASL, in libvirt's auth.conf "
         "format."),
+    /* TLS on the migration stream (VIR_MIGRATE_TLS), qemu.conf's names. */
+    STR("migrate_tls_x509_cert_dir", migrate_tls_x509_cert_dir, RESTART,
+        "Directory of ca-cert.pem, server-cert.pem, server-key.pem, "
+        "client-cert.pem and client-key.pem for TLS migration streams."),
+    UINT("migrate_tls_x509_verify", migrate_tls_x509_verify, 0, 1, RESTART,
+         "1: the destination of a TLS migration requires and checks the "
+         "source's client certificate."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -200,6 +207,8 @@ cvg_daemon_config_new(void)
     cfg->sasl_conf_dir = g_strdup("/etc/convergd/sasl2");
     cfg->sasl_allowed_username_list = g_new0(char *, 1);
     cfg->migrate_auth_file = g_strdup("/etc/convergd/auth.conf");
+    cfg->migrate_tls_x509_cert_dir = g_strdup("/etc/pki/qemu");
+    cfg->migrate_tls_x509_verify = 1;
     cvg_convergence_settings_init(&cfg->convergence);
     cfg->convergence.given = (1U << CVG_CONV_SETTING_LAST) - 1;
     return cfg;

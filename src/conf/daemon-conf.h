@@ -59,6 +59,12 @@ typedef struct {
     char *sasl_conf_dir;               /* holds libvirt.conf for SASL */
     char **sasl_allowed_username_list; /* GStrv, empty = any */
     char *migrate_auth_file;           /* peer credentials (auth.conf) */
+    /* TLS on the migration stream (qemu.conf's names): the directory of
+     * ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem and
+     * client-key.pem, and whether the destination checks the source's
+     * client certificate */
+    char *migrate_tls_x509_cert_dir;
+    unsigned int migrate_tls_x509_verify;
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -3,6 +3,7 @@
  * migration jobs
  */
 #include "qemu-migration-priv.h"
+#include "qemu-migration-tls.h"
 #include "qemu-process.h"
 #include "cvg-error.h"
 #include "cvg-i18n.h"
@@ -244,6 +245,25 @@ cvg_migration_owner_closed(CvgDriver *drv, const void *owner)
     cvg_driver_unlock(drv);
 }
 
+/* A TLS migration the previous daemon left unfinished also left its
+ * credentials in QEMU, and tls-creds naming them would make the next
+ * migration a TLS one.  The flags are not in the status file: ask QEMU
+ * (lock and job held). */
+static void
+recover_tls(CvgDriver *drv, CvgDomainObj *dom)
+{
+    g_autoptr(json_object) params = NULL;
+    const char *creds;
+
+    if (!dom->mon ||
+        cvg_qemu_monitor_command(drv, dom, "query-migrate-parameters", NULL,
+                                 &params) < 0)
+        return;
+    creds = cvg_json_get_string(params, "tls-creds");
+    if (creds && *creds)
+        cvg_migration_tls_cleanup(drv, dom);
+}
+
 void
 cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
 {
@@ -284,6 +304,7 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
         g_message(
             "resumed '%s', whose migration the previous daemon left unfinished",
             dom->def->name);
+    recover_tls(drv, dom);
     if (dom->mon)
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
                                  CVG_RUNNING_MIGRATION_CANCELED);

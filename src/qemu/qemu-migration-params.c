@@ -61,6 +61,14 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      CVG_MIG_APPLY_NONE, NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Address the destination listens on for the migration stream."},
 
+    /* The name the destination's certificate must carry; without it
+     * qemu-migration-tls.c sends the host of the migration URI. */
+    {CVG_MIGRATE_PARAM_TLS_DESTINATION, CVG_TYPED_PARAM_STRING,
+     CVG_MIG_APPLY_PARAM, "tls-hostname", 0, 0, 1, CVG_MIG_SIDE_SOURCE,
+     CVG_MIGRATE_TLS, false, NULL,
+     "Host name the destination's TLS certificate must carry (with "
+     "VIR_MIGRATE_TLS; default: the host of the migration URI)."},
+
     /* convergd-only knobs (libvirt 9.0 has no typed parameter for them) */
     {"convergd.max_cpu_throttle", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_PARAM,
      "max-cpu-throttle", 1, 99, 1, CVG_MIG_SIDE_SOURCE, AC, false, "%",
@@ -126,9 +134,6 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
     {"parallel.connections", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Parallel migration connections (not offered)."},
-    {"tls.destination", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0,
-     0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "TLS host name of the destination (TLS is not offered)."},
     {"bandwidth.postcopy", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, "MiB/s",
      "Post-copy bandwidth (post-copy is not offered)."},
@@ -137,7 +142,9 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
 };
 
 /* migrate-set-capabilities.  POSTCOPY is outside CVG_MIGRATE_SUPPORTED_FLAGS,
- * so validation refuses it; its row records the mapping. */
+ * so validation refuses it; its row records the mapping.  VIR_MIGRATE_TLS
+ * is no capability in QEMU: it is the tls-creds parameter naming a
+ * credentials object, which qemu-migration-tls.c adds on both sides. */
 const CvgMigrationCapDef cvg_migration_cap_table[] = {
     {CVG_MIGRATE_AUTO_CONVERGE, "auto-converge", CVG_MIG_SIDE_SOURCE},
     {CVG_MIGRATE_POSTCOPY, "postcopy-ram", CVG_MIG_SIDE_BOTH},

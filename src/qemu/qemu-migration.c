@@ -2,6 +2,7 @@
  * qemu-migration.c: live migration phases and the migration job
  */
 #include "qemu-migration-priv.h"
+#include "qemu-migration-tls.h"
 #include "qemu-monitor.h"
 #include "qemu-process.h"
 #include "migration-cookie.h"
@@ -277,9 +278,11 @@ apply_json(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
     return cvg_qemu_monitor_command(drv, dom, cmd, args, NULL);
 }
 
-/* Set capabilities and parameters on the source before "migrate". */
+/* Set capabilities and parameters on the source before "migrate" to
+ * @qemu_uri. */
 static int
-apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+                    const char *qemu_uri)
 {
     g_autoptr(json_object) caps = json_object_new_object();
     g_autoptr(json_object) params = NULL;
@@ -299,7 +302,24 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         json_object_object_add(
             params, "max-bandwidth",
             json_object_new_int64((gint64)(dom->max_speed_mibs << 20)));
+    if (job->flags & CVG_MIGRATE_TLS) {
+        if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_SOURCE) < 0)
+            return -1;
+        job->tls_object = true;
+        cvg_migration_tls_params(params, CVG_MIG_SIDE_SOURCE, qemu_uri);
+    }
     return apply_json(drv, dom, "migrate-set-parameters", params);
+}
+
+/* The job is over on this side: take our TLS credentials out of QEMU
+ * (lock held). */
+static void
+tls_cleanup(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    if (!job || !job->tls_object)
+        return;
+    job->tls_object = false;
+    cvg_migration_tls_cleanup(drv, dom);
 }
 
 /* The throttle QEMU reported at this poll: the highest one, and the guest
@@ -623,6 +643,9 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     }
     if (check_unsafe(dom, flags) < 0)
         goto out;
+    if ((flags & CVG_MIGRATE_TLS) &&
+        cvg_migration_tls_check(drv->cfg, CVG_MIG_SIDE_SOURCE) < 0)
+        goto out;
     /* A caller-supplied destination XML must describe the same guest. */
     if ((dxml = cvg_migration_params_string(mp, CVG_MIGRATE_PARAM_DEST_XML))) {
         g_autoptr(CvgDomainDef) def = cvg_domain_def_parse_string(dxml, 0);
@@ -689,7 +712,11 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     job->flags = flags;
     job->start_us = g_get_monotonic_time();
     job->prev_state = dom->state;
-    if (apply_source_params(drv, dom, job) < 0)
+    /* From here QEMU holds state of this job (the stream, TLS
+     * credentials): a daemon that dies now leaves its successor a status
+     * that says so (cvg_migration_recover_outgoing). */
+    cvg_driver_save_status(drv, dom);
+    if (apply_source_params(drv, dom, job, qemu_uri) < 0)
         return -1;
     json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
     g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
@@ -862,11 +889,13 @@ cvg_migration_perform(CvgDriver *drv, CvgDomainObj *dom, const char *uri,
     } else if (check_running(dom) == 0 &&
                perform_start(drv, dom, job, flags, qemu_uri) == 0 &&
                perform_wait(drv, dom, job) == 0) {
+        tls_cleanup(drv, dom, job);
         perform_done(drv, dom, job, ret_cookie, ret_cookie_len);
         rc = 0;
         goto out;
     }
     perform_failed(drv, dom);
+    tls_cleanup(drv, dom, dom->migration);
 out:
     cvg_driver_unlock(drv);
     return rc;
@@ -987,6 +1016,22 @@ bad:
     return -1;
 }
 
+/* VIR_MIGRATE_TLS: the incoming QEMU is the TLS server (lock held). */
+static int
+incoming_tls(CvgDriver *drv, CvgDomainObj *dom)
+{
+    g_autoptr(json_object) params = NULL;
+
+    if (!(dom->migration->flags & CVG_MIGRATE_TLS))
+        return 0;
+    if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_DEST) < 0)
+        return -1;
+    dom->migration->tls_object = true;
+    params = json_object_new_object();
+    cvg_migration_tls_params(params, CVG_MIG_SIDE_DEST, NULL);
+    return apply_json(drv, dom, "migrate-set-parameters", params);
+}
+
 /* Start listening for the incoming stream (lock and MIGRATION_IN held). */
 static int
 start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
@@ -1001,7 +1046,8 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
     json_object_object_add(caps, "capabilities",
                            cvg_migration_params_caps_json(
                                dom->migration->params, CVG_MIG_SIDE_DEST));
-    if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0)
+    if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0 ||
+        incoming_tls(drv, dom) < 0)
         return -1;
     for (unsigned int port = lo; port <= hi; port++) {
         g_autoptr(json_object) args = NULL;
@@ -1041,6 +1087,10 @@ prepare_check(CvgDriver *drv, const CvgTypedParamList *params,
     const char *dname;
 
     if (!(mp = cvg_migration_params_validate(params, flags, CVG_MIG_SIDE_DEST)))
+        return -1;
+    /* Before anything starts here. */
+    if ((flags & CVG_MIGRATE_TLS) &&
+        cvg_migration_tls_check(drv->cfg, CVG_MIG_SIDE_DEST) < 0)
         return -1;
     if (!(peer = cvg_migration_cookie_parse(cookie_in, cookie_in_len)))
         return -1;
@@ -1327,8 +1377,12 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
         goto error;
     }
     job->phase = CVG_MIG_PHASE_FINISH;
-    if (finish_wait(drv, dom, job, name) < 0 ||
-        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
+    if (finish_wait(drv, dom, job, name) < 0) {
+        finish_discard(drv, dom, name, true);
+        goto error;
+    }
+    tls_cleanup(drv, dom, job);
+    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
         finish_discard(drv, dom, name, true);
         goto error;
     }

@@ -65,6 +65,7 @@ struct _CvgMigrationJob {
     bool stalled;       /* cancelled because nothing was sent */
     bool policy_paused; /* the policy stopped the guest */
     char *dest_name;    /* destination: name of the guest */
+    bool tls_object;    /* QEMU has our TLS credentials (VIR_MIGRATE_TLS) */
     /* A random UUID naming this job in logs (MIGRATION_ID in the journal);
      * each side has its own. */
     char *id;

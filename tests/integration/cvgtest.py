@@ -441,3 +441,57 @@ class RawClient:
         r = self.call(1, xdr_opt_string(name) + _struct.pack(">I", flags))
         assert r["status"] == RPC_OK, decode_rpc_error(r["payload"])
         return r
+
+
+# ---------------------------------------------------------------------------
+# TLS migration streams (test_migtls, tools/bench-migrate-tls.py): a CA and
+# the five files QEMU's tls-creds-x509 reads, made with GnuTLS's certtool.
+
+CERTTOOL = shutil.which("certtool") or "/usr/bin/certtool"
+
+
+def _certtool(workdir, template, *args):
+    tpl = os.path.join(workdir, "cert.tpl")
+    with open(tpl, "w") as f:
+        f.write(template)
+    subprocess.run([CERTTOOL, "--template", tpl] + list(args), check=True,
+                   capture_output=True)
+
+
+def make_ca(workdir, cn="convergd test CA"):
+    """A self-signed CA in @workdir: (cert path, key path)."""
+    os.makedirs(workdir, exist_ok=True)
+    key = os.path.join(workdir, "ca-key.pem")
+    cert = os.path.join(workdir, "ca-cert.pem")
+    subprocess.run([CERTTOOL, "--generate-privkey", "--outfile", key],
+                   check=True, capture_output=True)
+    _certtool(workdir, f'cn = "{cn}"\nca\ncert_signing_key\n'
+              'expiration_days = 30\n',
+              "--generate-self-signed", "--load-privkey", key,
+              "--outfile", cert)
+    return cert, key
+
+
+def make_migrate_pki(pki_dir, ca, hosts=("localhost", "127.0.0.1")):
+    """Fill @pki_dir with ca-cert.pem, server-cert.pem/-key.pem (naming
+    @hosts: DNS names and IP addresses) and client-cert.pem/-key.pem, all
+    signed by @ca, a (cert, key) pair from make_ca()."""
+    os.makedirs(pki_dir, exist_ok=True)
+    ca_cert, ca_key = ca
+    shutil.copy(ca_cert, os.path.join(pki_dir, "ca-cert.pem"))
+    names = "".join(
+        f'ip_address = "{h}"\n' if h.replace(".", "").isdigit() or ":" in h
+        else f'dns_name = "{h}"\n' for h in hosts)
+    for role, usage in (("server", "tls_www_server"),
+                        ("client", "tls_www_client")):
+        key = os.path.join(pki_dir, f"{role}-key.pem")
+        cert = os.path.join(pki_dir, f"{role}-cert.pem")
+        subprocess.run([CERTTOOL, "--generate-privkey", "--outfile", key],
+                       check=True, capture_output=True)
+        _certtool(pki_dir, f'cn = "{hosts[0]}"\n{names}{usage}\n'
+                  'encryption_key\nsigning_key\nexpiration_days = 30\n',
+                  "--generate-certificate", "--load-privkey", key,
+                  "--load-ca-certificate", ca_cert,
+                  "--load-ca-privkey", ca_key, "--outfile", cert)
+        os.chmod(key, 0o600)
+    os.unlink(os.path.join(pki_dir, "cert.tpl"))

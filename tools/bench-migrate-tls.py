@@ -1,0 +1,159 @@
+#!/usr/bin/python3
+"""Migration throughput with a TLS stream (VIR_MIGRATE_TLS) against a plain
+one, on the testbed link shaped to a rate and unshaped, as ratios from the
+same run.
+
+Brings up its own two-host testbed (tools/testbed.sh --name cvgtlsbench)
+with migrate_tls_x509_cert_dir pointing at certificates made with certtool,
+boots one guest whose dirtier touches WORKSET MiB (so every migration sends
+at least that much), and migrates it back and forth with
+migrateToURI3(LIVE | PEER2PEER [| TLS]), alternating plain and TLS runs.
+Each migration's completed job statistics on the source give the bytes sent
+and the time; throughput = data_processed / time_elapsed.
+
+    /usr/bin/python3 tools/bench-migrate-tls.py [--runs 3] [--rate 100mbit]
+        [--workset 96] [--json FILE]
+
+Run it alone (flock /tmp/cvg-integration.lock): it shares the CPUs with
+TCG guests, and TLS costs CPU.
+"""
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+
+import cvgtest  # noqa: E402
+from cvgtest import testbed, guest_xml, virsh_at as virsh  # noqa: E402
+
+import libvirt  # noqa: E402
+
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+NAME = "cvgtlsbench"
+GUEST = "tlsbench"
+
+
+def log(msg):
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def migrate_once(src_uri, dst_uri, tls):
+    """One migration of GUEST from src to dst: (MiB/s, seconds, MiB)."""
+    flags = libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER
+    if tls:
+        flags |= libvirt.VIR_MIGRATE_TLS
+    conn = libvirt.open(src_uri)
+    dconn = libvirt.open(dst_uri)
+    try:
+        dom = conn.lookupByName(GUEST)
+        t0 = time.monotonic()
+        dom.migrateToURI3(dst_uri, {}, flags)
+        wall = time.monotonic() - t0
+        # The destination keeps the source's figures (a transient source
+        # guest is gone once it left).
+        st = dconn.lookupByName(GUEST).jobStats(
+            libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+    finally:
+        conn.close()
+        dconn.close()
+    mib = st["data_processed"] / 2**20
+    secs = st["time_elapsed"] / 1000.0
+    return {"mibs": mib / secs, "seconds": secs, "wall": wall, "mib": mib}
+
+
+def run_link(env, runs, label, results):
+    """@runs plain and @runs TLS migrations, alternating, back and forth."""
+    hosts = [env["SRC_URI"], env["DST_URI"]]
+    where = 0  # the guest runs on hosts[where]
+    for i in range(runs):
+        for tls in (False, True) if i % 2 == 0 else (True, False):
+            r = migrate_once(hosts[where], hosts[1 - where], tls)
+            where = 1 - where
+            r.update(link=label, tls=tls)
+            results.append(r)
+            log(f"{label:>9} {'tls  ' if tls else 'plain'} "
+                f"{r['mib']:7.1f} MiB in {r['seconds']:6.2f} s = "
+                f"{r['mibs']:6.1f} MiB/s")
+    return where
+
+
+def summary(results):
+    out = {}
+    for link in dict.fromkeys(r["link"] for r in results):
+        med = {}
+        for tls in (False, True):
+            rates = [r["mibs"] for r in results
+                     if r["link"] == link and r["tls"] == tls]
+            med[tls] = statistics.median(rates)
+        out[link] = {"plain_mibs": med[False], "tls_mibs": med[True],
+                     "ratio": med[True] / med[False]}
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--rate", default="100mbit")
+    ap.add_argument("--workset", type=int, default=96,
+                    help="MiB the guest's dirtier touches")
+    ap.add_argument("--json", help="write the results here")
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="cvg-tlsbench-")
+    pki = os.path.join(work, "pki")
+    results = []
+    try:
+        testbed("down", "--name", NAME)
+        env = testbed("up", "--name", NAME, "--rate", args.rate, "--set",
+                      f'migrate_tls_x509_cert_dir="{pki}"')
+        # One set for both hosts (they share this file system): the
+        # server certificate names both veth addresses.
+        ca = cvgtest.make_ca(os.path.join(work, "ca"))
+        cvgtest.make_migrate_pki(pki, ca, hosts=(env["SRC_ADDR"],
+                                                 env["DST_ADDR"]))
+        console = os.path.join(work, "console")
+        xml = os.path.join(work, "guest.xml")
+        with open(xml, "w") as f:
+            f.write(guest_xml(GUEST, console, mem_mib=256,
+                              dirty_mib=args.workset, rate=2,
+                              uuid=str(uuid.uuid4())))
+        virsh(env["SRC_URI"], "define", xml)
+        virsh(env["SRC_URI"], "start", GUEST)
+        cvgtest.wait_console(console, count=3, timeout=120)
+
+        log(f"link shaped to {args.rate}")
+        run_link(env, args.runs, args.rate, results)
+        testbed("unshape", "--name", NAME)
+        log("link unshaped")
+        run_link(env, args.runs, "unshaped", results)
+    finally:
+        for uri in ("SRC_URI", "DST_URI"):
+            if "env" in locals():
+                virsh(env[uri], "destroy", GUEST, check=False)
+                virsh(env[uri], "undefine", GUEST, check=False)
+        testbed("down", "--name", NAME)
+        shutil.rmtree(work, ignore_errors=True)
+
+    s = summary(results)
+    print()
+    print(f"{'link':>9}  {'plain MiB/s':>11}  {'TLS MiB/s':>9}  ratio")
+    for link, v in s.items():
+        print(f"{link:>9}  {v['plain_mibs']:11.1f}  {v['tls_mibs']:9.1f}  "
+              f"{v['ratio']:.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"host": platform.node(), "cpus": os.cpu_count(),
+                       "runs": results, "summary": s}, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
