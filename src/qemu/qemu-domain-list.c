@@ -150,25 +150,13 @@ cvg_driver_remove_status(CvgDriver *drv, CvgDomainObj *dom)
 static CvgDomainObj *
 find_name(CvgDriver *drv, const char *name)
 {
-    for (guint i = 0; i < drv->domains->len; i++) {
-        CvgDomainObj *d = g_ptr_array_index(drv->domains, i);
-
-        if (strcmp(d->def->name, name) == 0)
-            return d;
-    }
-    return NULL;
+    return g_hash_table_lookup(drv->by_name, name);
 }
 
 static CvgDomainObj *
 find_uuid(CvgDriver *drv, const unsigned char *uuid)
 {
-    for (guint i = 0; i < drv->domains->len; i++) {
-        CvgDomainObj *d = g_ptr_array_index(drv->domains, i);
-
-        if (memcmp(d->def->uuid, uuid, 16) == 0)
-            return d;
-    }
-    return NULL;
+    return g_hash_table_lookup(drv->by_uuid, uuid);
 }
 
 /* The domain that @def names, NULL when none does; -1 when its name and
@@ -245,6 +233,9 @@ cvg_driver_add_or_replace(CvgDriver *drv, CvgDomainDef **def,
     dom->driver = drv;
     dom->in_list = true;
     g_ptr_array_add(drv->domains, dom);
+    g_hash_table_insert(drv->by_name, g_strdup(dom->def->name), dom);
+    g_hash_table_insert(drv->by_uuid, g_memdup2(dom->def->uuid, CVG_UUID_LEN),
+                        dom);
     *ret_added = true;
     return dom;
 }
@@ -267,6 +258,8 @@ cvg_driver_remove(CvgDriver *drv, CvgDomainObj *dom)
         return;
     dom->in_list = false;
     cvg_domain_job_wake(dom);
+    g_hash_table_remove(drv->by_name, dom->def->name);
+    g_hash_table_remove(drv->by_uuid, dom->def->uuid);
     g_ptr_array_remove(drv->domains, dom);
     cvg_domain_obj_unref(dom);
 }
@@ -300,11 +293,15 @@ cvg_driver_lookup_uuid(CvgDriver *drv, const unsigned char *uuid)
     CvgDomainObj *dom;
     char str[37];
 
-    cvg_uuid_format(uuid, str);
     cvg_driver_lock(drv);
-    dom = ref_or_error(find_uuid(drv, uuid), "uuid", str);
+    if ((dom = find_uuid(drv, uuid)))
+        cvg_domain_obj_ref(dom);
     cvg_driver_unlock(drv);
-    return dom;
+    if (dom)
+        return dom;
+    /* Formatted only here: every domain call looks its domain up. */
+    cvg_uuid_format(uuid, str);
+    return ref_or_error(NULL, "uuid", str);
 }
 
 CvgDomainObj *

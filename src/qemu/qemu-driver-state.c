@@ -7,6 +7,25 @@
 #include <string.h>
 #include <unistd.h>
 
+/* A uuid's 16 bytes as a hash: they are random in generated uuids, but a
+ * user may give any, so every byte counts. */
+static guint
+uuid_hash(gconstpointer key)
+{
+    const unsigned char *u = key;
+    guint h = 5381;
+
+    for (size_t i = 0; i < CVG_UUID_LEN; i++)
+        h = h * 33 + u[i];
+    return h;
+}
+
+static gboolean
+uuid_equal(gconstpointer a, gconstpointer b)
+{
+    return memcmp(a, b, CVG_UUID_LEN) == 0;
+}
+
 static void
 queued_event_free(gpointer p)
 {
@@ -30,6 +49,10 @@ cvg_driver_state_new(CvgDaemonConfig **cfg, CvgDriverEventFunc ev,
     drv->run_dir = g_build_filename(drv->cfg->state_dir, "run", NULL);
     drv->log_dir = g_build_filename(drv->cfg->state_dir, "log", NULL);
     drv->domains = g_ptr_array_new();
+    /* Keys are copies: a domain's definition (and the name in it) is
+     * replaced while the domain stays in the list. */
+    drv->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    drv->by_uuid = g_hash_table_new_full(uuid_hash, uuid_equal, g_free, NULL);
     drv->pending_events = g_ptr_array_new_with_free_func(queued_event_free);
     drv->next_id = 1;
     drv->event_func = ev;
@@ -47,6 +70,8 @@ cvg_driver_state_free(CvgDriver *drv)
     if (!drv)
         return;
     g_ptr_array_unref(drv->domains);
+    g_hash_table_unref(drv->by_name);
+    g_hash_table_unref(drv->by_uuid);
     g_ptr_array_unref(drv->pending_events);
     cvg_daemon_config_free(drv->cfg);
     g_free(drv->config_dir);

@@ -43,8 +43,11 @@ struct _CvgDriver {
     char *config_dir;     /* STATE/qemu: persistent XML */
     char *run_dir;        /* STATE/run: status of running guests */
     char *log_dir;        /* STATE/log: one log per guest */
-    GPtrArray *domains;   /* CvgDomainObj*, one ref each; only
-                           * qemu-domain-list.c touches it */
+    GPtrArray *domains;   /* CvgDomainObj*, one ref each, in the order
+                           * they were added; only qemu-domain-list.c
+                           * touches it and the two indexes below */
+    GHashTable *by_name;  /* name -> CvgDomainObj* of domains (borrowed) */
+    GHashTable *by_uuid;  /* 16-byte uuid -> CvgDomainObj* (borrowed) */
     int next_id;
     char *hostname;
     unsigned char host_uuid[16];
