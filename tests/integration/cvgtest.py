@@ -441,3 +441,26 @@ class RawClient:
         r = self.call(1, xdr_opt_string(name) + _struct.pack(">I", flags))
         assert r["status"] == RPC_OK, decode_rpc_error(r["payload"])
         return r
+
+
+# ---------------------------------------------------------------------------
+# Isolated testbed hosts (tools/testbed.sh up --isolated): each host has its
+# own network and mount namespace; SRC_EXEC / DST_EXEC run a command in one.
+
+def in_host(env, side, *cmd, check=True, timeout=120):
+    """Run @cmd inside host @side ("SRC" or "DST") of an isolated testbed
+    whose env lines are @env; the CompletedProcess (text).  AssertionError
+    with its stderr if it fails and @check."""
+    argv = [env[f"{side}_EXEC"]] + [str(c) for c in cmd]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    if check and p.returncode != 0:
+        raise AssertionError(f"in {side}: {' '.join(argv)} failed "
+                             f"({p.returncode}): {p.stdout}{p.stderr}")
+    return p
+
+
+def virsh_in_host(env, side, uri, *args, check=True, timeout=180):
+    """Real virsh run inside host @side of an isolated testbed."""
+    return in_host(env, side, VIRSH, "-c", uri, *args, check=check,
+                   timeout=timeout)
