@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Isolated hosts for tools/testbed.sh (sourced by it; see tools/testbed.md,
 # "Isolated hosts").  Each host is a network namespace plus a mount
 # namespace held by a "holder" process (sleep), in which:
