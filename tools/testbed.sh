@@ -4,7 +4,7 @@
 # See tools/testbed.md.
 #
 #   tools/testbed.sh up     [--name NAME] [--rate RATE] [--delay DELAY] [--dir DIR]
-#                           [--set KEY=VALUE]...
+#                           [--set KEY=VALUE]... [--isolated [--listen tls,tcp]]
 #   tools/testbed.sh down   [--name NAME] [--dir DIR]
 #   tools/testbed.sh status [--name NAME] [--dir DIR]
 #   tools/testbed.sh shape  [--name NAME] [--rate RATE] [--delay DELAY]
@@ -26,6 +26,8 @@ DIR=
 RATE=
 DELAY=
 SETTINGS=
+ISOLATED=
+LISTEN=
 
 die() { echo "testbed: error: $*" >&2; exit 1; }
 say() { echo "testbed: $*" >&2; }
@@ -33,7 +35,7 @@ say() { echo "testbed: $*" >&2; }
 usage() {
     cat >&2 <<EOF
 usage: $0 up      [--name NAME] [--rate RATE] [--delay DELAY] [--dir DIR]
-                  [--set KEY=VALUE]...
+                  [--set KEY=VALUE]... [--isolated [--listen tls,tcp]]
        $0 down    [--name NAME] [--dir DIR]
        $0 status  [--name NAME] [--dir DIR]
        $0 shape   [--name NAME] [--rate RATE] [--delay DELAY]
@@ -42,6 +44,9 @@ RATE is a tc rate (100mbit, 1gbit, 500kbit); DELAY is one-way, per
 direction (50ms, 0.5s, 200us; a bare number is ms).  Default NAME: cvgtb;
 default DIR: /tmp/convergd-testbed-NAME.  --set adds a line to both
 daemons' convergd.conf (e.g. --set migration_stall_timeout=5).
+--isolated gives each host its own mount namespace (private /run, /root,
+/etc/pki), a PKI and an sshd; --listen also starts the daemons' TLS
+and/or TCP listeners on the host addresses (tools/testbed.md).
 EOF
     exit 2
 }
@@ -53,7 +58,8 @@ CMD=$1
 shift
 while [ $# -gt 0 ]; do
     case $1 in
-    --name|--rate|--delay|--dir|--set)
+    --isolated) ISOLATED=1; shift; continue ;;
+    --name|--rate|--delay|--dir|--set|--listen)
         [ $# -ge 2 ] || die "$1 needs a value"
         case $1 in
         --set)
@@ -66,6 +72,7 @@ while [ $# -gt 0 ]; do
         --rate) RATE=$2 ;;
         --delay) DELAY=$2 ;;
         --dir) DIR=$2 ;;
+        --listen) LISTEN=$2 ;;
         esac
         shift 2 ;;
     -h|--help) usage ;;
@@ -84,6 +91,13 @@ esac
 [ ${#NAME} -le 24 ] || die "--name '$NAME' is longer than 24 characters"
 [ "$(id -u)" = 0 ] || die "must run as root (network namespaces, tc)"
 command -v ip >/dev/null || die "'ip' not found: install iproute2"
+
+[ -z "$LISTEN" ] || [ -n "$ISOLATED" ] || die "--listen needs --isolated"
+[ -z "$ISOLATED" ] || [ "$CMD" = up ] || die "--isolated is an option of up"
+
+# shellcheck source=tools/testbed-isolated.sh
+. "$TOP/tools/testbed-isolated.sh"
+check_listen
 
 NS_A=$NAME-a
 NS_B=$NAME-b
@@ -515,6 +529,7 @@ do_down() {
     stop_pids TERM 10 $(printf '%s\n' $pids | sort -u)
     # shellcheck disable=SC2046
     stop_pids KILL 5 $(qemu_pids | sort -u)
+    [ ! -f "$DIR/isolated" ] || stop_isolated
     for x in a b; do
         pids=$(delay_pid $x)
         # shellcheck disable=SC2086
@@ -538,16 +553,23 @@ do_down() {
 
 # --- up --------------------------------------------------------------------------
 
+is_isolated() { [ -f "$DIR/isolated" ]; }
+
+sock_path() {   # x -> the daemon's socket, as the machine sees it
+    if is_isolated; then echo "$DIR/$1/run${CVG_SOCK#/run}"; else echo "$DIR/$1/sock"; fi
+}
+
 env_lines() {
     cat <<EOF
-SRC_URI=qemu+unix:///system?socket=$DIR/a/sock
-DST_URI=qemu+unix:///system?socket=$DIR/b/sock
+SRC_URI=qemu+unix:///system?socket=$(sock_path a)
+DST_URI=qemu+unix:///system?socket=$(sock_path b)
 SRC_NS=$NS_A
 DST_NS=$NS_B
 SRC_ADDR=$ADDR_A
 DST_ADDR=$ADDR_B
 DIR=$DIR
 EOF
+    ! is_isolated || isolated_env_lines
 }
 
 start_daemon() {   # x ns addr
@@ -559,8 +581,13 @@ migration_address = "$addr"
 migration_host = "$addr"
 migration_port_min = $PORT_MIN
 migration_port_max = $PORT_MAX
+$(is_isolated && echo "listen_libvirt_socket = 1" && listen_config "$addr")
 $SETTINGS
 EOF
+    if is_isolated; then
+        start_daemon_isolated "$x" "$addr"
+        return 0
+    fi
     rm -f "$d/sock"
     ip netns exec "$ns" setsid "$CONVERGD" --socket "$d/sock" \
         --state-dir "$d/state" --config "$d/convergd.conf" \
@@ -569,17 +596,18 @@ EOF
 }
 
 wait_daemon() {   # x
-    local x=$1 d=$DIR/$1 pid
+    local x=$1 d=$DIR/$1 pid sock
     pid=$(cat "$d/convergd.pid")
+    sock=$(sock_path "$x")
     for _ in $(seq 150); do
-        [ -S "$d/sock" ] && return 0
+        [ -S "$sock" ] && return 0
         if ! kill -0 "$pid" 2>/dev/null; then
             tail -n 20 "$d/convergd.log" >&2 || true
             die "convergd ($x) exited during start-up (log: $d/convergd.log)"
         fi
         sleep 0.1
     done
-    die "convergd ($x) did not create $d/sock within 15 s (log: $d/convergd.log)"
+    die "convergd ($x) did not create $sock within 15 s (log: $d/convergd.log)"
 }
 
 up_failed() {
@@ -613,6 +641,7 @@ do_up() {
     fi
     mkdir -p "$DIR/a" "$DIR/b" "$REGISTRY"
     : >"$DIR/$MARKER"
+    [ -z "$ISOLATED" ] || echo "$LISTEN" >"$DIR/isolated"
     echo "$DIR" >"$REGISTRY/$NAME"
 
     # From here on, a failure takes everything down again.
@@ -635,6 +664,14 @@ do_up() {
 
     apply_shape "$RATE" "$DELAY"
 
+    if is_isolated; then
+        mkdir -p "$DIR/shared"
+        start_holder a "$NS_A" b
+        start_holder b "$NS_B" a
+        make_credentials
+        start_sshd a "$ADDR_A"
+        start_sshd b "$ADDR_B"
+    fi
     start_daemon a "$NS_A" "$ADDR_A"
     start_daemon b "$NS_B" "$ADDR_B"
     wait_daemon a
@@ -661,13 +698,22 @@ do_status() {
         fi
         pid=$(daemon_pid $x)
         if [ -n "$pid" ]; then
-            echo "$x: convergd: pid $pid, socket $DIR/$x/sock"
+            echo "$x: convergd: pid $pid, socket $(sock_path $x)"
         else
             echo "$x: convergd: not running"
             ok=0
         fi
         pid=$(delay_pid $x)
         [ -z "$pid" ] || echo "$x: delay helper: pid $pid"
+        if is_isolated; then
+            pid=$(holder_pid $x)
+            if [ -n "$pid" ]; then
+                echo "$x: mount namespace: holder pid $pid, sshd pid $(cat "$DIR/$x/sshd/sshd.pid" 2>/dev/null)"
+            else
+                echo "$x: mount namespace: missing"
+                ok=0
+            fi
+        fi
     done
     echo "qemu: $(qemu_pids | sort -u | tr '\n' ' ')"
     [ ! -f "$DIR/shape" ] || sed 's/^/shape: /' "$DIR/shape"

@@ -526,3 +526,26 @@ def make_migrate_pki(pki_dir, ca, hosts=("localhost", "127.0.0.1")):
                   "--load-ca-privkey", ca_key, "--outfile", cert)
         os.chmod(key, 0o600)
     os.unlink(os.path.join(pki_dir, "cert.tpl"))
+
+
+# ---------------------------------------------------------------------------
+# Isolated testbed hosts (tools/testbed.sh up --isolated): each host has its
+# own network and mount namespace; SRC_EXEC / DST_EXEC run a command in one.
+
+def in_host(env, side, *cmd, check=True, timeout=120):
+    """Run @cmd inside host @side ("SRC" or "DST") of an isolated testbed
+    whose env lines are @env; the CompletedProcess (text).  AssertionError
+    with its stderr if it fails and @check."""
+    argv = [env[f"{side}_EXEC"]] + [str(c) for c in cmd]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL)
+    if check and p.returncode != 0:
+        raise AssertionError(f"in {side}: {' '.join(argv)} failed "
+                             f"({p.returncode}): {p.stdout}{p.stderr}")
+    return p
+
+
+def virsh_in_host(env, side, uri, *args, check=True, timeout=180):
+    """Real virsh run inside host @side of an isolated testbed."""
+    return in_host(env, side, VIRSH, "-c", uri, *args, check=check,
+                   timeout=timeout)

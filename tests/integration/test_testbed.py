@@ -109,6 +109,36 @@ def virsh(uri, *args, check=True):
     return p
 
 
+def mounts_named(prefix="cvgtb-"):
+    """Pids whose mount namespace holds a mount whose source starts with
+    @prefix (the isolated testbed's /etc overlay and hiding tmpfs)."""
+    found = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/mountinfo") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            src = line.split(" - ", 1)[-1].split()
+            if len(src) > 1 and src[1].startswith(prefix):
+                found.add(int(pid))
+    return found
+
+
+def read_pid(path):
+    with open(path) as f:
+        return int(f.read())
+
+
+def pids_mentioning(text):
+    out = subprocess.run(["pgrep", "-f", text], capture_output=True,
+                         text=True).stdout
+    return {int(p) for p in out.split()} - {os.getpid()}
+
+
 class TestbedCase(unittest.TestCase):
     def setUp(self):
         if os.geteuid() != 0:
@@ -305,6 +335,65 @@ class TestTestbed(TestbedCase):
         # down copes with a half-made testbed.
         subprocess.run(["ip", "netns", "add", f"{name}-a"], check=True)
         testbed("down", "--name", name)
+        self.assertFalse(os.path.exists(f"/run/netns/{name}-a"))
+
+    def test_isolated_up_and_down(self):
+        name = "cvgtt4"
+        self.names.append(name)
+        p = testbed("up", "--name", name, "--isolated")
+        env = parse_env(p.stdout)
+        keys = [l.split("=", 1)[0] for l in p.stdout.splitlines()]
+        self.assertEqual(keys[:len(KEYS)], KEYS)
+        for k in ("SRC_EXEC", "DST_EXEC", "SRC_SSH_URI", "DST_SSH_URI",
+                  "SRC_TLS_URI", "DST_TLS_URI", "SRC_TCP_URI", "DST_TCP_URI",
+                  "SHARED", "CLIENT_PKI", "SSH_KEY", "BAD_PKI"):
+            self.assertIn(k, env)
+        d = env["DIR"]
+        # Every value is shell-safe: sourcing the env file gives them back.
+        out = subprocess.run(
+            ["sh", "-c", f'. {d}/env && echo "$SRC_SSH_URI $DST_EXEC"'],
+            capture_output=True, text=True).stdout.strip()
+        self.assertEqual(out, f"{env['SRC_SSH_URI']} {env['DST_EXEC']}")
+        holders = [read_pid(f"{d}/{x}/holder.pid") for x in "ab"]
+        daemons = [read_pid(f"{d}/{x}/convergd.pid") for x in "ab"]
+        sshds = [read_pid(f"{d}/{x}/sshd/sshd.pid") for x in "ab"]
+        self.assertTrue(set(holders) <= mounts_named())
+        for uri in (env["SRC_URI"], env["DST_URI"]):
+            virsh(uri, "list", "--all")
+        for x in "ab":
+            self.assertTrue(os.path.exists(f"{d}/{x}/run/libvirt/libvirt-sock"))
+        self.assertIn("state=up", testbed("status", "--name", name).stdout)
+        # A process started inside a host goes down with it.
+        side = subprocess.Popen([env["SRC_EXEC"], "sleep", "600"])
+        testbed("down", "--name", name)
+        side.wait(10)
+        for pid in holders + daemons + sshds:
+            self.assertFalse(alive(pid), f"pid {pid} survived down")
+        self.assertEqual(mounts_named(), set())
+        self.assertEqual(pids_mentioning(d), set())
+        self.assertFalse(os.path.exists(d))
+        for ns in (env["SRC_NS"], env["DST_NS"]):
+            self.assertFalse(os.path.exists(f"/run/netns/{ns}"))
+
+    def test_isolated_failures(self):
+        name = "cvgtt5"
+        self.names.append(name)
+        p = testbed("up", "--name", name, "--listen", "tcp", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--listen needs --isolated", p.stderr)
+        p = testbed("up", "--name", name, "--isolated", "--listen", "udp",
+                    check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("--listen takes", p.stderr)
+        # A daemon that dies at start: holders and sshd go too.
+        env = dict(os.environ, CONVERGD="/bin/false")
+        p = testbed("up", "--name", name, "--isolated", check=False, env=env)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("exited during start-up", p.stderr)
+        d = f"/tmp/convergd-testbed-{name}"
+        self.assertFalse(os.path.exists(d))
+        self.assertEqual(pids_mentioning(d), set())
+        self.assertEqual(mounts_named(), set())
         self.assertFalse(os.path.exists(f"/run/netns/{name}-a"))
 
 
