@@ -1,9 +1,12 @@
 #!/bin/sh
 # The convergd demo, from a fresh Debian 12 machine (as root):
-# two hosts joined by a 100 Mbit/s link, a guest that dirties memory faster
-# than the link can carry, and a live migration that only finishes because
-# auto-converge throttles the guest.  Shows `virsh domjobinfo` while it
-# runs and `--completed` afterwards, then tears everything down.
+# two hosts that share nothing but a 100 Mbit/s link (each its own network
+# and mount namespace, certificates from its own CA-signed /etc/pki), a
+# guest that dirties memory faster than the link can carry, and a live
+# peer-to-peer migration over qemu+tls, with the migration stream itself
+# encrypted (--tls), that only finishes because auto-converge throttles the
+# guest.  Shows `virsh domjobinfo` while it runs and `--completed`
+# afterwards, then tears everything down.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,8 +22,9 @@ say "installing packages and building (first run takes a few minutes)"
 [ -f build/build.ninja ] || meson setup build >/dev/null
 ninja -C build >/dev/null
 
-say "two hosts, one convergd each, link shaped to $RATE"
-bash "$top/tools/testbed.sh" up --name "$NAME" --rate "$RATE"
+say "two hosts sharing nothing but a link shaped to $RATE; convergd in each serves qemu+tls"
+bash "$top/tools/testbed.sh" up --name "$NAME" --rate "$RATE" --isolated \
+    --listen tls
 . "/tmp/convergd-testbed-$NAME/env"
 cleanup() {
     say "tearing down"
@@ -28,9 +32,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-SRC="virsh -c $SRC_URI"
-DST="virsh -c $DST_URI"
-console="$DIR/demo-vm.console"
+# The administrator works on the source host; virsh there presents that
+# host's client certificate (/etc/pki/libvirt/clientcert.pem).
+SRC="$SRC_EXEC virsh -c $SRC_TLS_URI"
+DST="$SRC_EXEC virsh -c $DST_TLS_URI"
+# Guest files live on the storage both hosts share (think NFS).
+console="$SHARED/demo-vm.console"
 cat > "$DIR/demo-vm.xml" <<XML
 <domain type='qemu'>
   <name>demo-vm</name>
@@ -51,7 +58,8 @@ cat > "$DIR/demo-vm.xml" <<XML
 XML
 
 say "define and start a guest that dirties 32 MiB at 40 MiB/s (the link carries ~12 MiB/s)"
-$SRC define "$DIR/demo-vm.xml"
+cp "$DIR/demo-vm.xml" "$SHARED/demo-vm.xml"
+$SRC define "$SHARED/demo-vm.xml"
 $SRC start demo-vm
 i=0
 until grep -q 'dirtier: t=2' "$console" 2>/dev/null; do
@@ -62,9 +70,9 @@ $SRC list
 grep 'dirtier: t=' "$console" | tail -n 1
 $SRC migrate-setmaxdowntime demo-vm 500
 
-say "virsh migrate --live --auto-converge --auto-converge-initial 20 --auto-converge-increment 10 --verbose demo-vm DST"
-$SRC migrate --live --auto-converge --auto-converge-initial 20 \
-    --auto-converge-increment 10 --verbose demo-vm "$DST_URI" \
+say "virsh -c $SRC_TLS_URI migrate --live --p2p --tls --auto-converge --auto-converge-initial 20 --auto-converge-increment 10 --verbose demo-vm $DST_TLS_URI"
+$SRC migrate --live --p2p --tls --auto-converge --auto-converge-initial 20 \
+    --auto-converge-increment 10 --verbose demo-vm "$DST_TLS_URI" \
     > "$DIR/migrate.out" 2>&1 &
 mig=$!
 while kill -0 $mig 2>/dev/null; do

@@ -11,12 +11,15 @@ and the same migration over qemu+ssh and qemu+tcp completes.  Root only.
 """
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cvgtest  # noqa: E402
-from cvgtest import in_host, virsh_in_host  # noqa: E402
+from cvgtest import VIRSH, in_host, virsh_in_host  # noqa: E402
 
 NAME = "cvgssh"
 CONVERGD_SOCK = "/run/convergd/convergd-sock"
@@ -256,35 +259,131 @@ class TestTlsHosts(unittest.TestCase):
             # The daemon still serves good clients.
             virsh_in_host(env, "DST", env["SRC_TLS_URI"], "list")
 
-    def test_p2p_over_tls(self):
+    def tls_guest(self, name):
         env = self.env
-        name = "tlsvm"
         console = os.path.join(env["SHARED"], f"{name}.console")
         xml = os.path.join(env["SHARED"], f"{name}.xml")
         with open(xml, "w") as f:
             f.write(cvgtest.guest_xml(name, console, mem_mib=128,
-                                      dirty_mib=8, rate=8))
+                                      dirty_mib=8, rate=8, verify=True))
+        cvgtest.virsh_at(env["SRC_URI"], "create", xml)
+        cvgtest.wait_console(console, count=2, timeout=90)
+        return console
+
+    def assert_landed(self, name, console, uri, other):
+        """@name runs at @uri only, the destination shows the completed
+        job, and the guest's memory check stays clean."""
+        self.assertIn(name, cvgtest.virsh_at(uri, "list", "--name")
+                      .stdout.split())
+        self.assertNotIn(name, cvgtest.virsh_at(other, "list", "--name")
+                         .stdout.split())
+        out = cvgtest.virsh_at(uri, "domjobinfo", name, "--completed")
+        self.assertIn("Completed", out.stdout)
+        seen = len(cvgtest.console_lines(console, "dirtier: t="))
+        cvgtest.wait_console(console, count=seen + 2, timeout=60)
+        last = cvgtest.console_lines(console, "dirtier: t=")[-1]
+        self.assertIn("verify_errors=0", last)
+
+    def test_p2p_over_tls(self):
+        """virsh -c qemu+tls://A migrate --live --p2p --tls --auto-converge
+        VM qemu+tls://B: the daemons reach each other over TLS and the
+        stream between the QEMUs is TLS too."""
+        env = self.env
+        name = "tlsvm"
         try:
-            cvgtest.virsh_at(env["SRC_URI"], "create", xml)
-            cvgtest.wait_console(console, count=2, timeout=90)
-            virsh_in_host(env, "DST", env["SRC_TLS_URI"], "migrate",
-                          "--live", "--p2p", "--auto-converge", name,
+            console = self.tls_guest(name)
+            virsh_in_host(env, "SRC", env["SRC_TLS_URI"], "migrate",
+                          "--live", "--p2p", "--tls", "--auto-converge", name,
                           env["DST_TLS_URI"])
-            self.assertIn(name, cvgtest.virsh_at(env["DST_URI"], "list",
-                                                 "--name").stdout.split())
-            # Back, with the migration stream itself over TLS.
-            p = virsh_in_host(env, "SRC", env["DST_TLS_URI"], "migrate",
-                              "--live", "--p2p", "--tls", "--auto-converge",
-                              name, env["SRC_TLS_URI"], check=False)
-            if p.returncode != 0 and "unsupported" in p.stderr:
-                self.skipTest(f"--tls not supported yet: {p.stderr}")
-            self.assertEqual(p.returncode, 0, p.stderr)
-            self.assertIn(name, cvgtest.virsh_at(env["SRC_URI"], "list",
-                                                 "--name").stdout.split())
+            self.assert_landed(name, console, env["DST_URI"], env["SRC_URI"])
+            # And back, admin on the other host.
+            virsh_in_host(env, "DST", env["DST_TLS_URI"], "migrate",
+                          "--live", "--p2p", "--tls", "--auto-converge",
+                          name, env["SRC_TLS_URI"])
+            self.assert_landed(name, console, env["SRC_URI"], env["DST_URI"])
         finally:
             for key in ("SRC_URI", "DST_URI"):
                 cvgtest.virsh_at(env[key], "destroy", name, check=False)
 
+    def test_client_driven_over_tls(self):
+        """The client-driven form: virsh itself holds qemu+tls connections
+        to both hosts (no --p2p), with --tls on the stream."""
+        env = self.env
+        name = "tlscd"
+        try:
+            console = self.tls_guest(name)
+            virsh_in_host(env, "SRC", env["SRC_TLS_URI"], "migrate",
+                          "--live", "--tls", "--auto-converge", name,
+                          env["DST_TLS_URI"])
+            self.assert_landed(name, console, env["DST_URI"], env["SRC_URI"])
+        finally:
+            for key in ("SRC_URI", "DST_URI"):
+                cvgtest.virsh_at(env[key], "destroy", name, check=False)
+
+
+class TestSaslHosts(unittest.TestCase):
+    """qemu+tcp:// with SASL (DIGEST-MD5 from a sasldb) between isolated
+    hosts: virsh and python3-libvirt log in with an auth file; a wrong
+    password is refused."""
+    NAME = "cvgsaslh"
+
+    @classmethod
+    def setUpClass(cls):
+        if os.geteuid() != 0:
+            raise unittest.SkipTest("needs root")
+        # /tmp is the machine's in both hosts (tools/testbed.md).
+        cls.dir = tempfile.mkdtemp(prefix="cvg-saslh-")
+        db = os.path.join(cls.dir, "passwd.db")
+        subprocess.run(["saslpasswd2", "-p", "-c", "-f", db, "-a", "libvirt",
+                        "admin"], input=b"s3cret", check=True)
+        with open(os.path.join(cls.dir, "libvirt.conf"), "w") as f:
+            f.write(f"mech_list: digest-md5\nsasldb_path: {db}\n")
+        cvgtest.testbed("down", "--name", cls.NAME)
+        cls.env = cvgtest.testbed(
+            "up", "--name", cls.NAME, "--isolated", "--listen", "tcp",
+            "--set", 'auth_tcp="sasl"',
+            "--set", f'sasl_conf_dir="{cls.dir}"')
+
+    @classmethod
+    def tearDownClass(cls):
+        cvgtest.testbed("down", "--name", cls.NAME)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def auth_file(self, password, host):
+        path = os.path.join(self.dir, f"auth-{password}.conf")
+        with open(path, "w") as f:
+            f.write(f"[credentials-t]\nauthname=admin\npassword={password}"
+                    f"\n\n[auth-libvirt-{host}]\ncredentials=t\n")
+        return path
+
+    def test_virsh_and_python_over_sasl(self):
+        env = self.env
+        host = env["DST_ADDR"]
+        good = self.auth_file("s3cret", host)
+        p = in_host(env, "SRC", "env", f"LIBVIRT_AUTH_FILE={good}", VIRSH,
+                    "-c", env["DST_TCP_URI"], "list", "--all")
+        self.assertIn("Name", p.stdout)
+        p = in_host(env, "SRC", "/usr/bin/python3", "-c",
+                    "import libvirt, sys\n"
+                    "def cb(creds, data):\n"
+                    "    for c in creds:\n"
+                    "        c[4] = 'admin' if c[0] == libvirt.VIR_CRED_AUTHNAME"
+                    " else 's3cret'\n"
+                    "    return 0\n"
+                    "auth = [[libvirt.VIR_CRED_AUTHNAME,"
+                    " libvirt.VIR_CRED_PASSPHRASE], cb, None]\n"
+                    "c = libvirt.openAuth(sys.argv[1], auth, 0)\n"
+                    "print(c.getType()); c.close()\n",
+                    env["DST_TCP_URI"])
+        self.assertEqual(p.stdout.strip(), "QEMU")
+        bad = self.auth_file("wrong", host)
+        p = in_host(env, "SRC", "env", f"LIBVIRT_AUTH_FILE={bad}", VIRSH,
+                    "-c", env["DST_TCP_URI"], "list", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("authentication failed", p.stderr)
+        # Still serving.
+        in_host(env, "SRC", "env", f"LIBVIRT_AUTH_FILE={good}", VIRSH,
+                "-c", env["DST_TCP_URI"], "list")
 
 if __name__ == "__main__":
     cvgtest.main()
