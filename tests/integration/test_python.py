@@ -41,6 +41,8 @@ class PyBase(unittest.TestCase):
 
     def setUp(self):
         self.d = Daemon("py", readonly_socket=True)
+        # Cleaned up even when setUp fails after this point.
+        self.addCleanup(self.d.cleanup)
         self.conn = libvirt.open(self.d.uri)
         self.console = os.path.join(self.d.dir, "console.log")
 
