@@ -2,6 +2,7 @@
  * qemu-process.c: starting, stopping and re-attaching QEMU processes
  */
 #include "qemu-process.h"
+#include "qemu-command.h"
 #include "qemu-domain-job.h"
 #include "qemu-domain-list.h"
 #include "qemu-monitor.h"
@@ -125,8 +126,10 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     }
     if (def->on_reboot == CVG_DOMAIN_LIFECYCLE_DESTROY)
         g_ptr_array_add(argv, g_strdup("-no-reboot"));
-    g_ptr_array_add(argv, g_strdup("-kernel"));
-    g_ptr_array_add(argv, g_strdup(def->os_kernel));
+    if (def->os_kernel) {
+        g_ptr_array_add(argv, g_strdup("-kernel"));
+        g_ptr_array_add(argv, g_strdup(def->os_kernel));
+    }
     if (def->os_initrd) {
         g_ptr_array_add(argv, g_strdup("-initrd"));
         g_ptr_array_add(argv, g_strdup(def->os_initrd));
@@ -135,6 +138,7 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
         g_ptr_array_add(argv, g_strdup("-append"));
         g_ptr_array_add(argv, g_strdup(def->os_cmdline));
     }
+    cvg_qemu_command_add_storage(argv, def);
     if (def->nserials > 0) {
         for (size_t i = 0; i < def->nserials; i++)
             add_chardev(argv, def->serials[i], i);
@@ -419,7 +423,8 @@ check_startable(CvgDriver *drv, CvgDomainObj *dom, const char *emulator,
                          _("emulator '%s' is not an executable"), emulator);
         return -1;
     }
-    if (!g_file_test(dom->def->os_kernel, G_FILE_TEST_EXISTS)) {
+    if (dom->def->os_kernel &&
+        !g_file_test(dom->def->os_kernel, G_FILE_TEST_EXISTS)) {
         cvg_error_report(CVG_ERR_OPERATION_FAILED,
                          _("kernel '%s' does not exist"), dom->def->os_kernel);
         return -1;
@@ -430,7 +435,7 @@ check_startable(CvgDriver *drv, CvgDomainObj *dom, const char *emulator,
                          _("initrd '%s' does not exist"), dom->def->os_initrd);
         return -1;
     }
-    return 0;
+    return cvg_qemu_check_disk_images(dom->def);
 }
 
 /* Open the guest's log for appending and write the start-up header. */
