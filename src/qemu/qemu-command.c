@@ -472,3 +472,13 @@ cvg_qcow2_header_parse(const unsigned char *buf, size_t len, int *ret_format,
     *ret_format = CVG_DISK_FORMAT_QCOW2;
     return 0;
 }
+
+int
+cvg_qcow2_header_size(const unsigned char *buf, size_t len,
+                      unsigned long long *ret_size)
+{
+    if (len < CVG_QCOW2_SIZE_PROBE || memcmp(buf, "QFI\xfb", 4) != 0)
+        return -1;
+    *ret_size = be64(buf + 24); /* size, in bytes */
+    return 0;
+}

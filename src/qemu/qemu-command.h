@@ -52,3 +52,11 @@ int cvg_qemu_image_probe(const char *path, const char *of, int *ret_format,
  */
 int cvg_qcow2_header_parse(const unsigned char *buf, size_t len,
                            int *ret_format, char **ret_backing);
+
+/* How much of a qcow2 image cvg_qcow2_header_size() needs. */
+#define CVG_QCOW2_SIZE_PROBE 32
+
+/* The guest-visible size in a qcow2 header (pure): 0, or -1 when @buf is
+ * not a qcow2 header. */
+int cvg_qcow2_header_size(const unsigned char *buf, size_t len,
+                          unsigned long long *ret_size);

@@ -28,7 +28,7 @@ TYPE_RES = [
     re.compile(r'^\s*(?:struct|union)\s+(\w+)\b'),
     re.compile(r'^\s*typedef\s+.*?\**(\w+)\s*(?:<[^>]*>|\[[^\]]*\])?\s*;'),
 ]
-AREAS = ('connect', 'domain', 'event', 'job', 'migration', 'stats')
+AREAS = ('connect', 'domain', 'event', 'job', 'migration', 'stats', 'block')
 
 
 class Proc:
