@@ -210,20 +210,26 @@ def make_overlay(path, backing):
 
 
 def disk_guest_xml(name, console, image, mem_mib=128, rate=50, cache="none",
-                   extra_disks=""):
+                   extra_disks="", firmware=False):
     """A guest whose root is the virtio disk @image (a qcow2 over the disk
-    guest's image): kernel and initrd-disk.img boot it, diskwriter writes
-    @rate records a second to it and logs to the file @console."""
+    guest's image): kernel and initrd-disk.img boot it (with @firmware:
+    SeaBIOS and the syslinux on the disk, at 50 records a second),
+    diskwriter writes @rate records a second to it and logs to the file
+    @console."""
     gdir = disk_guest_dir()
+    if firmware:
+        boot = "    <boot dev='hd'/>"
+    else:
+        boot = f"""    <kernel>{GUEST}/vmlinuz</kernel>
+    <initrd>{gdir}/initrd-disk.img</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 root=/dev/vda2 disk.rate={rate}</cmdline>"""
     return f"""<domain type='qemu'>
   <name>{name}</name>
   <memory unit='MiB'>{mem_mib}</memory>
   <vcpu>1</vcpu>
   <os>
     <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{GUEST}/vmlinuz</kernel>
-    <initrd>{gdir}/initrd-disk.img</initrd>
-    <cmdline>console=ttyS0 quiet panic=-1 root=/dev/vda disk.rate={rate}</cmdline>
+{boot}
   </os>
   <devices>
     <disk type='file' device='disk'>

@@ -22,7 +22,7 @@ import libvirt  # noqa: E402
 
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
-DISK_MIB = 64  # the size build-disk.sh gives the root
+DISK_MIB = 97  # the size of build-disk.sh's disk (MBR, boot, root)
 
 
 def records_line(console):
@@ -164,6 +164,28 @@ class TestDiskGuest(DisksBase):
         self.dom.destroy()
         cap, _, _ = self.dom.blockInfo("vda")
         self.assertEqual(cap, DISK_MIB << 20)
+
+
+class TestBootFromDisk(DisksBase):
+
+    def test_seabios_boots_the_disk(self):
+        """No kernel: SeaBIOS boots the disk's syslinux, which boots the
+        kernel and initrd on the disk's boot partition."""
+        _, top = self.overlay("fw")
+        console = self.path("fw.console")
+        xml = disk_guest_xml("fw", console, top, firmware=True)
+        self.assertNotIn("<kernel>", xml)
+        dom = self.conn.createXML(xml)
+        try:
+            wait_console(console, count=2, timeout=120,
+                         prefix="diskwriter: t=")
+            with open(console, errors="replace") as f:
+                text = f.read()
+            self.assertIn("SYSLINUX", text)
+            self.assertIn("mounted /dev/vda2 as root", text)
+            self.assertIn("<boot dev='hd'/>", dom.XMLDesc())
+        finally:
+            dom.destroy()
 
 
 class TestImageErrors(DisksBase):

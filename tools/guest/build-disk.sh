@@ -7,13 +7,16 @@
 # makes (vmlinuz, kernel-version.txt, dirtier); it is run first when they
 # are missing.  The disk guest boots that vmlinuz.
 #
-# disk.qcow2: a 64 MiB ext4 root (mkfs.ext4 -d, no root privileges or loop
-# devices needed) holding /sbin/init = diskwriter (checksummed records on
-# the disk), the guest tools (/sbin/dirtier) and busybox when the
-# busybox-static package can be fetched.  initrd-disk.img: /init = diskinit,
-# which loads the virtio modules of the same kernel build, mounts /dev/vda
-# and makes it the root.  Boot with the kernel, this initrd and
-# "console=ttyS0 root=/dev/vda" on a virtio disk.
+# disk.qcow2: a whole disk, built without root privileges or loop devices:
+# an MBR (syslinux's) with two partitions, 1 a FAT boot partition with
+# syslinux, the kernel and initrd-disk.img, so SeaBIOS boots it
+# (<os><boot dev='hd'/>), and 2 a 64 MiB ext4 root (mkfs.ext4 -d) holding
+# /sbin/init = diskwriter (checksummed records on the disk), the guest tools
+# (/sbin/dirtier) and busybox when the busybox-static package can be
+# fetched.  initrd-disk.img: /init = diskinit, which loads the virtio
+# modules of the same kernel build, mounts root= and makes it the root.  It
+# also boots directly: the kernel, this initrd and "console=ttyS0
+# root=/dev/vda2" on a virtio disk.
 #
 # Cached by content: OUTDIR/disk.hash records a hash of every input (this
 # script, the two C sources, the dirtier, the kernel version); a run with
@@ -24,7 +27,8 @@ SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/../.." && pwd)
 OUTDIR=${1:-$REPO_ROOT/build/guest}
 CC=${CC:-gcc}
-DISK_MIB=64
+ROOT_MIB=64
+BOOT_MIB=32
 # Load order; diskinit retries, so dependencies settle in a few rounds.
 MODULES="virtio virtio_ring virtio_pci_modern_dev virtio_pci_legacy_dev
 virtio_pci virtio_blk failover net_failover virtio_net"
@@ -43,12 +47,14 @@ if [ ! -s "$GUEST_DIR/vmlinuz" ] || [ ! -s "$GUEST_DIR/kernel-version.txt" ] ||
    [ ! -x "$GUEST_DIR/dirtier" ]; then
     "$SCRIPT_DIR/build-guest.sh" "$GUEST_DIR"
 fi
-for tool in mkfs.ext4 qemu-img cpio dpkg-deb apt-get sha256sum; do
+for tool in mkfs.ext4 qemu-img cpio dpkg-deb apt-get sha256sum mkfs.vfat \
+        mcopy syslinux python3; do
     command -v "$tool" >/dev/null || die "$tool not found (tools/install-deps.sh)"
 done
 
 hash=$(cat "$0" "$SCRIPT_DIR/diskinit.c" "$SCRIPT_DIR/diskwriter.c" \
-           "$GUEST_DIR/dirtier" "$GUEST_DIR/kernel-version.txt" | sha256sum | cut -c1-64)
+           "$GUEST_DIR/dirtier" "$GUEST_DIR/kernel-version.txt" \
+           "$GUEST_DIR/vmlinuz" | sha256sum | cut -c1-64)
 if [ -s "$OUTDIR/disk.qcow2" ] && [ -s "$OUTDIR/initrd-disk.img" ] &&
    [ "$(cat "$OUTDIR/disk.hash" 2>/dev/null)" = "$hash" ]; then
     log "up to date: $OUTDIR/disk.qcow2 $OUTDIR/initrd-disk.img"
@@ -104,11 +110,9 @@ fi
 echo "convergd disk test guest ($kpkg $kver)" > "$root/etc/issue"
 chmod 1777 "$root/tmp"
 
-log "making the ext4 root ($DISK_MIB MiB) and converting it to qcow2"
-truncate -s "${DISK_MIB}M" "$TMP/root.raw"
+log "making the ext4 root ($ROOT_MIB MiB)"
+truncate -s "${ROOT_MIB}M" "$TMP/root.raw"
 mkfs.ext4 -q -F -L cvgroot -E root_owner=0:0 -d "$root" "$TMP/root.raw"
-qemu-img convert -q -f raw -O qcow2 "$TMP/root.raw" "$OUTDIR/disk.qcow2.tmp.$$"
-mv "$OUTDIR/disk.qcow2.tmp.$$" "$OUTDIR/disk.qcow2"
 
 # ---------------------------------------------------------------- initrd
 ird=$TMP/initrd
@@ -120,6 +124,48 @@ echo $MODULES > "$ird/modules/order"
 (cd "$ird" && find . -mindepth 1 | LC_ALL=C sort |
     cpio -o -H newc -R 0:0 --quiet) > "$OUTDIR/initrd-disk.img.tmp.$$"
 mv "$OUTDIR/initrd-disk.img.tmp.$$" "$OUTDIR/initrd-disk.img"
+
+# ---------------------------------------------------------------- boot
+# The FAT partition SeaBIOS reaches through syslinux's MBR and boot sector.
+log "making the boot partition ($BOOT_MIB MiB) with syslinux"
+cat > "$TMP/syslinux.cfg" <<'CFG'
+SERIAL 0 115200
+DEFAULT disk
+PROMPT 0
+TIMEOUT 0
+LABEL disk
+  KERNEL vmlinuz
+  INITRD initrd.img
+  APPEND console=ttyS0 quiet panic=-1 root=/dev/vda2 disk.rate=50
+CFG
+mkfs.vfat -n CVGBOOT -C "$TMP/boot.raw" $((BOOT_MIB * 1024)) >/dev/null
+mcopy -i "$TMP/boot.raw" "$GUEST_DIR/vmlinuz" ::vmlinuz
+mcopy -i "$TMP/boot.raw" "$OUTDIR/initrd-disk.img" ::initrd.img
+mcopy -i "$TMP/boot.raw" "$TMP/syslinux.cfg" ::syslinux.cfg
+syslinux --install "$TMP/boot.raw"
+
+# The disk: MBR, partition 1 (boot) at 1 MiB, partition 2 (root) after it.
+boot_lba=2048
+root_lba=$((boot_lba + BOOT_MIB * 2048))
+total=$((root_lba + ROOT_MIB * 2048))
+truncate -s $((total * 512)) "$TMP/disk.raw"
+dd if="$TMP/boot.raw" of="$TMP/disk.raw" bs=512 seek=$boot_lba conv=notrunc status=none
+dd if="$TMP/root.raw" of="$TMP/disk.raw" bs=512 seek=$root_lba conv=notrunc status=none
+dd if=/usr/lib/syslinux/mbr/mbr.bin of="$TMP/disk.raw" bs=440 count=1 conv=notrunc status=none
+python3 - "$TMP/disk.raw" $boot_lba $((BOOT_MIB * 2048)) $root_lba $((ROOT_MIB * 2048)) <<'PY'
+import struct, sys
+path, b0, bn, r0, rn = sys.argv[1], *map(int, sys.argv[2:])
+# Two primary entries, LBA only (CHS fields at their maximum).
+def entry(boot, ptype, start, count):
+    return struct.pack("<B3sB3sII", boot, b"\xfe\xff\xff", ptype,
+                       b"\xfe\xff\xff", start, count)
+table = entry(0x80, 0x06, b0, bn) + entry(0, 0x83, r0, rn) + bytes(32)
+with open(path, "r+b") as f:
+    f.seek(446)
+    f.write(table + b"\x55\xaa")
+PY
+qemu-img convert -q -f raw -O qcow2 "$TMP/disk.raw" "$OUTDIR/disk.qcow2.tmp.$$"
+mv "$OUTDIR/disk.qcow2.tmp.$$" "$OUTDIR/disk.qcow2"
 
 echo "$hash" > "$OUTDIR/disk.hash"
 log "ready: $OUTDIR/disk.qcow2 $OUTDIR/initrd-disk.img"
