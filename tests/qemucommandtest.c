@@ -1,10 +1,11 @@
 /*
- * qemucommandtest.c: the storage part of QEMU's command line, and the
- * qcow2 header probe
+ * qemucommandtest.c: the storage and network part of QEMU's command line,
+ * and the qcow2 header probe
  *
- * Each tests/qemucommanddata/NAME.in.xml is parsed and its storage options
- * (cvg_qemu_command_add_storage()) written one argument per line; they must
- * equal NAME.args.  CVG_TEST_REGENERATE=1 rewrites the .args files.
+ * Each tests/qemucommanddata/NAME.in.xml is parsed and its storage and
+ * network options (cvg_qemu_command_add_storage(), _add_nets()) written one
+ * argument per line; they must equal NAME.args.  CVG_TEST_REGENERATE=1 rewrites
+ * the .args files.
  */
 #include "qemu-command.h"
 
@@ -33,6 +34,7 @@ test_case(const void *data)
         return -1;
     }
     cvg_qemu_command_add_storage(argv, def);
+    cvg_qemu_command_add_nets(argv, def);
     for (i = 0; i < argv->len; i++)
         g_string_append_printf(out, "%s\n", (char *)argv->pdata[i]);
     return cvg_test_compare_file(args_path, out->str);

@@ -164,6 +164,9 @@ cvg_domain_def_free(CvgDomainDef *def)
     for (size_t i = 0; i < def->ncontrollers; i++)
         cvg_domain_controller_free(def->controllers[i]);
     g_free(def->controllers);
+    for (size_t i = 0; i < def->nnets; i++)
+        cvg_domain_net_free(def->nets[i]);
+    g_free(def->nets);
     g_free(def);
 }
 
@@ -215,6 +218,9 @@ cvg_domain_def_copy(const CvgDomainDef *def)
                             : NULL;
     for (size_t i = 0; i < def->ncontrollers; i++)
         copy->controllers[i] = cvg_dx_controller_copy(def->controllers[i]);
+    copy->nets = def->nnets ? g_new0(CvgDomainNet *, def->nnets) : NULL;
+    for (size_t i = 0; i < def->nnets; i++)
+        copy->nets[i] = cvg_dx_net_copy(def->nets[i]);
     return copy;
 }
 
@@ -289,7 +295,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
     size_t i;
 
     if (!def->emulator && !def->nserials && !def->nconsoles && !def->ndisks &&
-        !def->ncontrollers && !def->memballoon_none) {
+        !def->ncontrollers && !def->nnets && !def->memballoon_none) {
         g_string_append(buf, "  <devices/>\n");
         return;
     }
@@ -297,6 +303,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
     if (def->emulator)
         buf_element(buf, 4, "emulator", def->emulator);
     cvg_dx_format_disks(buf, def);
+    cvg_dx_format_nets(buf, def, live);
     for (i = 0; i < def->nserials; i++)
         format_chr(buf, def, def->serials[i], false, live);
     for (i = 0; i < def->nconsoles; i++)

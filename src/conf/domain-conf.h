@@ -150,6 +150,29 @@ typedef struct {
     CvgDeviceAddress address;
 } CvgDomainController;
 
+typedef enum {
+    CVG_NET_TYPE_USER,
+    CVG_NET_TYPE_ETHERNET,
+    CVG_NET_TYPE_BRIDGE,
+    CVG_NET_TYPE_LAST
+} CvgNetType;
+
+#define CVG_MAC_LEN 6
+
+/* <interface type='user|ethernet|bridge'> */
+typedef struct {
+    int type;                       /* CvgNetType */
+    unsigned char mac[CVG_MAC_LEN]; /* generated (52:54:00:...) if absent */
+    char *model;  /* "virtio", "e1000", "e1000e", "rtl8139"; NULL: the
+                   * QEMU default (rtl8139), not formatted */
+    char *bridge; /* BRIDGE: <source bridge=>, required */
+    char *ifname; /* <target dev=>: the tap.  ETHERNET: required (an
+                   * existing tap).  BRIDGE: a given name, or the
+                   * daemon's vnetN while running (runtime only) */
+    unsigned int boot_order;
+    CvgDeviceAddress address;
+} CvgDomainNet;
+
 /* <os><boot dev=> values, in QEMU's -boot order letters. */
 typedef enum {
     CVG_BOOT_DEV_HD,
@@ -194,6 +217,8 @@ typedef struct {
     size_t ndisks;
     CvgDomainController **controllers;
     size_t ncontrollers;
+    CvgDomainNet **nets;
+    size_t nnets;
     bool memballoon_none; /* <memballoon model='none'/> was given; there is
                            * never a balloon either way */
 } CvgDomainDef;
@@ -209,6 +234,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainDisk, cvg_domain_disk_free)
 /* NULL-safe. */
 void cvg_domain_controller_free(CvgDomainController *ctrl);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainController, cvg_domain_controller_free)
+
+/* NULL-safe. */
+void cvg_domain_net_free(CvgDomainNet *net);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainNet, cvg_domain_net_free)
+
+/* The interface whose tap is @name or whose MAC is @name, or NULL. */
+CvgDomainNet *cvg_domain_def_find_net(const CvgDomainDef *def,
+                                      const char *name);
+
+/* "52:54:00:12:34:56" into @out (18 bytes). */
+void cvg_mac_format(const unsigned char mac[CVG_MAC_LEN], char out[18]);
 
 /* The disk with target @target ("vda") or source path @target, or NULL. */
 CvgDomainDisk *cvg_domain_def_find_disk(const CvgDomainDef *def,
@@ -279,3 +315,4 @@ const char *cvg_disk_cache_to_string(int cache);
 const char *cvg_disk_discard_to_string(int discard);
 const char *cvg_disk_io_to_string(int io);
 const char *cvg_controller_type_to_string(int type);
+const char *cvg_net_type_to_string(int type);

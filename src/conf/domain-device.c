@@ -115,16 +115,16 @@ cvg_disk_io_to_string(int io)
 
 /* ---- objects ---- */
 
-static void
-address_clear(CvgDeviceAddress *addr)
+void
+cvg_dx_address_clear(CvgDeviceAddress *addr)
 {
     g_clear_pointer(&addr->type, g_free);
     g_clear_pointer(&addr->names, g_strfreev);
     g_clear_pointer(&addr->values, g_strfreev);
 }
 
-static void
-address_copy(CvgDeviceAddress *dst, const CvgDeviceAddress *src)
+void
+cvg_dx_address_copy(CvgDeviceAddress *dst, const CvgDeviceAddress *src)
 {
     dst->type = g_strdup(src->type);
     dst->names = g_strdupv(src->names);
@@ -139,7 +139,7 @@ cvg_domain_disk_free(CvgDomainDisk *disk)
     g_free(disk->source);
     g_free(disk->target);
     g_free(disk->serial);
-    address_clear(&disk->address);
+    cvg_dx_address_clear(&disk->address);
     g_free(disk);
 }
 
@@ -149,7 +149,7 @@ cvg_domain_controller_free(CvgDomainController *ctrl)
     if (!ctrl)
         return;
     g_free(ctrl->model);
-    address_clear(&ctrl->address);
+    cvg_dx_address_clear(&ctrl->address);
     g_free(ctrl);
 }
 
@@ -162,7 +162,7 @@ cvg_dx_disk_copy(const CvgDomainDisk *disk)
     copy->source = g_strdup(disk->source);
     copy->target = g_strdup(disk->target);
     copy->serial = g_strdup(disk->serial);
-    address_copy(&copy->address, &disk->address);
+    cvg_dx_address_copy(&copy->address, &disk->address);
     return copy;
 }
 
@@ -173,7 +173,7 @@ cvg_dx_controller_copy(const CvgDomainController *ctrl)
 
     *copy = *ctrl;
     copy->model = g_strdup(ctrl->model);
-    address_copy(&copy->address, &ctrl->address);
+    cvg_dx_address_copy(&copy->address, &ctrl->address);
     return copy;
 }
 
@@ -245,8 +245,8 @@ address_attrs_for(const char *type)
     return NULL;
 }
 
-static int
-parse_address(xmlNodePtr node, CvgDeviceAddress *addr)
+int
+cvg_dx_parse_address(xmlNodePtr node, CvgDeviceAddress *addr)
 {
     g_autofree char *type = cvg_xml_prop(node, "type");
     g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
@@ -276,7 +276,7 @@ parse_address(xmlNodePtr node, CvgDeviceAddress *addr)
     }
     g_ptr_array_add(names, NULL);
     g_ptr_array_add(values, NULL);
-    address_clear(addr);
+    cvg_dx_address_clear(addr);
     addr->type = g_steal_pointer(&type);
     addr->names = (char **)g_ptr_array_free(g_steal_pointer(&names), FALSE);
     addr->values = (char **)g_ptr_array_free(g_steal_pointer(&values), FALSE);
@@ -460,7 +460,7 @@ parse_disk_child(xmlNodePtr cur, CvgDomainDisk *disk)
     if (cvg_dx_node_is(cur, "boot"))
         return parse_boot_order(cur, &disk->boot_order);
     if (cvg_dx_node_is(cur, "address"))
-        return parse_address(cur, &disk->address);
+        return cvg_dx_parse_address(cur, &disk->address);
     if (cvg_dx_node_is(cur, "alias"))
         return cvg_dx_check_empty(cur, alias_attrs);
     if (cvg_dx_node_is(cur, "backingStore"))
@@ -593,7 +593,7 @@ parse_controller_child(xmlNodePtr cur, CvgDomainController *ctrl)
     static const char *const master_attrs[] = {"startport", NULL};
 
     if (cvg_dx_node_is(cur, "address"))
-        return parse_address(cur, &ctrl->address);
+        return cvg_dx_parse_address(cur, &ctrl->address);
     if (cvg_dx_node_is(cur, "alias"))
         return cvg_dx_check_empty(cur, alias_attrs);
     if (cvg_dx_node_is(cur, "master") &&
@@ -803,8 +803,8 @@ cvg_dx_check_disks(CvgDomainDef *def)
 
 /* ---- formatting ---- */
 
-static void
-format_address(GString *buf, int indent, const CvgDeviceAddress *addr)
+void
+cvg_dx_format_address(GString *buf, int indent, const CvgDeviceAddress *addr)
 {
     size_t i;
 
@@ -856,7 +856,7 @@ format_disk(GString *buf, const CvgDomainDisk *disk)
     if (disk->serial)
         g_string_append_printf(buf, "      <serial>%s</serial>\n",
                                disk->serial);
-    format_address(buf, 6, &disk->address);
+    cvg_dx_format_address(buf, 6, &disk->address);
     g_string_append(buf, "    </disk>\n");
 }
 
@@ -891,7 +891,7 @@ format_controller(GString *buf, const CvgDomainController *ctrl)
             g_string_append_printf(buf, " port='0x%x'", ctrl->port);
         g_string_append(buf, "/>\n");
     }
-    format_address(buf, 6, &ctrl->address);
+    cvg_dx_format_address(buf, 6, &ctrl->address);
     g_string_append(buf, "    </controller>\n");
 }
 

@@ -76,3 +76,24 @@ void cvg_dx_format_os_boot(GString *buf, const CvgDomainDef *def);
 /* Deep copies; never NULL. */
 CvgDomainDisk *cvg_dx_disk_copy(const CvgDomainDisk *disk);
 CvgDomainController *cvg_dx_controller_copy(const CvgDomainController *ctrl);
+
+/* <address>: parse into @addr (replacing it), format at @indent, free the
+ * members, deep-copy. */
+int cvg_dx_parse_address(xmlNodePtr node, CvgDeviceAddress *addr);
+void cvg_dx_format_address(GString *buf, int indent,
+                           const CvgDeviceAddress *addr);
+void cvg_dx_address_clear(CvgDeviceAddress *addr);
+void cvg_dx_address_copy(CvgDeviceAddress *dst, const CvgDeviceAddress *src);
+
+/* ---- domain-net.c: <interface> ---- */
+
+/* Parse an <interface>; @status keeps a generated tap name (vnetN). */
+CvgDomainNet *cvg_dx_parse_net(xmlNodePtr node, bool status);
+
+/* Append the interfaces of @def; @live shows generated tap names. */
+void cvg_dx_format_nets(GString *buf, const CvgDomainDef *def, bool live);
+
+/* Checks across interfaces (unique MACs and tap names, boot orders). */
+int cvg_dx_check_nets(CvgDomainDef *def);
+
+CvgDomainNet *cvg_dx_net_copy(const CvgDomainNet *net);

@@ -880,8 +880,9 @@ check_chr_ports(CvgDomainDef *def)
 static int
 parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
 {
-    static const char *const repeatable[] = {"serial", "console", "disk",
-                                             "controller", NULL};
+    static const char *const repeatable[] = {
+        "serial", "console", "disk", "controller", "interface", NULL,
+    };
     xmlNodePtr cur;
 
     if (cvg_dx_check_attrs(node, NULL) < 0 ||
@@ -943,6 +944,13 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
             def->controllers = g_renew(CvgDomainController *, def->controllers,
                                        def->ncontrollers + 1);
             def->controllers[def->ncontrollers++] = ctrl;
+        } else if (cvg_dx_node_is(cur, "interface")) {
+            CvgDomainNet *net = cvg_dx_parse_net(cur, status);
+
+            if (!net)
+                return -1;
+            def->nets = g_renew(CvgDomainNet *, def->nets, def->nnets + 1);
+            def->nets[def->nnets++] = net;
         } else if (cvg_dx_node_is(cur, "memballoon")) {
             if (parse_memballoon(cur, def) < 0)
                 return -1;
@@ -950,7 +958,7 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
             return cvg_dx_report_unsupported_element(cur);
         }
     }
-    if (cvg_dx_check_disks(def) < 0)
+    if (cvg_dx_check_disks(def) < 0 || cvg_dx_check_nets(def) < 0)
         return -1;
     return check_chr_ports(def);
 }

@@ -1,9 +1,11 @@
 /*
- * remote-block.c: per-disk statistics and sizes (virDomainBlockStats,
- * virDomainBlockStatsFlags, virDomainGetBlockInfo)
+ * remote-block.c: per-device statistics: disks (virDomainBlockStats,
+ * virDomainBlockStatsFlags, virDomainGetBlockInfo) and interfaces
+ * (virDomainInterfaceStats)
  */
 #include "daemon.h"
 #include "qemu-block.h"
+#include "qemu-net.h"
 #include "cvg-protocol.h"
 #include "cvg-i18n.h"
 
@@ -79,5 +81,27 @@ cvg_dispatch_domain_get_block_info(CvgDaemon *d, CvgRpcClient *client,
     ret->allocation = allocation;
     ret->capacity = capacity;
     ret->physical = physical;
+    return 0;
+}
+
+int
+cvg_dispatch_domain_interface_stats(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainInterfaceStatsArgs *args,
+    CvgRemoteDomainInterfaceStatsRet *ret)
+{
+    CvgNetStats st;
+    GET_DOM(args);
+
+    if (cvg_driver_net_stats(d->drv, dom, args->path, &st) < 0)
+        return -1;
+    ret->rx_bytes = st.rx_bytes;
+    ret->rx_packets = st.rx_packets;
+    ret->rx_errs = st.rx_errs;
+    ret->rx_drop = st.rx_drop;
+    ret->tx_bytes = st.tx_bytes;
+    ret->tx_packets = st.tx_packets;
+    ret->tx_errs = st.tx_errs;
+    ret->tx_drop = st.tx_drop;
     return 0;
 }

@@ -304,6 +304,68 @@ cvg_qemu_command_add_storage(GPtrArray *argv, const CvgDomainDef *def)
     }
 }
 
+/* ---- network ---- */
+
+/* The QEMU device of each <model type>; NULL (no model) is QEMU's own
+ * default NIC for the PC machines. */
+static const char *
+net_device(const char *model)
+{
+    static const char *const map[][2] = {
+        {"virtio", "virtio-net-pci"},
+        {"e1000", "e1000"},
+        {"e1000e", "e1000e"},
+        {"rtl8139", "rtl8139"},
+    };
+    size_t i;
+
+    for (i = 0; model && i < G_N_ELEMENTS(map); i++) {
+        if (strcmp(model, map[i][0]) == 0)
+            return map[i][1];
+    }
+    return "rtl8139";
+}
+
+void
+cvg_qemu_command_add_nets(GPtrArray *argv, const CvgDomainDef *def)
+{
+    int next_fd = CVG_QEMU_FIRST_PASSED_FD;
+    size_t i;
+
+    for (i = 0; i < def->nnets; i++) {
+        const CvgDomainNet *net = def->nets[i];
+        g_autoptr(json_object) netdev = json_object_new_object();
+        g_autoptr(json_object) dev = json_object_new_object();
+        g_autofree char *id = g_strdup_printf("hostnet%zu", i);
+        g_autofree char *dev_id = g_strdup_printf("net%zu", i);
+        char mac[18];
+
+        if (net->type == CVG_NET_TYPE_USER) {
+            put_str(netdev, "type", "user");
+        } else {
+            g_autofree char *fd = g_strdup_printf("%d", next_fd++);
+
+            put_str(netdev, "type", "tap");
+            put_str(netdev, "fd", fd);
+        }
+        put_str(netdev, "id", id);
+        add_json(argv, "-netdev", netdev);
+
+        cvg_mac_format(net->mac, mac);
+        put_str(dev, "driver", net_device(net->model));
+        put_str(dev, "netdev", id);
+        put_str(dev, "id", dev_id);
+        put_str(dev, "mac", mac);
+        /* The PXE option ROM only for a NIC that boots: it costs boot
+         * time, and a QEMU installed without ipxe-qemu has none. */
+        if (net->boot_order)
+            put_int(dev, "bootindex", net->boot_order);
+        else
+            put_str(dev, "romfile", "");
+        add_json(argv, "-device", dev);
+    }
+}
+
 /* ---- images ---- */
 
 static int

@@ -21,6 +21,16 @@
  */
 void cvg_qemu_command_add_storage(GPtrArray *argv, const CvgDomainDef *def);
 
+/* The first descriptor number QEMU gets taps on: interface N's tap (not
+ * counting user interfaces) is passed as descriptor FIRST + N. */
+#define CVG_QEMU_FIRST_PASSED_FD 3
+
+/*
+ * Append each interface's -netdev (user, or tap on a passed descriptor,
+ * see CVG_QEMU_FIRST_PASSED_FD) and -device to @argv.
+ */
+void cvg_qemu_command_add_nets(GPtrArray *argv, const CvgDomainDef *def);
+
 /* The QEMU node name of @disk's format node (@format) or protocol node
  * ("vda-format", "vda-storage"); caller frees. */
 char *cvg_qemu_disk_node_name(const CvgDomainDisk *disk, bool format);
