@@ -22,7 +22,8 @@ libtirpc-dev gettext libvirt-clients python3-libvirt iproute2 cpio
 procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib
 libsystemd-dev python3-docutils groff-base systemd debhelper dpkg-dev fakeroot
 rpcsvc-proto libgnutls28-dev gnutls-bin libsasl2-dev sasl2-bin
-libsasl2-modules openssh-server openssh-client netcat-openbsd"
+libsasl2-modules openssh-server openssh-client netcat-openbsd e2fsprogs
+dosfstools mtools syslinux syslinux-common"
 
 missing=""
 for p in $PKGS; do
@@ -31,7 +32,9 @@ for p in $PKGS; do
 done
 
 qemu_ok=0
-if dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | grep -q '^1:10\.'; then
+# qemu-img (qemu-utils) from the same QEMU: the disk images of the tests.
+if dpkg-query -W -f='${Version}' qemu-system-x86 2>/dev/null | grep -q '^1:10\.' &&
+   dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null | grep -q '^1:10\.'; then
     qemu_ok=1
 fi
 
@@ -46,6 +49,6 @@ if [ -n "$missing" ] || [ "$qemu_ok" = 0 ]; then
     fi
     if [ "$qemu_ok" = 0 ]; then
         apt-get install -y -q --no-install-recommends -t bookworm-backports \
-            qemu-system-x86
+            qemu-system-x86 qemu-utils
     fi
 fi

@@ -10,6 +10,7 @@ cd "$top"
 
 "$top/tools/install-deps.sh"
 "$top/tools/guest/build-guest.sh" "$top/build/guest"
+"$top/tools/guest/build-disk.sh" "$top/build/guest"
 
 if [ ! -f build/build.ninja ]; then
     meson setup build

@@ -4,6 +4,7 @@
  * Parsing lives in domain-parse.c.
  */
 #include "domain-conf.h"
+#include "domain-parse-priv.h"
 #include "cvg-xml.h"
 
 #include "cvg-enum.h"
@@ -157,6 +158,15 @@ cvg_domain_def_free(CvgDomainDef *def)
     g_free(def->emulator);
     chr_list_free(def->serials, def->nserials);
     chr_list_free(def->consoles, def->nconsoles);
+    for (size_t i = 0; i < def->ndisks; i++)
+        cvg_domain_disk_free(def->disks[i]);
+    g_free(def->disks);
+    for (size_t i = 0; i < def->ncontrollers; i++)
+        cvg_domain_controller_free(def->controllers[i]);
+    g_free(def->controllers);
+    for (size_t i = 0; i < def->nnets; i++)
+        cvg_domain_net_free(def->nets[i]);
+    g_free(def->nets);
     g_free(def);
 }
 
@@ -200,6 +210,17 @@ cvg_domain_def_copy(const CvgDomainDef *def)
     copy->emulator = g_strdup(def->emulator);
     copy->serials = chr_list_copy(def->serials, def->nserials);
     copy->consoles = chr_list_copy(def->consoles, def->nconsoles);
+    copy->disks = def->ndisks ? g_new0(CvgDomainDisk *, def->ndisks) : NULL;
+    for (size_t i = 0; i < def->ndisks; i++)
+        copy->disks[i] = cvg_dx_disk_copy(def->disks[i]);
+    copy->controllers = def->ncontrollers
+                            ? g_new0(CvgDomainController *, def->ncontrollers)
+                            : NULL;
+    for (size_t i = 0; i < def->ncontrollers; i++)
+        copy->controllers[i] = cvg_dx_controller_copy(def->controllers[i]);
+    copy->nets = def->nnets ? g_new0(CvgDomainNet *, def->nnets) : NULL;
+    for (size_t i = 0; i < def->nnets; i++)
+        copy->nets[i] = cvg_dx_net_copy(def->nets[i]);
     return copy;
 }
 
@@ -273,14 +294,16 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
 {
     size_t i;
 
-    if (!def->emulator && !def->nserials && !def->nconsoles &&
-        !def->memballoon_none) {
+    if (!def->emulator && !def->nserials && !def->nconsoles && !def->ndisks &&
+        !def->ncontrollers && !def->nnets && !def->memballoon_none) {
         g_string_append(buf, "  <devices/>\n");
         return;
     }
     g_string_append(buf, "  <devices>\n");
     if (def->emulator)
         buf_element(buf, 4, "emulator", def->emulator);
+    cvg_dx_format_disks(buf, def);
+    cvg_dx_format_nets(buf, def, live);
     for (i = 0; i < def->nserials; i++)
         format_chr(buf, def, def->serials[i], false, live);
     for (i = 0; i < def->nconsoles; i++)
@@ -310,6 +333,7 @@ format_os(GString *buf, const CvgDomainDef *def)
         buf_element(buf, 4, "initrd", def->os_initrd);
     if (def->os_cmdline)
         buf_element(buf, 4, "cmdline", def->os_cmdline);
+    cvg_dx_format_os_boot(buf, def);
     g_string_append(buf, "  </os>\n");
 }
 

@@ -47,6 +47,142 @@ typedef struct {
     int port;   /* target port (ISA serial index 0..3), default 0 */
 } CvgDomainChr;
 
+/* <address type=...>: where a device sits on its bus.  Kept as written
+ * (names and numbers checked) and formatted back; QEMU places the devices
+ * itself, the same way for the same XML, so both ends of a migration agree.
+ * Only a drive address's unit (and target) chooses where a disk goes. */
+typedef struct {
+    char *type;    /* "pci", "drive", "usb", "virtio-serial"; NULL: none */
+    char **names;  /* attribute names in the order given (NULL-terminated) */
+    char **values; /* their values, same order */
+} CvgDeviceAddress;
+
+typedef enum {
+    CVG_DISK_TYPE_FILE,
+    CVG_DISK_TYPE_BLOCK,
+    CVG_DISK_TYPE_LAST
+} CvgDiskType;
+
+typedef enum {
+    CVG_DISK_DEVICE_DISK,
+    CVG_DISK_DEVICE_CDROM,
+    CVG_DISK_DEVICE_LAST
+} CvgDiskDevice;
+
+typedef enum {
+    CVG_DISK_BUS_VIRTIO,
+    CVG_DISK_BUS_SATA,
+    CVG_DISK_BUS_SCSI,
+    CVG_DISK_BUS_IDE,
+    CVG_DISK_BUS_LAST
+} CvgDiskBus;
+
+typedef enum {
+    CVG_DISK_FORMAT_RAW,
+    CVG_DISK_FORMAT_QCOW2,
+    CVG_DISK_FORMAT_LAST
+} CvgDiskFormat;
+
+/* <driver cache=>; DEFAULT: not given (QEMU's writeback). */
+typedef enum {
+    CVG_DISK_CACHE_DEFAULT,
+    CVG_DISK_CACHE_NONE,
+    CVG_DISK_CACHE_WRITETHROUGH,
+    CVG_DISK_CACHE_WRITEBACK,
+    CVG_DISK_CACHE_DIRECTSYNC,
+    CVG_DISK_CACHE_UNSAFE,
+    CVG_DISK_CACHE_LAST
+} CvgDiskCache;
+
+/* <driver discard=>; DEFAULT: not given (QEMU ignores discards). */
+typedef enum {
+    CVG_DISK_DISCARD_DEFAULT,
+    CVG_DISK_DISCARD_UNMAP,
+    CVG_DISK_DISCARD_IGNORE,
+    CVG_DISK_DISCARD_LAST
+} CvgDiskDiscard;
+
+/* <driver io=>; DEFAULT: not given (QEMU's threads). */
+typedef enum {
+    CVG_DISK_IO_DEFAULT,
+    CVG_DISK_IO_THREADS,
+    CVG_DISK_IO_NATIVE,
+    CVG_DISK_IO_URING,
+    CVG_DISK_IO_LAST
+} CvgDiskIo;
+
+typedef struct {
+    int type;           /* CvgDiskType */
+    int device;         /* CvgDiskDevice */
+    int format;         /* CvgDiskFormat, default raw */
+    int cache;          /* CvgDiskCache */
+    int discard;        /* CvgDiskDiscard */
+    int io;             /* CvgDiskIo */
+    char *source;       /* absolute file or block device; NULL: empty cdrom */
+    char *target;       /* "vda", "sdb", "hdc": unique, prefix matching @bus */
+    int bus;            /* CvgDiskBus */
+    unsigned int index; /* from @target: a=0, b=1, ..., z=25, aa=26 */
+    bool readonly;      /* <readonly/>; always set for a cdrom */
+    bool shareable;     /* <shareable/> */
+    char *serial;       /* <serial>, printable without ',' or NULL */
+    unsigned int boot_order; /* <boot order=>, 0 when absent */
+    CvgDeviceAddress address;
+} CvgDomainDisk;
+
+typedef enum {
+    CVG_CONTROLLER_TYPE_SCSI,
+    CVG_CONTROLLER_TYPE_SATA,
+    CVG_CONTROLLER_TYPE_IDE,
+    CVG_CONTROLLER_TYPE_PCI,
+    CVG_CONTROLLER_TYPE_USB,
+    CVG_CONTROLLER_TYPE_VIRTIO_SERIAL,
+    CVG_CONTROLLER_TYPE_LAST
+} CvgControllerType;
+
+typedef struct {
+    int type;             /* CvgControllerType */
+    unsigned int index;   /* unique per type */
+    char *model;          /* as given or the default (see domain-device.c) */
+    int ports;            /* <controller ports=>, -1 when absent */
+    int master_startport; /* USB companion <master startport=>, -1 absent */
+    int chassis;          /* pcie-root-port <target chassis=>, -1 absent */
+    int port;             /* pcie-root-port <target port=>, -1 absent */
+    CvgDeviceAddress address;
+} CvgDomainController;
+
+typedef enum {
+    CVG_NET_TYPE_USER,
+    CVG_NET_TYPE_ETHERNET,
+    CVG_NET_TYPE_BRIDGE,
+    CVG_NET_TYPE_LAST
+} CvgNetType;
+
+#define CVG_MAC_LEN 6
+
+/* <interface type='user|ethernet|bridge'> */
+typedef struct {
+    int type;                       /* CvgNetType */
+    unsigned char mac[CVG_MAC_LEN]; /* generated (52:54:00:...) if absent */
+    char *model;  /* "virtio", "e1000", "e1000e", "rtl8139"; NULL: the
+                   * QEMU default (rtl8139), not formatted */
+    char *bridge; /* BRIDGE: <source bridge=>, required */
+    char *ifname; /* <target dev=>: the tap.  ETHERNET: required (an
+                   * existing tap).  BRIDGE: a given name, or the
+                   * daemon's vnetN while running (runtime only) */
+    unsigned int boot_order;
+    CvgDeviceAddress address;
+} CvgDomainNet;
+
+/* <os><boot dev=> values, in QEMU's -boot order letters. */
+typedef enum {
+    CVG_BOOT_DEV_HD,
+    CVG_BOOT_DEV_CDROM,
+    CVG_BOOT_DEV_NETWORK,
+    CVG_BOOT_DEV_FD,
+    CVG_BOOT_DEV_LAST
+} CvgBootDev;
+#define CVG_MAX_BOOT_DEVS 4
+
 typedef struct {
     char *virt_type;                  /* <domain type='qemu'|'kvm'> */
     char *name;                       /* non-empty, no '/' */
@@ -64,8 +200,10 @@ typedef struct {
     char *os_type;                         /* "hvm" */
     char *os_arch;    /* "x86_64" (the default and only value) */
     char *os_machine; /* may be NULL -> QEMU default ("pc"); kept as given */
-    char *os_kernel, *os_initrd, *os_cmdline; /* kernel is required;
-                                               * initrd, cmdline may be NULL */
+    char *os_kernel, *os_initrd, *os_cmdline; /* each may be NULL; no
+                                               * kernel: firmware boots */
+    int boot_devs[CVG_MAX_BOOT_DEVS];         /* <os><boot dev=>, CvgBootDev */
+    size_t nboot_devs;                        /* 0: none given */
     bool feature_acpi, feature_apic, feature_pae;
     char *clock_offset;                   /* "utc" (default) or "localtime" */
     int on_poweroff, on_reboot, on_crash; /* CvgDomainLifecycleAction;
@@ -74,7 +212,13 @@ typedef struct {
     CvgDomainChr **serials;
     size_t nserials;
     CvgDomainChr **consoles;
-    size_t nconsoles;     /* at most one, target 'serial' */
+    size_t nconsoles; /* at most one, target 'serial' */
+    CvgDomainDisk **disks;
+    size_t ndisks;
+    CvgDomainController **controllers;
+    size_t ncontrollers;
+    CvgDomainNet **nets;
+    size_t nnets;
     bool memballoon_none; /* <memballoon model='none'/> was given; there is
                            * never a balloon either way */
 } CvgDomainDef;
@@ -82,6 +226,29 @@ typedef struct {
 /* NULL-safe. */
 void cvg_domain_chr_free(CvgDomainChr *chr);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainChr, cvg_domain_chr_free)
+
+/* NULL-safe. */
+void cvg_domain_disk_free(CvgDomainDisk *disk);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainDisk, cvg_domain_disk_free)
+
+/* NULL-safe. */
+void cvg_domain_controller_free(CvgDomainController *ctrl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainController, cvg_domain_controller_free)
+
+/* NULL-safe. */
+void cvg_domain_net_free(CvgDomainNet *net);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainNet, cvg_domain_net_free)
+
+/* The interface whose tap is @name or whose MAC is @name, or NULL. */
+CvgDomainNet *cvg_domain_def_find_net(const CvgDomainDef *def,
+                                      const char *name);
+
+/* "52:54:00:12:34:56" into @out (18 bytes). */
+void cvg_mac_format(const unsigned char mac[CVG_MAC_LEN], char out[18]);
+
+/* The disk with target @target ("vda") or source path @target, or NULL. */
+CvgDomainDisk *cvg_domain_def_find_disk(const CvgDomainDef *def,
+                                        const char *target);
 
 /* NULL-safe. */
 void cvg_domain_def_free(CvgDomainDef *def);
@@ -138,3 +305,14 @@ int cvg_domain_lifecycle_action_from_string(const char *str);
 
 /* The XML name of a CvgChrType ("pty", "file"), or NULL if out of range. */
 const char *cvg_chr_type_to_string(int type);
+
+/* XML names of the disk enums, or NULL if out of range (or DEFAULT). */
+const char *cvg_disk_type_to_string(int type);
+const char *cvg_disk_device_to_string(int device);
+const char *cvg_disk_bus_to_string(int bus);
+const char *cvg_disk_format_to_string(int format);
+const char *cvg_disk_cache_to_string(int cache);
+const char *cvg_disk_discard_to_string(int discard);
+const char *cvg_disk_io_to_string(int io);
+const char *cvg_controller_type_to_string(int type);
+const char *cvg_net_type_to_string(int type);

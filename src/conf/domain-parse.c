@@ -8,6 +8,7 @@
  * dropped silently.  docs/formatdomain.rst is the user-facing description.
  */
 #include "domain-conf.h"
+#include "domain-parse-priv.h"
 
 #include "cvg-error.h"
 #include "cvg-i18n.h"
@@ -16,10 +17,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Errors about domain XML come from libvirt's "domain config" area. */
-#define conf_error(code, ...)                                                  \
-    cvg_error_report_full(CVG_FROM_DOMAIN, code, __VA_ARGS__)
 
 #define MAX_VCPUS 255
 /* QEMU's x86 machines have four ISA serial ports. */
@@ -74,15 +71,15 @@ node_display_name(xmlNodePtr node)
     return g_strdup((const char *)node->name);
 }
 
-static bool
-node_is(xmlNodePtr node, const char *name)
+bool
+cvg_dx_node_is(xmlNodePtr node, const char *name)
 {
     return node->type == XML_ELEMENT_NODE && !node->ns &&
            xmlStrEqual(node->name, (const xmlChar *)name);
 }
 
-static bool
-str_in(const char *str, const char *const *list)
+bool
+cvg_dx_str_in(const char *str, const char *const *list)
 {
     size_t i;
 
@@ -93,8 +90,8 @@ str_in(const char *str, const char *const *list)
     return false;
 }
 
-static int
-report_unsupported_element(xmlNodePtr node)
+int
+cvg_dx_report_unsupported_element(xmlNodePtr node)
 {
     g_autofree char *name = node_display_name(node);
 
@@ -105,13 +102,13 @@ report_unsupported_element(xmlNodePtr node)
 }
 
 /* Refuse any attribute of @node not in the NULL-terminated @allowed. */
-static int
-check_attrs(xmlNodePtr node, const char *const *allowed)
+int
+cvg_dx_check_attrs(xmlNodePtr node, const char *const *allowed)
 {
     xmlAttrPtr attr;
 
     for (attr = node->properties; attr; attr = attr->next) {
-        if (attr->ns || !str_in((const char *)attr->name, allowed)) {
+        if (attr->ns || !cvg_dx_str_in((const char *)attr->name, allowed)) {
             g_autofree char *name = NULL;
 
             if (attr->ns && attr->ns->prefix)
@@ -145,8 +142,8 @@ text_is_blank(const xmlChar *text)
  * Comments and processing instructions are ignored.  The caller refuses the
  * element names it does not know.
  */
-static int
-check_container(xmlNodePtr node, const char *const *repeatable)
+int
+cvg_dx_check_container(xmlNodePtr node, const char *const *repeatable)
 {
     xmlNodePtr cur;
     xmlNodePtr prev;
@@ -168,10 +165,10 @@ check_container(xmlNodePtr node, const char *const *repeatable)
         case XML_PI_NODE:
             break;
         case XML_ELEMENT_NODE:
-            if (cur->ns || str_in((const char *)cur->name, repeatable))
+            if (cur->ns || cvg_dx_str_in((const char *)cur->name, repeatable))
                 break;
             for (prev = node->children; prev != cur; prev = prev->next) {
-                if (node_is(prev, (const char *)cur->name)) {
+                if (cvg_dx_node_is(prev, (const char *)cur->name)) {
                     conf_error(CVG_ERR_XML_ERROR,
                                _("element '%s' appears more than once in "
                                  "element '%s'"),
@@ -195,13 +192,14 @@ check_container(xmlNodePtr node, const char *const *repeatable)
  * The text of leaf element @node, whose attributes must be in @attrs.
  * With @trim, surrounding whitespace is removed (numbers, keywords).
  */
-static int
-leaf_text(xmlNodePtr node, const char *const *attrs, bool trim, char **ret_text)
+int
+cvg_dx_leaf_text(xmlNodePtr node, const char *const *attrs, bool trim,
+                 char **ret_text)
 {
     xmlNodePtr cur;
     char *text;
 
-    if (check_attrs(node, attrs) < 0)
+    if (cvg_dx_check_attrs(node, attrs) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         switch (cur->type) {
@@ -211,7 +209,7 @@ leaf_text(xmlNodePtr node, const char *const *attrs, bool trim, char **ret_text)
         case XML_PI_NODE:
             break;
         case XML_ELEMENT_NODE:
-            return report_unsupported_element(cur);
+            return cvg_dx_report_unsupported_element(cur);
         default:
             conf_error(CVG_ERR_XML_ERROR,
                        _("unexpected content in element '%s'"),
@@ -227,12 +225,12 @@ leaf_text(xmlNodePtr node, const char *const *attrs, bool trim, char **ret_text)
 }
 
 /* An element that only states something by being there, like <acpi/>. */
-static int
-check_empty(xmlNodePtr node, const char *const *attrs)
+int
+cvg_dx_check_empty(xmlNodePtr node, const char *const *attrs)
 {
     g_autofree char *text = NULL;
 
-    if (leaf_text(node, attrs, true, &text) < 0)
+    if (cvg_dx_leaf_text(node, attrs, true, &text) < 0)
         return -1;
     if (*text) {
         conf_error(CVG_ERR_XML_ERROR, _("unexpected text '%s' in element '%s'"),
@@ -242,16 +240,16 @@ check_empty(xmlNodePtr node, const char *const *attrs)
     return 0;
 }
 
-static int
-report_invalid_value(const char *value, xmlNodePtr node)
+int
+cvg_dx_report_invalid_value(const char *value, xmlNodePtr node)
 {
     conf_error(CVG_ERR_XML_ERROR, _("invalid value '%s' for element '%s'"),
                value, (const char *)node->name);
     return -1;
 }
 
-static int
-report_invalid_attr(const char *value, const char *attr, xmlNodePtr node)
+int
+cvg_dx_report_invalid_attr(const char *value, const char *attr, xmlNodePtr node)
 {
     conf_error(CVG_ERR_XML_ERROR,
                _("invalid value '%s' for attribute '%s' of element '%s'"),
@@ -259,9 +257,9 @@ report_invalid_attr(const char *value, const char *attr, xmlNodePtr node)
     return -1;
 }
 
-static int
-report_unsupported_attr_value(const char *value, const char *attr,
-                              xmlNodePtr node)
+int
+cvg_dx_report_unsupported_attr_value(const char *value, const char *attr,
+                                     xmlNodePtr node)
 {
     conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
                _("unsupported value '%s' for attribute '%s' of element '%s'"),
@@ -269,8 +267,8 @@ report_unsupported_attr_value(const char *value, const char *attr,
     return -1;
 }
 
-static int
-report_missing_attr(const char *attr, xmlNodePtr node)
+int
+cvg_dx_report_missing_attr(const char *attr, xmlNodePtr node)
 {
     conf_error(CVG_ERR_XML_ERROR,
                _("missing required attribute '%s' in element '%s'"), attr,
@@ -279,8 +277,8 @@ report_missing_attr(const char *attr, xmlNodePtr node)
 }
 
 /* A decimal number without sign; -1 (nothing reported) if not one. */
-static int
-parse_ull(const char *str, unsigned long long *ret_value)
+int
+cvg_dx_parse_ull(const char *str, unsigned long long *ret_value)
 {
     const char *p;
     unsigned long long v;
@@ -302,8 +300,8 @@ parse_ull(const char *str, unsigned long long *ret_value)
 
 /* A path the daemon hands to QEMU: absolute, since QEMU's working
  * directory is not the client's. */
-static int
-check_path(const char *path, xmlNodePtr node)
+int
+cvg_dx_check_path(const char *path, xmlNodePtr node)
 {
     if (!g_path_is_absolute(path)) {
         conf_error(CVG_ERR_XML_ERROR,
@@ -363,16 +361,16 @@ parse_memory(xmlNodePtr node, bool nonzero, unsigned long long *ret_kib)
     unsigned long long value;
     unsigned long long scale;
 
-    if (leaf_text(node, attrs, true, &text) < 0)
+    if (cvg_dx_leaf_text(node, attrs, true, &text) < 0)
         return -1;
     unit = cvg_xml_prop(node, "unit");
     if (memory_unit_scale(unit, &scale) < 0)
-        return report_invalid_attr(unit, "unit", node);
+        return cvg_dx_report_invalid_attr(unit, "unit", node);
     if (!*text || strspn(text, "0123456789") != strlen(text) ||
         (nonzero && strspn(text, "0") == strlen(text)))
-        return report_invalid_value(text, node);
+        return cvg_dx_report_invalid_value(text, node);
     /* QEMU sizes are 64-bit signed byte counts in places; stay below. */
-    if (parse_ull(text, &value) < 0 || value > G_MAXINT64 / scale) {
+    if (cvg_dx_parse_ull(text, &value) < 0 || value > G_MAXINT64 / scale) {
         conf_error(CVG_ERR_XML_ERROR,
                    _("value '%s' of element '%s' is too large for unit '%s'"),
                    text, (const char *)node->name, unit ? unit : "KiB");
@@ -400,10 +398,10 @@ parse_vcpu(xmlNodePtr node, CvgDomainDef *def)
     g_autofree char *current = NULL;
     unsigned long long value;
 
-    if (leaf_text(node, attrs, true, &text) < 0)
+    if (cvg_dx_leaf_text(node, attrs, true, &text) < 0)
         return -1;
-    if (parse_ull(text, &value) < 0 || value < 1)
-        return report_invalid_value(text, node);
+    if (cvg_dx_parse_ull(text, &value) < 0 || value < 1)
+        return cvg_dx_report_invalid_value(text, node);
     if (value > MAX_VCPUS) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
                    _("vcpu count '%s' exceeds the maximum of %d"), text,
@@ -412,17 +410,19 @@ parse_vcpu(xmlNodePtr node, CvgDomainDef *def)
     }
     placement = cvg_xml_prop(node, "placement");
     if (placement && strcmp(placement, "static") != 0)
-        return report_unsupported_attr_value(placement, "placement", node);
+        return cvg_dx_report_unsupported_attr_value(placement, "placement",
+                                                    node);
     /* All vcpus are always online; current='N' is only the same fact. */
     current = cvg_xml_prop(node, "current");
     if (current) {
         unsigned long long cur;
 
         g_strstrip(current);
-        if (parse_ull(current, &cur) < 0)
-            return report_invalid_attr(current, "current", node);
+        if (cvg_dx_parse_ull(current, &cur) < 0)
+            return cvg_dx_report_invalid_attr(current, "current", node);
         if (cur != value)
-            return report_unsupported_attr_value(current, "current", node);
+            return cvg_dx_report_unsupported_attr_value(current, "current",
+                                                        node);
     }
     def->vcpus = value;
     return 0;
@@ -451,7 +451,7 @@ parse_os_type(xmlNodePtr node, CvgDomainDef *def)
     g_autofree char *arch = NULL;
     g_autofree char *machine = NULL;
 
-    if (leaf_text(node, attrs, true, &text) < 0)
+    if (cvg_dx_leaf_text(node, attrs, true, &text) < 0)
         return -1;
     if (strcmp(text, "hvm") != 0) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
@@ -461,10 +461,10 @@ parse_os_type(xmlNodePtr node, CvgDomainDef *def)
     }
     arch = cvg_xml_prop(node, "arch");
     if (arch && strcmp(arch, "x86_64") != 0)
-        return report_unsupported_attr_value(arch, "arch", node);
+        return cvg_dx_report_unsupported_attr_value(arch, "arch", node);
     machine = cvg_xml_prop(node, "machine");
     if (machine && !machine_is_valid(machine))
-        return report_invalid_attr(machine, "machine", node);
+        return cvg_dx_report_invalid_attr(machine, "machine", node);
 
     def->os_type = g_steal_pointer(&text);
     def->os_arch = g_strdup("x86_64");
@@ -477,32 +477,39 @@ parse_os(xmlNodePtr node, CvgDomainDef *def)
 {
     xmlNodePtr cur;
 
-    if (check_attrs(node, NULL) < 0 || check_container(node, NULL) < 0)
+    static const char *const repeatable[] = {"boot", NULL};
+
+    if (cvg_dx_check_attrs(node, NULL) < 0 ||
+        cvg_dx_check_container(node, repeatable) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         g_autofree char *text = NULL;
 
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (node_is(cur, "type")) {
+        if (cvg_dx_node_is(cur, "type")) {
             if (parse_os_type(cur, def) < 0)
                 return -1;
-        } else if (node_is(cur, "kernel") || node_is(cur, "initrd")) {
-            if (leaf_text(cur, NULL, false, &text) < 0 ||
-                check_path(text, cur) < 0)
+        } else if (cvg_dx_node_is(cur, "kernel") ||
+                   cvg_dx_node_is(cur, "initrd")) {
+            if (cvg_dx_leaf_text(cur, NULL, false, &text) < 0 ||
+                cvg_dx_check_path(text, cur) < 0)
                 return -1;
-            if (node_is(cur, "kernel"))
+            if (cvg_dx_node_is(cur, "kernel"))
                 def->os_kernel = g_steal_pointer(&text);
             else
                 def->os_initrd = g_steal_pointer(&text);
-        } else if (node_is(cur, "cmdline")) {
-            if (leaf_text(cur, NULL, false, &text) < 0)
+        } else if (cvg_dx_node_is(cur, "boot")) {
+            if (cvg_dx_parse_os_boot(cur, def) < 0)
+                return -1;
+        } else if (cvg_dx_node_is(cur, "cmdline")) {
+            if (cvg_dx_leaf_text(cur, NULL, false, &text) < 0)
                 return -1;
             /* An empty command line is no command line. */
             if (*text)
                 def->os_cmdline = g_steal_pointer(&text);
         } else {
-            return report_unsupported_element(cur);
+            return cvg_dx_report_unsupported_element(cur);
         }
     }
     if (!def->os_type) {
@@ -510,9 +517,10 @@ parse_os(xmlNodePtr node, CvgDomainDef *def)
                    "os/type");
         return -1;
     }
-    if (!def->os_kernel) {
-        conf_error(CVG_ERR_XML_ERROR, _("missing required element '%s'"),
-                   "os/kernel");
+    if (def->nboot_devs && def->os_kernel) {
+        conf_error(CVG_ERR_XML_ERROR,
+                   _("elements '%s' and '%s' cannot be used together"),
+                   "os/boot", "os/kernel");
         return -1;
     }
     return 0;
@@ -523,20 +531,21 @@ parse_features(xmlNodePtr node, CvgDomainDef *def)
 {
     xmlNodePtr cur;
 
-    if (check_attrs(node, NULL) < 0 || check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, NULL) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (node_is(cur, "acpi"))
+        if (cvg_dx_node_is(cur, "acpi"))
             def->feature_acpi = true;
-        else if (node_is(cur, "apic"))
+        else if (cvg_dx_node_is(cur, "apic"))
             def->feature_apic = true;
-        else if (node_is(cur, "pae"))
+        else if (cvg_dx_node_is(cur, "pae"))
             def->feature_pae = true;
         else
-            return report_unsupported_element(cur);
-        if (check_empty(cur, NULL) < 0)
+            return cvg_dx_report_unsupported_element(cur);
+        if (cvg_dx_check_empty(cur, NULL) < 0)
             return -1;
     }
     return 0;
@@ -549,17 +558,18 @@ parse_clock(xmlNodePtr node, CvgDomainDef *def)
     g_autofree char *offset = NULL;
     xmlNodePtr cur;
 
-    if (check_attrs(node, attrs) < 0 || check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, attrs) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type == XML_ELEMENT_NODE)
-            return report_unsupported_element(cur);
+            return cvg_dx_report_unsupported_element(cur);
     }
     offset = cvg_xml_prop(node, "offset");
     if (!offset)
         return 0;
     if (strcmp(offset, "utc") != 0 && strcmp(offset, "localtime") != 0)
-        return report_unsupported_attr_value(offset, "offset", node);
+        return cvg_dx_report_unsupported_attr_value(offset, "offset", node);
     g_free(def->clock_offset);
     def->clock_offset = g_steal_pointer(&offset);
     return 0;
@@ -571,14 +581,14 @@ parse_lifecycle(xmlNodePtr node, int *ret_action)
     g_autofree char *text = NULL;
     int action;
 
-    if (leaf_text(node, NULL, true, &text) < 0)
+    if (cvg_dx_leaf_text(node, NULL, true, &text) < 0)
         return -1;
     if ((action = cvg_domain_lifecycle_action_from_string(text)) < 0)
-        return report_invalid_value(text, node);
+        return cvg_dx_report_invalid_value(text, node);
     /* A core dump is an answer to a crash only. */
     if ((action == CVG_DOMAIN_LIFECYCLE_COREDUMP_DESTROY ||
          action == CVG_DOMAIN_LIFECYCLE_COREDUMP_RESTART) &&
-        !node_is(node, "on_crash")) {
+        !cvg_dx_node_is(node, "on_crash")) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
                    _("unsupported value '%s' for element '%s'"), text,
                    (const char *)node->name);
@@ -595,16 +605,17 @@ parse_resource(xmlNodePtr node)
 {
     xmlNodePtr cur;
 
-    if (check_attrs(node, NULL) < 0 || check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, NULL) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         g_autofree char *text = NULL;
 
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (!node_is(cur, "partition"))
-            return report_unsupported_element(cur);
-        if (leaf_text(cur, NULL, true, &text) < 0)
+        if (!cvg_dx_node_is(cur, "partition"))
+            return cvg_dx_report_unsupported_element(cur);
+        if (cvg_dx_leaf_text(cur, NULL, true, &text) < 0)
             return -1;
         if (strcmp(text, "/machine") != 0) {
             conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
@@ -659,10 +670,10 @@ parse_chr_port(xmlNodePtr node, int *ret_port)
     if (!port)
         return 0;
     g_strstrip(port);
-    if (parse_ull(port, &value) < 0 || value > G_MAXINT)
-        return report_invalid_attr(port, "port", node);
+    if (cvg_dx_parse_ull(port, &value) < 0 || value > G_MAXINT)
+        return cvg_dx_report_invalid_attr(port, "port", node);
     if (value >= MAX_SERIAL_PORTS)
-        return report_unsupported_attr_value(port, "port", node);
+        return cvg_dx_report_unsupported_attr_value(port, "port", node);
     *ret_port = value;
     return 0;
 }
@@ -676,24 +687,25 @@ parse_serial_target(xmlNodePtr node, int *ret_port)
     g_autofree char *type = cvg_xml_prop(node, "type");
     xmlNodePtr cur;
 
-    if (check_attrs(node, attrs) < 0 || check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, attrs) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return -1;
     if (type && strcmp(type, "isa-serial") != 0)
-        return report_unsupported_attr_value(type, "type", node);
+        return cvg_dx_report_unsupported_attr_value(type, "type", node);
     for (cur = node->children; cur; cur = cur->next) {
         g_autofree char *name = NULL;
 
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (!node_is(cur, "model"))
-            return report_unsupported_element(cur);
-        if (check_empty(cur, model_attrs) < 0)
+        if (!cvg_dx_node_is(cur, "model"))
+            return cvg_dx_report_unsupported_element(cur);
+        if (cvg_dx_check_empty(cur, model_attrs) < 0)
             return -1;
         name = cvg_xml_prop(cur, "name");
         if (!name)
-            return report_missing_attr("name", cur);
+            return cvg_dx_report_missing_attr("name", cur);
         if (strcmp(name, "isa-serial") != 0)
-            return report_unsupported_attr_value(name, "name", cur);
+            return cvg_dx_report_unsupported_attr_value(name, "name", cur);
     }
     return parse_chr_port(node, ret_port);
 }
@@ -705,10 +717,10 @@ parse_console_target(xmlNodePtr node, int *ret_port)
     static const char *const attrs[] = {"type", "port", NULL};
     g_autofree char *type = cvg_xml_prop(node, "type");
 
-    if (check_empty(node, attrs) < 0)
+    if (cvg_dx_check_empty(node, attrs) < 0)
         return -1;
     if (type && strcmp(type, "serial") != 0)
-        return report_unsupported_attr_value(type, "type", node);
+        return cvg_dx_report_unsupported_attr_value(type, "type", node);
     return parse_chr_port(node, ret_port);
 }
 
@@ -730,11 +742,11 @@ parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
     xmlNodePtr cur;
     int port = -1;
 
-    if (check_attrs(node, console ? console_attrs : serial_attrs) < 0 ||
-        check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, console ? console_attrs : serial_attrs) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return NULL;
     if (!(type = cvg_xml_prop(node, "type"))) {
-        report_missing_attr("type", node);
+        cvg_dx_report_missing_attr("type", node);
         return NULL;
     }
     if (strcmp(type, "pty") == 0) {
@@ -742,36 +754,36 @@ parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
     } else if (strcmp(type, "file") == 0) {
         chr->type = CVG_CHR_TYPE_FILE;
     } else {
-        report_unsupported_attr_value(type, "type", node);
+        cvg_dx_report_unsupported_attr_value(type, "type", node);
         return NULL;
     }
 
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (node_is(cur, "source")) {
-            if (check_empty(cur, source_attrs) < 0)
+        if (cvg_dx_node_is(cur, "source")) {
+            if (cvg_dx_check_empty(cur, source_attrs) < 0)
                 return NULL;
             if (chr->type == CVG_CHR_TYPE_PTY && status) {
                 g_free(chr->path);
                 chr->path = cvg_xml_prop(cur, "path");
             } else if (chr->type == CVG_CHR_TYPE_FILE) {
                 if (!(chr->path = cvg_xml_prop(cur, "path"))) {
-                    report_missing_attr("path", cur);
+                    cvg_dx_report_missing_attr("path", cur);
                     return NULL;
                 }
-                if (check_path(chr->path, cur) < 0)
+                if (cvg_dx_check_path(chr->path, cur) < 0)
                     return NULL;
             }
-        } else if (node_is(cur, "target")) {
+        } else if (cvg_dx_node_is(cur, "target")) {
             if (console ? parse_console_target(cur, &port) < 0
                         : parse_serial_target(cur, &port) < 0)
                 return NULL;
-        } else if (node_is(cur, "alias")) {
-            if (check_empty(cur, alias_attrs) < 0)
+        } else if (cvg_dx_node_is(cur, "alias")) {
+            if (cvg_dx_check_empty(cur, alias_attrs) < 0)
                 return NULL;
         } else {
-            report_unsupported_element(cur);
+            cvg_dx_report_unsupported_element(cur);
             return NULL;
         }
     }
@@ -792,16 +804,17 @@ parse_memballoon(xmlNodePtr node, CvgDomainDef *def)
     g_autofree char *model = NULL;
     xmlNodePtr cur;
 
-    if (check_attrs(node, attrs) < 0 || check_container(node, NULL) < 0)
+    if (cvg_dx_check_attrs(node, attrs) < 0 ||
+        cvg_dx_check_container(node, NULL) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type == XML_ELEMENT_NODE)
-            return report_unsupported_element(cur);
+            return cvg_dx_report_unsupported_element(cur);
     }
     if (!(model = cvg_xml_prop(node, "model")))
-        return report_missing_attr("model", node);
+        return cvg_dx_report_missing_attr("model", node);
     if (strcmp(model, "none") != 0)
-        return report_unsupported_attr_value(model, "model", node);
+        return cvg_dx_report_unsupported_attr_value(model, "model", node);
     def->memballoon_none = true;
     return 0;
 }
@@ -867,22 +880,25 @@ check_chr_ports(CvgDomainDef *def)
 static int
 parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
 {
-    static const char *const repeatable[] = {"serial", "console", NULL};
+    static const char *const repeatable[] = {
+        "serial", "console", "disk", "controller", "interface", NULL,
+    };
     xmlNodePtr cur;
 
-    if (check_attrs(node, NULL) < 0 || check_container(node, repeatable) < 0)
+    if (cvg_dx_check_attrs(node, NULL) < 0 ||
+        cvg_dx_check_container(node, repeatable) < 0)
         return -1;
     for (cur = node->children; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (node_is(cur, "emulator")) {
+        if (cvg_dx_node_is(cur, "emulator")) {
             g_autofree char *text = NULL;
 
-            if (leaf_text(cur, NULL, false, &text) < 0 ||
-                check_path(text, cur) < 0)
+            if (cvg_dx_leaf_text(cur, NULL, false, &text) < 0 ||
+                cvg_dx_check_path(text, cur) < 0)
                 return -1;
             def->emulator = g_steal_pointer(&text);
-        } else if (node_is(cur, "serial")) {
+        } else if (cvg_dx_node_is(cur, "serial")) {
             g_autoptr(CvgDomainChr) chr = NULL;
             int port;
             size_t i;
@@ -905,7 +921,7 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
             }
             chr->port = port;
             chr_list_add(&def->serials, &def->nserials, &chr);
-        } else if (node_is(cur, "console")) {
+        } else if (cvg_dx_node_is(cur, "console")) {
             g_autoptr(CvgDomainChr) chr = NULL;
             int port;
 
@@ -913,13 +929,37 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
                 return -1;
             chr->port = MAX(port, 0);
             chr_list_add(&def->consoles, &def->nconsoles, &chr);
-        } else if (node_is(cur, "memballoon")) {
+        } else if (cvg_dx_node_is(cur, "disk")) {
+            CvgDomainDisk *disk = cvg_dx_parse_disk(cur);
+
+            if (!disk)
+                return -1;
+            def->disks = g_renew(CvgDomainDisk *, def->disks, def->ndisks + 1);
+            def->disks[def->ndisks++] = disk;
+        } else if (cvg_dx_node_is(cur, "controller")) {
+            CvgDomainController *ctrl = cvg_dx_parse_controller(cur);
+
+            if (!ctrl)
+                return -1;
+            def->controllers = g_renew(CvgDomainController *, def->controllers,
+                                       def->ncontrollers + 1);
+            def->controllers[def->ncontrollers++] = ctrl;
+        } else if (cvg_dx_node_is(cur, "interface")) {
+            CvgDomainNet *net = cvg_dx_parse_net(cur, status);
+
+            if (!net)
+                return -1;
+            def->nets = g_renew(CvgDomainNet *, def->nets, def->nnets + 1);
+            def->nets[def->nnets++] = net;
+        } else if (cvg_dx_node_is(cur, "memballoon")) {
             if (parse_memballoon(cur, def) < 0)
                 return -1;
         } else {
-            return report_unsupported_element(cur);
+            return cvg_dx_report_unsupported_element(cur);
         }
     }
+    if (cvg_dx_check_disks(def) < 0 || cvg_dx_check_nets(def) < 0)
+        return -1;
     return check_chr_ports(def);
 }
 
@@ -928,10 +968,10 @@ parse_name(xmlNodePtr node, CvgDomainDef *def)
 {
     g_autofree char *text = NULL;
 
-    if (leaf_text(node, NULL, false, &text) < 0)
+    if (cvg_dx_leaf_text(node, NULL, false, &text) < 0)
         return -1;
     if (!*text)
-        return report_invalid_value(text, node);
+        return cvg_dx_report_invalid_value(text, node);
     if (strchr(text, '/')) {
         conf_error(CVG_ERR_XML_ERROR,
                    _("domain name '%s' must not contain '/'"), text);
@@ -947,17 +987,17 @@ parse_domain_child(xmlNodePtr cur, CvgDomainDef *def, unsigned int flags,
 {
     g_autofree char *text = NULL;
 
-    if (node_is(cur, "name"))
+    if (cvg_dx_node_is(cur, "name"))
         return parse_name(cur, def);
-    if (node_is(cur, "uuid")) {
-        if (leaf_text(cur, NULL, true, &text) < 0)
+    if (cvg_dx_node_is(cur, "uuid")) {
+        if (cvg_dx_leaf_text(cur, NULL, true, &text) < 0)
             return -1;
         if (cvg_uuid_parse(text, def->uuid) < 0)
-            return report_invalid_value(text, cur);
+            return cvg_dx_report_invalid_value(text, cur);
         return 0;
     }
-    if (node_is(cur, "title")) {
-        if (leaf_text(cur, NULL, false, &text) < 0)
+    if (cvg_dx_node_is(cur, "title")) {
+        if (cvg_dx_leaf_text(cur, NULL, false, &text) < 0)
             return -1;
         if (strpbrk(text, "\r\n")) {
             conf_error(CVG_ERR_XML_ERROR,
@@ -968,40 +1008,40 @@ parse_domain_child(xmlNodePtr cur, CvgDomainDef *def, unsigned int flags,
             def->title = g_steal_pointer(&text);
         return 0;
     }
-    if (node_is(cur, "description")) {
-        if (leaf_text(cur, NULL, false, &text) < 0)
+    if (cvg_dx_node_is(cur, "description")) {
+        if (cvg_dx_leaf_text(cur, NULL, false, &text) < 0)
             return -1;
         if (*text)
             def->description = g_steal_pointer(&text);
         return 0;
     }
-    if (node_is(cur, "metadata"))
+    if (cvg_dx_node_is(cur, "metadata"))
         return parse_metadata(cur, def);
-    if (node_is(cur, "memory"))
+    if (cvg_dx_node_is(cur, "memory"))
         return parse_memory(cur, true, &def->memory_kib);
-    if (node_is(cur, "currentMemory")) {
+    if (cvg_dx_node_is(cur, "currentMemory")) {
         *has_current = true;
         return parse_memory(cur, false, &def->current_memory_kib);
     }
-    if (node_is(cur, "vcpu"))
+    if (cvg_dx_node_is(cur, "vcpu"))
         return parse_vcpu(cur, def);
-    if (node_is(cur, "os"))
+    if (cvg_dx_node_is(cur, "os"))
         return parse_os(cur, def);
-    if (node_is(cur, "features"))
+    if (cvg_dx_node_is(cur, "features"))
         return parse_features(cur, def);
-    if (node_is(cur, "clock"))
+    if (cvg_dx_node_is(cur, "clock"))
         return parse_clock(cur, def);
-    if (node_is(cur, "on_poweroff"))
+    if (cvg_dx_node_is(cur, "on_poweroff"))
         return parse_lifecycle(cur, &def->on_poweroff);
-    if (node_is(cur, "on_reboot"))
+    if (cvg_dx_node_is(cur, "on_reboot"))
         return parse_lifecycle(cur, &def->on_reboot);
-    if (node_is(cur, "on_crash"))
+    if (cvg_dx_node_is(cur, "on_crash"))
         return parse_lifecycle(cur, &def->on_crash);
-    if (node_is(cur, "resource"))
+    if (cvg_dx_node_is(cur, "resource"))
         return parse_resource(cur);
-    if (node_is(cur, "devices"))
+    if (cvg_dx_node_is(cur, "devices"))
         return parse_devices(cur, def, !!(flags & CVG_DOMAIN_DEF_PARSE_STATUS));
-    return report_unsupported_element(cur);
+    return cvg_dx_report_unsupported_element(cur);
 }
 
 static CvgDomainDef *
@@ -1013,7 +1053,7 @@ parse_domain(xmlNodePtr root, unsigned int flags)
     bool has_current = false;
     xmlNodePtr cur;
 
-    if (!node_is(root, "domain")) {
+    if (!cvg_dx_node_is(root, "domain")) {
         g_autofree char *name = node_display_name(root);
 
         conf_error(CVG_ERR_XML_ERROR,
@@ -1021,10 +1061,11 @@ parse_domain(xmlNodePtr root, unsigned int flags)
         return NULL;
     }
     /* id is the runtime id of a running domain: accepted, not kept. */
-    if (check_attrs(root, attrs) < 0 || check_container(root, NULL) < 0)
+    if (cvg_dx_check_attrs(root, attrs) < 0 ||
+        cvg_dx_check_container(root, NULL) < 0)
         return NULL;
     if (!(def->virt_type = cvg_xml_prop(root, "type"))) {
-        report_missing_attr("type", root);
+        cvg_dx_report_missing_attr("type", root);
         return NULL;
     }
     if (strcmp(def->virt_type, "qemu") != 0 &&
@@ -1044,7 +1085,7 @@ parse_domain(xmlNodePtr root, unsigned int flags)
     for (cur = root->children; cur; cur = cur->next) {
         if (cur->type != XML_ELEMENT_NODE)
             continue;
-        if (node_is(cur, "uuid"))
+        if (cvg_dx_node_is(cur, "uuid"))
             has_uuid = true;
         if (parse_domain_child(cur, def, flags, &has_current) < 0)
             return NULL;

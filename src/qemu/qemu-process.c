@@ -2,6 +2,8 @@
  * qemu-process.c: starting, stopping and re-attaching QEMU processes
  */
 #include "qemu-process.h"
+#include "qemu-command.h"
+#include "qemu-net.h"
 #include "qemu-domain-job.h"
 #include "qemu-domain-list.h"
 #include "qemu-monitor.h"
@@ -125,8 +127,10 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     }
     if (def->on_reboot == CVG_DOMAIN_LIFECYCLE_DESTROY)
         g_ptr_array_add(argv, g_strdup("-no-reboot"));
-    g_ptr_array_add(argv, g_strdup("-kernel"));
-    g_ptr_array_add(argv, g_strdup(def->os_kernel));
+    if (def->os_kernel) {
+        g_ptr_array_add(argv, g_strdup("-kernel"));
+        g_ptr_array_add(argv, g_strdup(def->os_kernel));
+    }
     if (def->os_initrd) {
         g_ptr_array_add(argv, g_strdup("-initrd"));
         g_ptr_array_add(argv, g_strdup(def->os_initrd));
@@ -135,6 +139,8 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
         g_ptr_array_add(argv, g_strdup("-append"));
         g_ptr_array_add(argv, g_strdup(def->os_cmdline));
     }
+    cvg_qemu_command_add_storage(argv, def);
+    cvg_qemu_command_add_nets(argv, def);
     if (def->nserials > 0) {
         for (size_t i = 0; i < def->nserials; i++)
             add_chardev(argv, def->serials[i], i);
@@ -419,7 +425,8 @@ check_startable(CvgDriver *drv, CvgDomainObj *dom, const char *emulator,
                          _("emulator '%s' is not an executable"), emulator);
         return -1;
     }
-    if (!g_file_test(dom->def->os_kernel, G_FILE_TEST_EXISTS)) {
+    if (dom->def->os_kernel &&
+        !g_file_test(dom->def->os_kernel, G_FILE_TEST_EXISTS)) {
         cvg_error_report(CVG_ERR_OPERATION_FAILED,
                          _("kernel '%s' does not exist"), dom->def->os_kernel);
         return -1;
@@ -430,7 +437,7 @@ check_startable(CvgDriver *drv, CvgDomainObj *dom, const char *emulator,
                          _("initrd '%s' does not exist"), dom->def->os_initrd);
         return -1;
     }
-    return 0;
+    return cvg_qemu_check_disk_images(dom->def);
 }
 
 /* Open the guest's log for appending and write the start-up header. */
@@ -463,19 +470,32 @@ spawn_qemu(CvgDomainObj *dom, const char *emulator, bool kvm, const char *qmp,
         cvg_qemu_build_argv(dom->def, emulator, kvm, qmp, incoming);
     g_autofree char *cmdline = g_strjoinv(" ", argv);
     g_autoptr(GError) gerr = NULL;
+    g_autofree int *target_fds = NULL;
+    GArray *taps;
     GPid pid = 0;
     int logfd;
+    gboolean ok;
 
     unlink(qmp);
-    if ((logfd = open_log(logpath, cmdline)) < 0)
+    if (!(taps = cvg_qemu_open_taps(dom->def)))
         return -1;
+    target_fds = g_new0(int, taps->len + 1);
+    for (guint i = 0; i < taps->len; i++)
+        target_fds[i] = CVG_QEMU_FIRST_PASSED_FD + (int)i;
+    if ((logfd = open_log(logpath, cmdline)) < 0) {
+        cvg_qemu_close_taps(taps);
+        return -1;
+    }
     cvg_log_domain(G_LOG_LEVEL_DEBUG, dom->def->name, "starting '%s': %s",
                    dom->def->name, cmdline);
-    if (!g_spawn_async_with_pipes_and_fds(
-            NULL, (const char *const *)argv, NULL,
-            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-            child_setup, NULL, -1, logfd, logfd, NULL, NULL, 0, &pid, NULL,
-            NULL, NULL, &gerr)) {
+    ok = g_spawn_async_with_pipes_and_fds(
+        NULL, (const char *const *)argv, NULL,
+        G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL, child_setup,
+        NULL, -1, logfd, logfd, (const int *)taps->data, target_fds, taps->len,
+        &pid, NULL, NULL, NULL, &gerr);
+    /* QEMU holds the taps now (or, failing, nobody: they vanish). */
+    cvg_qemu_close_taps(taps);
+    if (!ok) {
         close(logfd);
         cvg_error_report(CVG_ERR_INTERNAL_ERROR,
                          _("cannot start QEMU '%s': %s"), emulator,

@@ -28,7 +28,7 @@ TYPE_RES = [
     re.compile(r'^\s*(?:struct|union)\s+(\w+)\b'),
     re.compile(r'^\s*typedef\s+.*?\**(\w+)\s*(?:<[^>]*>|\[[^\]]*\])?\s*;'),
 ]
-AREAS = ('auth', 'connect', 'console', 'domain', 'event', 'job',
+AREAS = ('auth', 'block', 'connect', 'console', 'domain', 'event', 'job',
          'migration', 'stats')
 
 

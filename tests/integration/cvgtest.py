@@ -238,6 +238,65 @@ def guest_xml(name, console, mem_mib=128, dirty_mib=16, rate=16,
 """
 
 
+def disk_guest_dir():
+    """The directory holding disk.qcow2 and initrd-disk.img
+    (tools/guest/build-disk.sh): GUEST when they are there, else
+    BUILD/guest-disk, built now from GUEST's kernel (cached by its inputs,
+    so only the first run takes seconds)."""
+    if all(os.path.exists(os.path.join(GUEST, f))
+           for f in ("disk.qcow2", "initrd-disk.img")):
+        return GUEST
+    out = os.path.join(BUILD, "guest-disk")
+    subprocess.run(["bash", os.path.join(TOP, "tools", "guest",
+                                         "build-disk.sh"), out],
+                   env=dict(os.environ, GUEST_DIR=GUEST), check=True,
+                   capture_output=True, timeout=300)
+    return out
+
+
+def make_overlay(path, backing):
+    """A qcow2 image at @path on top of the qcow2 @backing."""
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", backing,
+                    "-F", "qcow2", path], check=True, timeout=60)
+
+
+def disk_guest_xml(name, console, image, mem_mib=128, rate=50, cache="none",
+                   extra_disks="", firmware=False):
+    """A guest whose root is the virtio disk @image (a qcow2 over the disk
+    guest's image): kernel and initrd-disk.img boot it (with @firmware:
+    SeaBIOS and the syslinux on the disk, at 50 records a second),
+    diskwriter writes @rate records a second to it and logs to the file
+    @console."""
+    gdir = disk_guest_dir()
+    if firmware:
+        boot = "    <boot dev='hd'/>"
+    else:
+        boot = f"""    <kernel>{GUEST}/vmlinuz</kernel>
+    <initrd>{gdir}/initrd-disk.img</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 root=/dev/vda2 disk.rate={rate}</cmdline>"""
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <memory unit='MiB'>{mem_mib}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+{boot}
+  </os>
+  <devices>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2' cache='{cache}'/>
+      <source file='{image}'/>
+      <target dev='vda' bus='virtio'/>
+      <serial>ROOT-{name}</serial>
+    </disk>
+{extra_disks}    <serial type='file'>
+      <source path='{console}'/>
+    </serial>
+  </devices>
+</domain>
+"""
+
+
 def wait_for(pred, timeout, interval=0.2, what="condition"):
     deadline = time.time() + timeout
     while time.time() < deadline:
