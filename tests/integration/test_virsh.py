@@ -497,13 +497,11 @@ class TestErrors(VirshBase):
                           "domain is not running", p.stderr, cmd)
         self.assertEqual(self.domstate(), "shut off (unknown)")
 
-    def test_define_unsupported_disk(self):
-        xml = guest_xml("withdisk", self.console).replace(
+    def test_define_unsupported_device(self):
+        xml = guest_xml("withvnc", self.console).replace(
             "<devices>",
-            "<devices>\n    <disk type='file' device='disk'>"
-            "<source file='/nonexistent.img'/><target dev='vda' bus='virtio'/>"
-            "</disk>")
-        path = os.path.join(self.d.dir, "disk.xml")
+            "<devices>\n    <graphics type='vnc' port='-1' autoport='yes'/>")
+        path = os.path.join(self.d.dir, "vnc.xml")
         with open(path, "w") as f:
             f.write(xml)
         p = self.virsh_fail("define", path)
