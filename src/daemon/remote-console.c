@@ -38,17 +38,6 @@ session_ended(CvgRpcStream *st, void *opaque)
     g_free(uuid);
 }
 
-/* The sessions' key: the domain's uuid, in hex. */
-static char *
-session_key(const CvgWireDomain *wdom)
-{
-    GString *key = g_string_new(NULL);
-
-    for (size_t i = 0; i < sizeof(wdom->uuid); i++)
-        g_string_append_printf(key, "%02x", (guint8)wdom->uuid[i]);
-    return g_string_free(key, FALSE);
-}
-
 /* The pty at @path, raw (the guest's bytes pass unchanged both ways). */
 static int
 open_pty(const char *path)
@@ -82,7 +71,8 @@ cvg_dispatch_domain_open_console(CvgDaemon *d, CvgRpcClient *client,
     if (!(path = cvg_driver_console_path(
               d->drv, dom, args->dev_name ? *args->dev_name : NULL)))
         return -1;
-    uuid = session_key(&args->dom);
+    uuid = g_malloc(37);
+    cvg_uuid_format((const unsigned char *)args->dom.uuid, uuid);
     g_mutex_lock(&sessions_lock);
     if (!sessions)
         sessions = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
