@@ -62,6 +62,7 @@ cvg_dispatch_domain_open_console(CvgDaemon *d, CvgRpcClient *client,
 {
     g_autofree char *path = NULL;
     g_autofree char *uuid = NULL;
+    g_autofree char *old_key = NULL; /* a forced takeover's stolen key */
     g_autoptr(CvgRpcStream) old = NULL;
     CvgRpcStream *st;
     int fd;
@@ -86,7 +87,8 @@ cvg_dispatch_domain_open_console(CvgDaemon *d, CvgRpcClient *client,
                                "domain"));
             return -1;
         }
-        g_hash_table_steal_extended(sessions, uuid, NULL, (gpointer *)&old);
+        g_hash_table_steal_extended(sessions, uuid, (gpointer *)&old_key,
+                                    (gpointer *)&old);
     }
     if ((fd = open_pty(path)) < 0) {
         g_mutex_unlock(&sessions_lock);
