@@ -2,12 +2,15 @@
  * qemucommandtest.c: the storage and network part of QEMU's command line,
  * and the qcow2 header probe
  *
- * Each tests/qemucommanddata/NAME.in.xml is parsed and its storage and
- * network options (cvg_qemu_command_add_storage(), _add_nets()) written one
- * argument per line; they must equal NAME.args.  CVG_TEST_REGENERATE=1 rewrites
- * the .args files.
+ * Each tests/qemucommanddata/NAME.in.xml is parsed and its -machine, -smp,
+ * machine-wide (cvg_qemu_command_add_machine_extras() under TCG), storage,
+ * network and device options written one argument per line; they must
+ * equal NAME.args.  The runtime data is what a start would give: VNC port
+ * 5900 for autoport, listen 127.0.0.1, channel sockets in /run/convergd.
+ * CVG_TEST_REGENERATE=1 rewrites the .args files.
  */
 #include "qemu-command.h"
+#include "qemu-graphics.h"
 
 #include "cvg-error.h"
 #include "testutils.h"
@@ -16,6 +19,27 @@
 #include <string.h>
 
 #define DATADIR "qemucommanddata"
+
+/* The runtime data cvg_qemu_graphics_prepare() would fill in, without
+ * touching the daemon's port table. */
+static void
+simulate_start(CvgDomainDef *def)
+{
+    CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
+    size_t i;
+
+    if (gfx) {
+        if (gfx->autoport)
+            gfx->port = 5900;
+        gfx->listen_live = g_strdup(gfx->listen ? gfx->listen : "127.0.0.1");
+    }
+    for (i = 0; i < def->nchannels; i++) {
+        if (!def->channels[i]->path)
+            def->channels[i]->path =
+                g_strdup_printf("/run/convergd/%s.%s", def->name,
+                                def->channels[i]->target_name);
+    }
+}
 
 static int
 test_case(const void *data)
@@ -33,8 +57,16 @@ test_case(const void *data)
         fprintf(stderr, "%s: cannot parse\n", name);
         return -1;
     }
+    simulate_start(def);
+    g_ptr_array_add(argv, g_strdup("-machine"));
+    g_ptr_array_add(argv, cvg_qemu_machine_option(def));
+    g_ptr_array_add(argv, g_strdup("-smp"));
+    g_ptr_array_add(argv, cvg_qemu_smp_option(def));
+    cvg_qemu_command_add_machine_extras(argv, def,
+                                        g_strcmp0(def->virt_type, "kvm") == 0);
     cvg_qemu_command_add_storage(argv, def);
     cvg_qemu_command_add_nets(argv, def);
+    cvg_qemu_command_add_devices(argv, def);
     for (i = 0; i < argv->len; i++)
         g_string_append_printf(out, "%s\n", (char *)argv->pdata[i]);
     return cvg_test_compare_file(args_path, out->str);

@@ -147,6 +147,13 @@ static const CvgConfKey conf_keys[] = {
     UINT("migrate_tls_x509_verify", migrate_tls_x509_verify, 0, 1, RESTART,
          "1: the destination of a TLS migration requires and checks the "
          "source's client certificate."),
+    /* VNC displays, qemu.conf's names and defaults. */
+    STR("vnc_listen", vnc_listen, LIVE,
+        "Address a VNC display listens on when its <graphics> names none."),
+    UINT("remote_display_port_min", remote_display_port_min, 5900, 65535,
+         RESTART, "Lowest port a VNC display with autoport takes."),
+    UINT("remote_display_port_max", remote_display_port_max, 5900, 65535,
+         RESTART, "Highest port a VNC display with autoport takes."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -209,6 +216,9 @@ cvg_daemon_config_new(void)
     cfg->migrate_auth_file = g_strdup("/etc/convergd/auth.conf");
     cfg->migrate_tls_x509_cert_dir = g_strdup("/etc/pki/qemu");
     cfg->migrate_tls_x509_verify = 1;
+    cfg->vnc_listen = g_strdup("127.0.0.1");
+    cfg->remote_display_port_min = 5900;
+    cfg->remote_display_port_max = 65535;
     cvg_convergence_settings_init(&cfg->convergence);
     cfg->convergence.given = (1U << CVG_CONV_SETTING_LAST) - 1;
     return cfg;
@@ -391,6 +401,14 @@ check_values(const CvgDaemonConfig *cfg, const char *filename)
             CVG_ERR_CONF_SYNTAX,
             _("%s: migration_port_min %u is above migration_port_max %u"),
             filename, cfg->migration_port_min, cfg->migration_port_max);
+        return -1;
+    }
+    if (cfg->remote_display_port_min > cfg->remote_display_port_max) {
+        cvg_error_report(CVG_ERR_CONF_SYNTAX,
+                         _("%s: remote_display_port_min %u is above "
+                           "remote_display_port_max %u"),
+                         filename, cfg->remote_display_port_min,
+                         cfg->remote_display_port_max);
         return -1;
     }
     if (check_auth(cfg->auth_tls, "auth_tls", filename) < 0 ||

@@ -65,6 +65,11 @@ typedef struct {
      * client certificate */
     char *migrate_tls_x509_cert_dir;
     unsigned int migrate_tls_x509_verify;
+    /* VNC displays (qemu.conf's names): the address a <graphics> without
+     * one listens on, and the ports autoport takes from */
+    char *vnc_listen;
+    unsigned int remote_display_port_min;
+    unsigned int remote_display_port_max;
     /* convergence policy defaults: the keys of
      * cvg_convergence_setting_table (convergence-conf.h), all given */
     CvgConvergenceSettings convergence;

@@ -167,6 +167,8 @@ cvg_domain_def_free(CvgDomainDef *def)
     for (size_t i = 0; i < def->nnets; i++)
         cvg_domain_net_free(def->nets[i]);
     g_free(def->nets);
+    cvg_dx_misc_free(def);
+    cvg_dx_cpu_free(def);
     g_free(def);
 }
 
@@ -221,6 +223,8 @@ cvg_domain_def_copy(const CvgDomainDef *def)
     copy->nets = def->nnets ? g_new0(CvgDomainNet *, def->nnets) : NULL;
     for (size_t i = 0; i < def->nnets; i++)
         copy->nets[i] = cvg_dx_net_copy(def->nets[i]);
+    cvg_dx_misc_copy(copy, def);
+    cvg_dx_cpu_copy(copy, def);
     return copy;
 }
 
@@ -295,7 +299,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
     size_t i;
 
     if (!def->emulator && !def->nserials && !def->nconsoles && !def->ndisks &&
-        !def->ncontrollers && !def->nnets && !def->memballoon_none) {
+        !def->ncontrollers && !def->nnets && !cvg_dx_has_misc(def)) {
         g_string_append(buf, "  <devices/>\n");
         return;
     }
@@ -308,8 +312,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
         format_chr(buf, def, def->serials[i], false, live);
     for (i = 0; i < def->nconsoles; i++)
         format_chr(buf, def, def->consoles[i], true, live);
-    if (def->memballoon_none)
-        g_string_append(buf, "    <memballoon model='none'/>\n");
+    cvg_dx_format_misc(buf, def, live);
     g_string_append(buf, "  </devices>\n");
 }
 
@@ -384,24 +387,13 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
                            def->vcpus);
     format_os(buf, def);
 
-    if (def->feature_acpi || def->feature_apic || def->feature_pae) {
-        g_string_append(buf, "  <features>\n");
-        if (def->feature_acpi)
-            g_string_append(buf, "    <acpi/>\n");
-        if (def->feature_apic)
-            g_string_append(buf, "    <apic/>\n");
-        if (def->feature_pae)
-            g_string_append(buf, "    <pae/>\n");
-        g_string_append(buf, "  </features>\n");
-    }
-
-    g_string_append(buf, "  <clock offset='");
-    cvg_xml_escape(buf, def->clock_offset ? def->clock_offset : "utc", true);
-    g_string_append(buf, "'/>\n");
-
+    cvg_dx_format_features(buf, def);
+    cvg_dx_format_cpu(buf, def);
+    cvg_dx_format_clock(buf, def);
     format_lifecycle(buf, "on_poweroff", def->on_poweroff);
     format_lifecycle(buf, "on_reboot", def->on_reboot);
     format_lifecycle(buf, "on_crash", def->on_crash);
+    cvg_dx_format_pm(buf, def);
 
     format_devices(buf, def, live);
     g_string_append(buf, "</domain>\n");

@@ -173,6 +173,142 @@ typedef struct {
     CvgDeviceAddress address;
 } CvgDomainNet;
 
+/* <graphics type='vnc'>: a VNC server on the guest's display. */
+typedef struct {
+    int port;          /* the TCP port; -1 with autoport until the guest runs,
+                        * then the daemon's choice (runtime only) */
+    bool autoport;     /* autoport='yes' (or port='-1') */
+    char *listen;      /* address as given (listen= or <listen address=>), or
+                        * NULL: the daemon's vnc_listen */
+    char *listen_live; /* the address QEMU listens on (runtime only) */
+} CvgDomainGraphics;
+
+typedef enum {
+    CVG_VIDEO_VGA,
+    CVG_VIDEO_CIRRUS,
+    CVG_VIDEO_VIRTIO,
+    CVG_VIDEO_QXL,
+    CVG_VIDEO_BOCHS,
+    CVG_VIDEO_NONE,
+    CVG_VIDEO_LAST
+} CvgVideoModel;
+
+typedef struct {
+    int model;           /* CvgVideoModel */
+    unsigned int vram;   /* KiB, 0: not given */
+    unsigned int ram;    /* KiB (qxl), 0: not given */
+    unsigned int vgamem; /* KiB (qxl), 0: not given */
+    unsigned int heads;  /* 0: not given */
+    bool primary;        /* primary='yes' */
+    CvgDeviceAddress address;
+} CvgDomainVideo;
+
+typedef enum {
+    CVG_INPUT_TABLET,
+    CVG_INPUT_MOUSE,
+    CVG_INPUT_KEYBOARD,
+    CVG_INPUT_LAST
+} CvgInputType;
+
+typedef enum {
+    CVG_INPUT_BUS_PS2,
+    CVG_INPUT_BUS_USB,
+    CVG_INPUT_BUS_VIRTIO,
+    CVG_INPUT_BUS_LAST
+} CvgInputBus;
+
+typedef struct {
+    int type; /* CvgInputType */
+    int bus;  /* CvgInputBus */
+    CvgDeviceAddress address;
+} CvgDomainInput;
+
+typedef enum {
+    CVG_SOUND_ICH9,
+    CVG_SOUND_ICH6,
+    CVG_SOUND_AC97,
+    CVG_SOUND_LAST
+} CvgSoundModel;
+
+typedef struct {
+    int model; /* CvgSoundModel; QEMU gets audiodev none */
+    CvgDeviceAddress address;
+} CvgDomainSound;
+
+typedef enum {
+    CVG_RNG_BACKEND_RANDOM,
+    CVG_RNG_BACKEND_BUILTIN,
+    CVG_RNG_BACKEND_LAST
+} CvgRngBackend;
+
+/* <rng model='virtio'> */
+typedef struct {
+    int backend;  /* CvgRngBackend */
+    char *source; /* RANDOM: the device, default /dev/urandom */
+    unsigned long long rate_bytes;  /* <rate bytes=>, 0: none */
+    unsigned long long rate_period; /* <rate period=> ms, 0: none */
+    CvgDeviceAddress address;
+} CvgDomainRng;
+
+/* <channel type='unix'> with a virtio target (the guest agent's). */
+typedef struct {
+    char *path;        /* the socket; NULL until the daemon makes one up */
+    bool path_auto;    /* @path was made up by the daemon (runtime only) */
+    char *target_name; /* "org.qemu.guest_agent.0" */
+    CvgDeviceAddress address;
+} CvgDomainChannel;
+
+typedef enum {
+    CVG_BALLOON_ABSENT, /* no <memballoon>: no balloon */
+    CVG_BALLOON_VIRTIO,
+    CVG_BALLOON_NONE,
+    CVG_BALLOON_LAST
+} CvgBalloonModel;
+
+/* An on/off attribute that may be absent. */
+typedef enum {
+    CVG_TRISTATE_ABSENT,
+    CVG_TRISTATE_YES,
+    CVG_TRISTATE_NO,
+    CVG_TRISTATE_LAST
+} CvgTristate;
+
+typedef enum {
+    CVG_CPU_MODE_NONE, /* no <cpu> or no mode: QEMU's default model */
+    CVG_CPU_MODE_CUSTOM,
+    CVG_CPU_MODE_HOST_MODEL,
+    CVG_CPU_MODE_HOST_PASSTHROUGH,
+    CVG_CPU_MODE_MAXIMUM,
+    CVG_CPU_MODE_LAST
+} CvgCpuMode;
+
+/* <cpu><feature policy= name=> */
+typedef struct {
+    char *name;
+    bool enable;  /* policy require/force: on; disable/forbid: off */
+    char *policy; /* as given */
+} CvgCpuFeature;
+
+typedef struct {
+    int mode;         /* CvgCpuMode */
+    bool present;     /* a <cpu> element was given */
+    char *match;      /* custom: "exact", "minimum", "strict" or NULL */
+    char *check;      /* "none", "partial", "full" or NULL */
+    char *migratable; /* "on", "off" or NULL */
+    char *model;      /* custom: the QEMU CPU model */
+    char *fallback;   /* <model fallback=>, NULL when absent */
+    unsigned int sockets, dies, cores, threads; /* <topology>, 0: absent */
+    CvgCpuFeature *features;
+    size_t nfeatures;
+} CvgDomainCpu;
+
+/* <clock><timer name= tickpolicy= present=> */
+typedef struct {
+    char *name;       /* rtc, pit, hpet, kvmclock, tsc, hypervclock */
+    char *tickpolicy; /* delay, catchup, merge, discard or NULL */
+    int present;      /* CvgTristate */
+} CvgDomainTimer;
+
 /* <os><boot dev=> values, in QEMU's -boot order letters. */
 typedef enum {
     CVG_BOOT_DEV_HD,
@@ -219,8 +355,26 @@ typedef struct {
     size_t ncontrollers;
     CvgDomainNet **nets;
     size_t nnets;
-    bool memballoon_none; /* <memballoon model='none'/> was given; there is
-                           * never a balloon either way */
+    int memballoon; /* CvgBalloonModel */
+    CvgDeviceAddress balloon_address;
+    CvgDomainGraphics **graphics; /* VNC only, at most one */
+    size_t ngraphics;
+    CvgDomainVideo **videos;
+    size_t nvideos;
+    CvgDomainInput **inputs;
+    size_t ninputs;
+    CvgDomainSound **sounds;
+    size_t nsounds;
+    CvgDomainRng **rngs;
+    size_t nrngs;
+    CvgDomainChannel **channels;
+    size_t nchannels;
+    CvgDomainCpu cpu;        /* <cpu>; mode NONE when absent */
+    CvgDomainTimer **timers; /* <clock><timer> */
+    size_t ntimers;
+    int pm_suspend_to_mem; /* CvgTristate of <pm> */
+    int pm_suspend_to_disk;
+    int feature_vmport; /* CvgTristate of <vmport state=> */
 } CvgDomainDef;
 
 /* NULL-safe. */
@@ -238,6 +392,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainController, cvg_domain_controller_free)
 /* NULL-safe. */
 void cvg_domain_net_free(CvgDomainNet *net);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainNet, cvg_domain_net_free)
+
+/* NULL-safe. */
+void cvg_domain_graphics_free(CvgDomainGraphics *gfx);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgDomainGraphics, cvg_domain_graphics_free)
+
+/* The VNC server of @def, or NULL. */
+CvgDomainGraphics *cvg_domain_def_vnc(const CvgDomainDef *def);
 
 /* The interface whose tap is @name or whose MAC is @name, or NULL. */
 CvgDomainNet *cvg_domain_def_find_net(const CvgDomainDef *def,
@@ -316,3 +477,8 @@ const char *cvg_disk_discard_to_string(int discard);
 const char *cvg_disk_io_to_string(int io);
 const char *cvg_controller_type_to_string(int type);
 const char *cvg_net_type_to_string(int type);
+const char *cvg_video_model_to_string(int model);
+const char *cvg_input_type_to_string(int type);
+const char *cvg_input_bus_to_string(int bus);
+const char *cvg_sound_model_to_string(int model);
+const char *cvg_cpu_mode_to_string(int mode);

@@ -696,8 +696,8 @@ cvg_dx_parse_os_boot(xmlNodePtr node, CvgDomainDef *def)
 
 /* ---- checks across devices ---- */
 
-static CvgDomainController *
-find_controller(const CvgDomainDef *def, int type, unsigned int index)
+CvgDomainController *
+cvg_dx_find_controller(const CvgDomainDef *def, int type, unsigned int index)
 {
     size_t i;
 
@@ -718,8 +718,8 @@ disk_controller_index(const CvgDomainDisk *disk)
     return c < 0 ? 0 : (unsigned int)c;
 }
 
-static void
-add_implicit_controller(CvgDomainDef *def, int type, unsigned int index)
+void
+cvg_dx_add_implicit_controller(CvgDomainDef *def, int type, unsigned int index)
 {
     CvgDomainController *ctrl = g_new0(CvgDomainController, 1);
 
@@ -795,8 +795,9 @@ cvg_dx_check_disks(CvgDomainDef *def)
         }
         /* Like libvirt, a disk's missing controller is added. */
         if (type >= 0 &&
-            !find_controller(def, type, disk_controller_index(disk)))
-            add_implicit_controller(def, type, disk_controller_index(disk));
+            !cvg_dx_find_controller(def, type, disk_controller_index(disk)))
+            cvg_dx_add_implicit_controller(def, type,
+                                           disk_controller_index(disk));
     }
     return 0;
 }

@@ -77,6 +77,13 @@ void cvg_dx_format_os_boot(GString *buf, const CvgDomainDef *def);
 CvgDomainDisk *cvg_dx_disk_copy(const CvgDomainDisk *disk);
 CvgDomainController *cvg_dx_controller_copy(const CvgDomainController *ctrl);
 
+/* The controller of @type and @index, or NULL; add one with the default
+ * model (as libvirt adds the controllers devices need). */
+CvgDomainController *cvg_dx_find_controller(const CvgDomainDef *def, int type,
+                                            unsigned int index);
+void cvg_dx_add_implicit_controller(CvgDomainDef *def, int type,
+                                    unsigned int index);
+
 /* <address>: parse into @addr (replacing it), format at @indent, free the
  * members, deep-copy. */
 int cvg_dx_parse_address(xmlNodePtr node, CvgDeviceAddress *addr);
@@ -97,3 +104,43 @@ void cvg_dx_format_nets(GString *buf, const CvgDomainDef *def, bool live);
 int cvg_dx_check_nets(CvgDomainDef *def);
 
 CvgDomainNet *cvg_dx_net_copy(const CvgDomainNet *net);
+
+/* ---- domain-misc.c: graphics, video, input, sound, balloon, rng,
+ * channel ---- */
+
+/* Parse one of those <devices> children into @def; @status keeps runtime
+ * data (the VNC port, a generated channel path). */
+int cvg_dx_parse_misc_device(xmlNodePtr node, CvgDomainDef *def, bool status);
+
+/* Checks across them after all of <devices>; adds what they need and lack
+ * (a video card for a display, USB and virtio-serial controllers). */
+int cvg_dx_check_misc(CvgDomainDef *def);
+
+/* Any of them in @def (for the empty <devices/>). */
+bool cvg_dx_has_misc(const CvgDomainDef *def);
+
+/* Append them as <devices> children; @live shows runtime data. */
+void cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live);
+
+/* Free the members of @def they own / deep-copy them into @copy (whose
+ * scalars are @def's already). */
+void cvg_dx_misc_free(CvgDomainDef *def);
+void cvg_dx_misc_copy(CvgDomainDef *copy, const CvgDomainDef *def);
+
+/* ---- domain-cpu.c: cpu, clock, pm, features ---- */
+
+int cvg_dx_parse_cpu(xmlNodePtr node, CvgDomainDef *def);
+int cvg_dx_parse_clock(xmlNodePtr node, CvgDomainDef *def);
+int cvg_dx_parse_pm(xmlNodePtr node, CvgDomainDef *def);
+int cvg_dx_parse_features(xmlNodePtr node, CvgDomainDef *def);
+/* Checks between <cpu> and <vcpu> (the topology's product). */
+int cvg_dx_check_cpu(const CvgDomainDef *def);
+
+/* <features>, <cpu>, <clock> and <pm> at the top level, in that order. */
+void cvg_dx_format_features(GString *buf, const CvgDomainDef *def);
+void cvg_dx_format_cpu(GString *buf, const CvgDomainDef *def);
+void cvg_dx_format_clock(GString *buf, const CvgDomainDef *def);
+void cvg_dx_format_pm(GString *buf, const CvgDomainDef *def);
+
+void cvg_dx_cpu_free(CvgDomainDef *def);
+void cvg_dx_cpu_copy(CvgDomainDef *copy, const CvgDomainDef *def);

@@ -527,55 +527,6 @@ parse_os(xmlNodePtr node, CvgDomainDef *def)
 }
 
 static int
-parse_features(xmlNodePtr node, CvgDomainDef *def)
-{
-    xmlNodePtr cur;
-
-    if (cvg_dx_check_attrs(node, NULL) < 0 ||
-        cvg_dx_check_container(node, NULL) < 0)
-        return -1;
-    for (cur = node->children; cur; cur = cur->next) {
-        if (cur->type != XML_ELEMENT_NODE)
-            continue;
-        if (cvg_dx_node_is(cur, "acpi"))
-            def->feature_acpi = true;
-        else if (cvg_dx_node_is(cur, "apic"))
-            def->feature_apic = true;
-        else if (cvg_dx_node_is(cur, "pae"))
-            def->feature_pae = true;
-        else
-            return cvg_dx_report_unsupported_element(cur);
-        if (cvg_dx_check_empty(cur, NULL) < 0)
-            return -1;
-    }
-    return 0;
-}
-
-static int
-parse_clock(xmlNodePtr node, CvgDomainDef *def)
-{
-    static const char *const attrs[] = {"offset", NULL};
-    g_autofree char *offset = NULL;
-    xmlNodePtr cur;
-
-    if (cvg_dx_check_attrs(node, attrs) < 0 ||
-        cvg_dx_check_container(node, NULL) < 0)
-        return -1;
-    for (cur = node->children; cur; cur = cur->next) {
-        if (cur->type == XML_ELEMENT_NODE)
-            return cvg_dx_report_unsupported_element(cur);
-    }
-    offset = cvg_xml_prop(node, "offset");
-    if (!offset)
-        return 0;
-    if (strcmp(offset, "utc") != 0 && strcmp(offset, "localtime") != 0)
-        return cvg_dx_report_unsupported_attr_value(offset, "offset", node);
-    g_free(def->clock_offset);
-    def->clock_offset = g_steal_pointer(&offset);
-    return 0;
-}
-
-static int
 parse_lifecycle(xmlNodePtr node, int *ret_action)
 {
     g_autofree char *text = NULL;
@@ -797,28 +748,6 @@ parse_chr(xmlNodePtr node, bool console, bool status, int *ret_port)
     return g_steal_pointer(&chr);
 }
 
-static int
-parse_memballoon(xmlNodePtr node, CvgDomainDef *def)
-{
-    static const char *const attrs[] = {"model", NULL};
-    g_autofree char *model = NULL;
-    xmlNodePtr cur;
-
-    if (cvg_dx_check_attrs(node, attrs) < 0 ||
-        cvg_dx_check_container(node, NULL) < 0)
-        return -1;
-    for (cur = node->children; cur; cur = cur->next) {
-        if (cur->type == XML_ELEMENT_NODE)
-            return cvg_dx_report_unsupported_element(cur);
-    }
-    if (!(model = cvg_xml_prop(node, "model")))
-        return cvg_dx_report_missing_attr("model", node);
-    if (strcmp(model, "none") != 0)
-        return cvg_dx_report_unsupported_attr_value(model, "model", node);
-    def->memballoon_none = true;
-    return 0;
-}
-
 /* Append *@chr to the list, which takes it over. */
 static void
 chr_list_add(CvgDomainChr ***list, size_t *n, CvgDomainChr **chr)
@@ -881,7 +810,8 @@ static int
 parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
 {
     static const char *const repeatable[] = {
-        "serial", "console", "disk", "controller", "interface", NULL,
+        "serial", "console", "disk",  "controller", "interface", "graphics",
+        "video",  "input",   "sound", "rng",        "channel",   NULL,
     };
     xmlNodePtr cur;
 
@@ -951,14 +881,12 @@ parse_devices(xmlNodePtr node, CvgDomainDef *def, bool status)
                 return -1;
             def->nets = g_renew(CvgDomainNet *, def->nets, def->nnets + 1);
             def->nets[def->nnets++] = net;
-        } else if (cvg_dx_node_is(cur, "memballoon")) {
-            if (parse_memballoon(cur, def) < 0)
-                return -1;
-        } else {
-            return cvg_dx_report_unsupported_element(cur);
+        } else if (cvg_dx_parse_misc_device(cur, def, status) < 0) {
+            return -1;
         }
     }
-    if (cvg_dx_check_disks(def) < 0 || cvg_dx_check_nets(def) < 0)
+    if (cvg_dx_check_disks(def) < 0 || cvg_dx_check_nets(def) < 0 ||
+        cvg_dx_check_misc(def) < 0)
         return -1;
     return check_chr_ports(def);
 }
@@ -1028,9 +956,13 @@ parse_domain_child(xmlNodePtr cur, CvgDomainDef *def, unsigned int flags,
     if (cvg_dx_node_is(cur, "os"))
         return parse_os(cur, def);
     if (cvg_dx_node_is(cur, "features"))
-        return parse_features(cur, def);
+        return cvg_dx_parse_features(cur, def);
+    if (cvg_dx_node_is(cur, "cpu"))
+        return cvg_dx_parse_cpu(cur, def);
     if (cvg_dx_node_is(cur, "clock"))
-        return parse_clock(cur, def);
+        return cvg_dx_parse_clock(cur, def);
+    if (cvg_dx_node_is(cur, "pm"))
+        return cvg_dx_parse_pm(cur, def);
     if (cvg_dx_node_is(cur, "on_poweroff"))
         return parse_lifecycle(cur, &def->on_poweroff);
     if (cvg_dx_node_is(cur, "on_reboot"))
@@ -1110,6 +1042,8 @@ parse_domain(xmlNodePtr root, unsigned int flags)
     if (!has_current || def->current_memory_kib == 0 ||
         def->current_memory_kib > def->memory_kib)
         def->current_memory_kib = def->memory_kib;
+    if (cvg_dx_check_cpu(def) < 0)
+        return NULL;
     if (!has_uuid)
         cvg_uuid_generate(def->uuid);
     return g_steal_pointer(&def);

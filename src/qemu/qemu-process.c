@@ -3,6 +3,7 @@
  */
 #include "qemu-process.h"
 #include "qemu-command.h"
+#include "qemu-graphics.h"
 #include "qemu-net.h"
 #include "qemu-domain-job.h"
 #include "qemu-domain-list.h"
@@ -98,18 +99,14 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     g_ptr_array_add(argv, g_strdup("-no-user-config"));
     g_ptr_array_add(argv, g_strdup("-nodefaults"));
     g_ptr_array_add(argv, g_strdup("-machine"));
-    /* QEMU 10 removed -no-acpi: ACPI is a machine property now. */
-    g_ptr_array_add(argv,
-                    g_strdup_printf("%s,acpi=%s",
-                                    def->os_machine ? def->os_machine : "pc",
-                                    def->feature_acpi ? "on" : "off"));
+    g_ptr_array_add(argv, cvg_qemu_machine_option(def));
     g_ptr_array_add(argv, g_strdup("-accel"));
     g_ptr_array_add(argv, g_strdup(kvm ? "kvm" : "tcg"));
     g_ptr_array_add(argv, g_strdup("-m"));
     g_ptr_array_add(argv,
                     g_strdup_printf("%lluM", (def->memory_kib + 1023) / 1024));
     g_ptr_array_add(argv, g_strdup("-smp"));
-    g_ptr_array_add(argv, g_strdup_printf("%u", def->vcpus));
+    g_ptr_array_add(argv, cvg_qemu_smp_option(def));
     g_ptr_array_add(argv, g_strdup("-uuid"));
     g_ptr_array_add(argv, g_strdup(uuid));
     g_ptr_array_add(argv, g_strdup("-display"));
@@ -121,10 +118,7 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
     g_ptr_array_add(argv, g_strdup("-mon"));
     g_ptr_array_add(argv,
                     g_strdup("chardev=charmonitor,id=monitor,mode=control"));
-    if (def->clock_offset && strcmp(def->clock_offset, "localtime") == 0) {
-        g_ptr_array_add(argv, g_strdup("-rtc"));
-        g_ptr_array_add(argv, g_strdup("base=localtime"));
-    }
+    cvg_qemu_command_add_machine_extras(argv, def, kvm);
     if (def->on_reboot == CVG_DOMAIN_LIFECYCLE_DESTROY)
         g_ptr_array_add(argv, g_strdup("-no-reboot"));
     if (def->os_kernel) {
@@ -148,6 +142,7 @@ cvg_qemu_build_argv(const CvgDomainDef *def, const char *emulator, bool kvm,
         /* A console of target type serial is serial port 0. */
         add_chardev(argv, def->consoles[0], 0);
     }
+    cvg_qemu_command_add_devices(argv, def);
     if (incoming) {
         g_ptr_array_add(argv, g_strdup("-incoming"));
         g_ptr_array_add(argv, g_strdup(incoming));
@@ -205,6 +200,8 @@ sink_stopped(CvgDriver *drv, CvgDomainObj *dom, int reason, int detail)
 {
     const CvgProcessSink *sink = drv->process_sink;
 
+    /* The VNC port and channel sockets go with the process. */
+    cvg_qemu_graphics_release(dom->def);
     if (sink && sink->stopped)
         sink->stopped(drv, dom, reason, detail, sink->opaque);
     else
@@ -586,12 +583,18 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
 
     if (check_startable(drv, dom, emulator, kvm) < 0 ||
-        spawn_qemu(dom, emulator, kvm, qmp, logpath, incoming) < 0 ||
-        connect_monitor(drv, dom, qmp, logpath) < 0)
+        cvg_qemu_graphics_prepare(drv->cfg, drv->run_dir, dom->def) < 0)
         return -1;
+    if (spawn_qemu(dom, emulator, kvm, qmp, logpath, incoming) < 0 ||
+        connect_monitor(drv, dom, qmp, logpath) < 0) {
+        cvg_qemu_graphics_release(dom->def);
+        return -1;
+    }
     query_ptys(drv, dom);
-    if (run_guest(drv, dom, flags, incoming) < 0)
+    if (run_guest(drv, dom, flags, incoming) < 0) {
+        cvg_qemu_graphics_release(dom->def);
         return -1;
+    }
     cvg_driver_save_status(drv, dom);
     cvg_log_domain(G_LOG_LEVEL_INFO, dom->def->name,
                    "guest '%s' started (QEMU pid %d)", dom->def->name,
@@ -630,6 +633,7 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
 
     if (!pid_alive(dom->pid))
         return -1;
+    cvg_qemu_graphics_reattach(dom->def);
     cvg_driver_unlock(drv);
     mon = cvg_qmp_open(qmp, drv->mon_ctx, &cvg_qemu_process_monitor_callbacks,
                        dom, 3000);

@@ -17,12 +17,13 @@ cvg_enum_to_string(const char *const *names, int n, int value)
     return value >= 0 && value < n ? names[value] : NULL;
 }
 
-/* The value named @s among the first @n names, or -1 (also for NULL). */
+/* The value named @s among the first @n names, or -1 (also for NULL).  A
+ * NULL name (a value with no XML spelling, like "absent") never matches. */
 static inline int
 cvg_enum_from_string(const char *const *names, int n, const char *s)
 {
     for (int i = 0; s && i < n; i++) {
-        if (strcmp(names[i], s) == 0)
+        if (names[i] && strcmp(names[i], s) == 0)
             return i;
     }
     return -1;
