@@ -23,7 +23,7 @@ procps psmisc valgrind clang clang-format libclang-rt-14-dev python3-matplotlib
 libsystemd-dev python3-docutils groff-base systemd debhelper dpkg-dev fakeroot
 rpcsvc-proto libgnutls28-dev gnutls-bin libsasl2-dev sasl2-bin
 libsasl2-modules openssh-server openssh-client netcat-openbsd e2fsprogs
-dosfstools mtools syslinux syslinux-common"
+dosfstools mtools syslinux syslinux-common virtinst"
 
 missing=""
 for p in $PKGS; do

@@ -306,3 +306,40 @@ cvg_dispatch_connect_get_domain_capabilities(
     ret->capabilities = g_string_free(g_steal_pointer(&buf), FALSE);
     return 0;
 }
+
+/* ---- storage ---- */
+
+/*
+ * convergd manages no storage pools: disks name their paths.  virt-install
+ * still asks (it drops a --disk path= when the connection has no storage
+ * API at all), so the list is empty and no path is a volume.
+ */
+int
+cvg_dispatch_connect_list_all_storage_pools(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteConnectListAllStoragePoolsArgs *args,
+    CvgRemoteConnectListAllStoragePoolsRet *ret)
+{
+    (void)d;
+    (void)client;
+    (void)args;
+    ret->pools.pools_len = 0;
+    ret->pools.pools_val = NULL;
+    ret->ret = 0;
+    return 0;
+}
+
+int
+cvg_dispatch_storage_vol_lookup_by_path(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteStorageVolLookupByPathArgs *args,
+    CvgRemoteStorageVolLookupByPathRet *ret)
+{
+    (void)d;
+    (void)client;
+    (void)ret;
+    cvg_error_report_full(CVG_FROM_STORAGE, CVG_ERR_NO_STORAGE_VOL,
+                          _("no storage vol with matching path '%s'"),
+                          args->path);
+    return -1;
+}

@@ -50,6 +50,8 @@ cvg_error_prefix(int code)
         return _("Domain not found: %s");
     case CVG_ERR_AUTH_FAILED:
         return _("authentication failed: %s");
+    case CVG_ERR_NO_STORAGE_VOL:
+        return _("Storage volume not found: %s");
     case CVG_ERR_OPERATION_INVALID:
         return _("Requested operation is not valid: %s");
     case CVG_ERR_CONFIG_UNSUPPORTED:

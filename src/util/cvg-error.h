@@ -34,6 +34,7 @@ typedef enum {
     CVG_ERR_RPC = 39,
     CVG_ERR_NO_DOMAIN = 42,
     CVG_ERR_AUTH_FAILED = 45,
+    CVG_ERR_NO_STORAGE_VOL = 50,
     CVG_ERR_OPERATION_INVALID = 55,
     CVG_ERR_CONFIG_UNSUPPORTED = 67,
     CVG_ERR_OPERATION_TIMEOUT = 68,
@@ -50,6 +51,7 @@ typedef enum {
     CVG_FROM_RPC = 7,
     CVG_FROM_QEMU = 10,
     CVG_FROM_REMOTE = 13,
+    CVG_FROM_STORAGE = 18,
     CVG_FROM_DOMAIN = 20,
 } CvgErrorDomain;
 

@@ -213,6 +213,48 @@ class DevicesTest(unittest.TestCase):
                          libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
         self.assertIn("spice", str(cm.exception))
 
+    @unittest.skipUnless(shutil.which("virt-install"),
+                         "virt-install (virtinst) is not installed")
+    def test_virt_install_import(self):
+        """virt-install --import of the disk guest's image on a bridge, with
+        VNC: the guest is created and started, vncdisplay answers and the
+        display speaks RFB.  The image is a loop device over a raw copy:
+        convergd has no storage pools, and virtinst 4.1 auto-creates a
+        directory pool for any file path outside /dev (a block device it
+        takes as it is).  --virt-type qemu: KVM's host-passthrough default
+        is not what nested test machines can run."""
+        work = os.path.join(self.d.dir, "vi")
+        os.makedirs(work, exist_ok=True)
+        raw = os.path.join(work, "vm.raw")
+        subprocess.run(["qemu-img", "convert", "-O", "raw",
+                        os.path.join(cvgtest.disk_guest_dir(), "disk.qcow2"),
+                        raw], check=True, timeout=120)
+        loop = subprocess.run(["losetup", "-f", "--show", raw], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        self.addCleanup(subprocess.run, ["losetup", "-d", loop])
+        bridge = f"cvgtst{os.getpid() % 100000}"
+        subprocess.run(["ip", "link", "add", bridge, "type", "bridge"],
+                       check=True)
+        self.addCleanup(subprocess.run, ["ip", "link", "del", bridge])
+        subprocess.run(["ip", "link", "set", bridge, "up"], check=True)
+        p = subprocess.run(
+            ["virt-install", "--connect", self.d.uri, "--import", "--name",
+             "vi1", "--memory", "256", "--disk", f"path={loop}", "--network",
+             f"bridge={bridge}", "--graphics", "vnc", "--noautoconsole",
+             "--osinfo", "detect=on,require=off", "--virt-type", "qemu"],
+            capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        dom = self.conn.lookupByName("vi1")
+        self.assertTrue(dom.isActive())
+        port, _ = vnc_port(dom.XMLDesc(0))
+        out = self.d.virsh("vncdisplay", "vi1").stdout.strip()
+        self.assertEqual(out, f"127.0.0.1:{port - 5900}")
+        self.assertRegex(rfb_banner("127.0.0.1", port), rb"^RFB 003\.00\d\n$")
+        # Its tap is in the bridge.
+        taps = os.listdir(f"/sys/class/net/{bridge}/brif")
+        self.assertEqual(len(taps), 1, taps)
+        dom.destroy()
+
     def test_domcapabilities(self):
         out = self.d.virsh("domcapabilities", "--virttype", "qemu").stdout
         self.assertIn("<domain>qemu</domain>", out)
