@@ -294,7 +294,8 @@ format_chr(GString *buf, const CvgDomainDef *def, const CvgDomainChr *chr,
 }
 
 static void
-format_devices(GString *buf, const CvgDomainDef *def, bool live)
+format_devices(GString *buf, const CvgDomainDef *def, bool live,
+               bool migratable)
 {
     size_t i;
 
@@ -312,7 +313,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live)
         format_chr(buf, def, def->serials[i], false, live);
     for (i = 0; i < def->nconsoles; i++)
         format_chr(buf, def, def->consoles[i], true, live);
-    cvg_dx_format_misc(buf, def, live);
+    cvg_dx_format_misc(buf, def, live, migratable);
     g_string_append(buf, "  </devices>\n");
 }
 
@@ -395,7 +396,7 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
     format_lifecycle(buf, "on_crash", def->on_crash);
     cvg_dx_format_pm(buf, def);
 
-    format_devices(buf, def, live);
+    format_devices(buf, def, live, !!(flags & CVG_DOMAIN_XML_MIGRATABLE));
     g_string_append(buf, "</domain>\n");
     return g_string_free(g_steal_pointer(&buf), FALSE);
 }

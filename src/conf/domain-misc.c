@@ -939,12 +939,15 @@ cvg_dx_has_misc(const CvgDomainDef *def)
 /* libvirt's order: channels, inputs, graphics, sound, video, memballoon,
  * rng. */
 void
-cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live)
+cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live,
+                   bool migratable)
 {
     size_t i;
 
+    /* A socket the daemon made is this host's: a migration's destination
+     * makes its own. */
     for (i = 0; i < def->nchannels; i++)
-        format_channel(buf, def->channels[i], live);
+        format_channel(buf, def->channels[i], live && !migratable);
     for (i = 0; i < def->ninputs; i++) {
         g_autofree char *attrs = g_strdup_printf(
             "type='%s' bus='%s'", input_type_names[def->inputs[i]->type],

@@ -119,8 +119,10 @@ int cvg_dx_check_misc(CvgDomainDef *def);
 /* Any of them in @def (for the empty <devices/>). */
 bool cvg_dx_has_misc(const CvgDomainDef *def);
 
-/* Append them as <devices> children; @live shows runtime data. */
-void cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live);
+/* Append them as <devices> children; @live shows runtime data, except
+ * channel sockets the daemon made when @migratable. */
+void cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live,
+                        bool migratable);
 
 /* Free the members of @def they own / deep-copy them into @copy (whose
  * scalars are @def's already). */

@@ -109,6 +109,17 @@ reserve_vnc_port(const CvgDaemonConfig *cfg, CvgDomainGraphics *gfx)
     return -1;
 }
 
+/* Where cvg_qemu_graphics_prepare() puts the socket of @chan. */
+static char *
+channel_auto_path(const char *run_dir, const CvgDomainDef *def,
+                  const CvgDomainChannel *chan)
+{
+    g_autofree char *base =
+        g_strdup_printf("%s.%s", def->name, chan->target_name);
+
+    return g_build_filename(run_dir, base, NULL);
+}
+
 int
 cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
                           CvgDomainDef *def)
@@ -126,23 +137,30 @@ cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
     /* A channel without a path gets a socket in the run directory. */
     for (i = 0; i < def->nchannels; i++) {
         CvgDomainChannel *chan = def->channels[i];
-        g_autofree char *base = NULL;
 
         if (chan->path && !chan->path_auto)
             continue;
-        base = g_strdup_printf("%s.%s", def->name, chan->target_name);
         g_free(chan->path);
-        chan->path = g_build_filename(run_dir, base, NULL);
+        chan->path = channel_auto_path(run_dir, def, chan);
         chan->path_auto = true;
     }
     return 0;
 }
 
 void
-cvg_qemu_graphics_reattach(CvgDomainDef *def)
+cvg_qemu_graphics_reattach(const char *run_dir, CvgDomainDef *def)
 {
     CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
+    size_t i;
 
+    /* The status XML does not say which socket the daemon made. */
+    for (i = 0; i < def->nchannels; i++) {
+        g_autofree char *path =
+            channel_auto_path(run_dir, def, def->channels[i]);
+
+        if (g_strcmp0(path, def->channels[i]->path) == 0)
+            def->channels[i]->path_auto = true;
+    }
     if (!gfx || gfx->port < VNC_PORT_BASE || gfx->port >= PORT_COUNT)
         return;
     g_mutex_lock(&ports_lock);

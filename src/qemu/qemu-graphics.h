@@ -25,8 +25,9 @@ int cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
  * forget the runtime data (autoport port, listen address, socket paths). */
 void cvg_qemu_graphics_release(CvgDomainDef *def);
 
-/* A running guest re-attached from its status XML holds its port again. */
-void cvg_qemu_graphics_reattach(CvgDomainDef *def);
+/* A running guest re-attached from its status XML holds its port again,
+ * and its channel sockets in @run_dir are known as the daemon's. */
+void cvg_qemu_graphics_reattach(const char *run_dir, CvgDomainDef *def);
 
 /*
  * Append -audiodev, -chardev/-device for channels, inputs, -vnc, sound,

@@ -633,7 +633,7 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
 
     if (!pid_alive(dom->pid))
         return -1;
-    cvg_qemu_graphics_reattach(dom->def);
+    cvg_qemu_graphics_reattach(drv->run_dir, dom->def);
     cvg_driver_unlock(drv);
     mon = cvg_qmp_open(qmp, drv->mon_ctx, &cvg_qemu_process_monitor_callbacks,
                        dom, 3000);

@@ -193,6 +193,19 @@ class DevicesTest(unittest.TestCase):
 
         path = ET.fromstring(live).find("devices/channel/source").get("path")
         self.assertTrue(path and os.path.exists(path), path)
+        for flags in (libvirt.VIR_DOMAIN_XML_INACTIVE,
+                      libvirt.VIR_DOMAIN_XML_MIGRATABLE):
+            xml = ET.fromstring(dom.XMLDesc(flags))
+            self.assertIsNone(xml.find("devices/channel/source").get("path"))
+        # A restarted daemon re-attaches the guest: the port stays taken,
+        # the socket stays the daemon's (removed when the guest stops).
+        self.d.stop()
+        self.d.start()
+        type(self).conn = libvirt.open(self.d.uri)
+        dom = self.conn.lookupByName("every")
+        self.assertEqual(vnc_port(dom.XMLDesc(0))[0], port)
+        other = self.start(vnc_guest_xml("other", "<graphics type='vnc'/>"))
+        self.assertNotEqual(vnc_port(other.XMLDesc(0))[0], port)
         inactive = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         self.assertIsNone(inactive.find("devices/channel/source").get("path"))
         dom.destroy()
