@@ -277,5 +277,66 @@ class DevicesTest(unittest.TestCase):
         self.assertIn("canonical=", caps)
 
 
+TESTBED_NAME = "cvgdev"
+
+
+class DevicesMigrationTest(unittest.TestCase):
+    """A VNC guest with a guest agent channel migrates between the two
+    hosts of a testbed: the destination picks its own port and socket, the
+    source gives its port back."""
+
+    @classmethod
+    def setUpClass(cls):
+        cvgtest.testbed("down", "--name", TESTBED_NAME)
+        cls.env = cvgtest.testbed("up", "--name", TESTBED_NAME, "--set",
+                                  f"remote_display_port_min={PORT_MIN}")
+
+    @classmethod
+    def tearDownClass(cls):
+        cvgtest.testbed("down", "--name", TESTBED_NAME)
+
+    def rfb_in(self, ns, port):
+        code = ("import socket; s = socket.create_connection(('127.0.0.1', "
+                f"{port}), timeout=10); print(s.recv(12))")
+        p = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c",
+                            code], capture_output=True, text=True, timeout=30)
+        return p.stdout.strip()
+
+    def test_migrate_vnc_guest(self):
+        src, dst = self.env["SRC_URI"], self.env["DST_URI"]
+        xml = vnc_guest_xml("mig", "<graphics type='vnc'/>", """    <channel type='unix'>
+      <target type='virtio' name='org.qemu.guest_agent.0'/>
+    </channel>
+""")
+        path = os.path.join(self.env["DIR"], "mig.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        self.addCleanup(lambda: [cvgtest.virsh_at(u, a, "mig", check=False)
+                                 for u in (src, dst)
+                                 for a in ("destroy", "undefine")])
+        cvgtest.virsh_at(src, "define", path)
+        cvgtest.virsh_at(src, "start", "mig")
+        src_conn = libvirt.open(src)
+        port, _ = vnc_port(src_conn.lookupByName("mig").XMLDesc(0))
+        self.assertIn("RFB 003.00", self.rfb_in(self.env["SRC_NS"], port))
+        cvgtest.virsh_at(src, "migrate", "--live", "--p2p", "--persistent",
+                         "mig", dst)
+        dst_conn = libvirt.open(dst)
+        live = dst_conn.lookupByName("mig").XMLDesc(0)
+        dport, _ = vnc_port(live)
+        self.assertTrue(PORT_MIN <= dport <= PORT_MAX, dport)
+        self.assertIn("RFB 003.00", self.rfb_in(self.env["DST_NS"], dport))
+        import xml.etree.ElementTree as ET
+
+        chan = ET.fromstring(live).find("devices/channel/source").get("path")
+        self.assertIn(self.env["DIR"], chan)
+        self.assertIn("/b/", chan)
+        # The source's port is free again: a new guest there takes it.
+        xml2 = vnc_guest_xml("mig2", "<graphics type='vnc'/>")
+        dom2 = src_conn.createXML(xml2, 0)
+        self.assertEqual(vnc_port(dom2.XMLDesc(0))[0], port)
+        dom2.destroy()
+
+
 if __name__ == "__main__":
     cvgtest.main()
