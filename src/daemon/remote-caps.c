@@ -8,6 +8,7 @@
  * device models the domain XML parser accepts (docs/formatdomain.rst).
  */
 #include "daemon.h"
+#include "qemu-graphics.h"
 #include "cvg-i18n.h"
 #include "cvg-protocol.h"
 
@@ -188,7 +189,7 @@ format_device(GString *buf, const char *name, const char *const *spec)
 }
 
 static void
-format_devices(GString *buf)
+format_devices(GString *buf, const char *emulator)
 {
     static const char *const disk[] = {
         "diskDevice", "disk",   "cdrom", NULL, "bus", "ide",
@@ -196,6 +197,9 @@ format_devices(GString *buf)
     };
     static const char *const graphics[] = {"type", "vnc", NULL, NULL};
     static const char *const video[] = {
+        "modelType", "vga", "cirrus", "virtio", "bochs", "none", NULL, NULL,
+    };
+    static const char *const video_qxl[] = {
         "modelType", "vga",  "cirrus", "virtio", "qxl",
         "bochs",     "none", NULL,     NULL,
     };
@@ -212,7 +216,8 @@ format_devices(GString *buf)
     g_string_append(buf, "  <devices>\n");
     format_device(buf, "disk", disk);
     format_device(buf, "graphics", graphics);
-    format_device(buf, "video", video);
+    format_device(buf, "video",
+                  cvg_qemu_has_device(emulator, "qxl-vga") ? video_qxl : video);
     format_device(buf, "rng", rng);
     format_device(buf, "channel", channel);
     for (i = 0; unsupported[i]; i++)
@@ -293,7 +298,7 @@ cvg_dispatch_connect_get_domain_capabilities(
                            "  </os>\n",
                            drv->cfg->qemu_binary, virttype, machine, MAX_VCPUS);
     format_cpu_modes(buf, strcmp(virttype, "kvm") == 0);
-    format_devices(buf);
+    format_devices(buf, drv->cfg->qemu_binary);
     g_string_append(buf, "  <features>\n"
                          "    <gic supported='no'/>\n"
                          "    <vmcoreinfo supported='no'/>\n"

@@ -109,6 +109,58 @@ reserve_vnc_port(const CvgDaemonConfig *cfg, CvgDomainGraphics *gfx)
     return -1;
 }
 
+/* "-device help" of each emulator asked so far (path -> output). */
+static GMutex devices_lock;
+static GHashTable *devices_help;
+
+bool
+cvg_qemu_has_device(const char *emulator, const char *device)
+{
+    g_autofree char *quoted = g_strdup_printf("\"%s\"", device);
+    const char *help;
+    bool found;
+
+    g_mutex_lock(&devices_lock);
+    if (!devices_help)
+        devices_help =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    if (!(help = g_hash_table_lookup(devices_help, emulator))) {
+        const char *argv[] = {emulator, "-device", "help", NULL};
+        char *out = NULL;
+
+        if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
+                          NULL, NULL, &out, NULL, NULL, NULL))
+            out = g_strdup("");
+        g_hash_table_insert(devices_help, g_strdup(emulator), out);
+        help = out;
+    }
+    /* An emulator that lists nothing is not held against the XML: QEMU
+     * itself reports what it lacks. */
+    found = !*help || strstr(help, quoted);
+    g_mutex_unlock(&devices_lock);
+    return found;
+}
+
+/* QEMU builds without the SPICE modules have no QXL card: say so before
+ * starting (QEMU's own message names a device, not the XML). */
+static int
+check_video_devices(const char *emulator, const CvgDomainDef *def)
+{
+    size_t i;
+
+    for (i = 0; i < def->nvideos; i++) {
+        if (def->videos[i]->model == CVG_VIDEO_QXL &&
+            !cvg_qemu_has_device(emulator, "qxl-vga")) {
+            cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
+                             _("video model '%s' is not supported by emulator "
+                               "'%s'"),
+                             "qxl", emulator);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Where cvg_qemu_graphics_prepare() puts the socket of @chan. */
 static char *
 channel_auto_path(const char *run_dir, const CvgDomainDef *def,
@@ -122,11 +174,13 @@ channel_auto_path(const char *run_dir, const CvgDomainDef *def,
 
 int
 cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
-                          CvgDomainDef *def)
+                          const char *emulator, CvgDomainDef *def)
 {
     CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
     size_t i;
 
+    if (check_video_devices(emulator, def) < 0)
+        return -1;
     if (gfx) {
         g_free(gfx->listen_live);
         gfx->listen_live =
@@ -148,10 +202,19 @@ cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
 }
 
 void
-cvg_qemu_graphics_reattach(const char *run_dir, CvgDomainDef *def)
+cvg_qemu_graphics_reattach(const CvgDaemonConfig *cfg, const char *run_dir,
+                           CvgDomainDef *def)
 {
     CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
     size_t i;
+
+    /* Nor which listen address was the daemon's default: one equal to
+     * vnc_listen is taken as that. */
+    if (gfx && gfx->listen && !gfx->listen_live) {
+        gfx->listen_live = g_strdup(gfx->listen);
+        if (g_strcmp0(gfx->listen, cfg->vnc_listen) == 0)
+            g_clear_pointer(&gfx->listen, g_free);
+    }
 
     /* The status XML does not say which socket the daemon made. */
     for (i = 0; i < def->nchannels; i++) {

@@ -16,18 +16,25 @@
  * remote_display_port range that no guest of this daemon holds and that a
  * bind test finds free; a fixed port must not be another guest's), and each
  * channel without a path a socket in @run_dir.  Thread-safe.  Returns 0, or
- * -1 with an error (no port free, fixed port taken).
+ * -1 with an error (no port free, fixed port taken, a video card that
+ * @emulator lacks).
  */
 int cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
-                              CvgDomainDef *def);
+                              const char *emulator, CvgDomainDef *def);
 
 /* When QEMU is gone: release what cvg_qemu_graphics_prepare() took and
  * forget the runtime data (autoport port, listen address, socket paths). */
 void cvg_qemu_graphics_release(CvgDomainDef *def);
 
 /* A running guest re-attached from its status XML holds its port again,
- * and its channel sockets in @run_dir are known as the daemon's. */
-void cvg_qemu_graphics_reattach(const char *run_dir, CvgDomainDef *def);
+ * its channel sockets in @run_dir are known as the daemon's and a listen
+ * address equal to @cfg's vnc_listen as the default. */
+void cvg_qemu_graphics_reattach(const CvgDaemonConfig *cfg, const char *run_dir,
+                                CvgDomainDef *def);
+
+/* @emulator offers -device @device ("qxl-vga"); asked of it once, with
+ * "-device help".  True when the emulator lists no devices at all. */
+bool cvg_qemu_has_device(const char *emulator, const char *device);
 
 /*
  * Append -audiodev, -chardev/-device for channels, inputs, -vnc, sound,

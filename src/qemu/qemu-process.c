@@ -583,7 +583,8 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
 
     if (check_startable(drv, dom, emulator, kvm) < 0 ||
-        cvg_qemu_graphics_prepare(drv->cfg, drv->run_dir, dom->def) < 0)
+        cvg_qemu_graphics_prepare(drv->cfg, drv->run_dir, emulator, dom->def) <
+            0)
         return -1;
     if (spawn_qemu(dom, emulator, kvm, qmp, logpath, incoming) < 0 ||
         connect_monitor(drv, dom, qmp, logpath) < 0) {
@@ -633,7 +634,7 @@ cvg_qemu_process_reconnect(CvgDriver *drv, CvgDomainObj *dom)
 
     if (!pid_alive(dom->pid))
         return -1;
-    cvg_qemu_graphics_reattach(drv->run_dir, dom->def);
+    cvg_qemu_graphics_reattach(drv->cfg, drv->run_dir, dom->def);
     cvg_driver_unlock(drv);
     mon = cvg_qmp_open(qmp, drv->mon_ctx, &cvg_qemu_process_monitor_callbacks,
                        dom, 3000);

@@ -208,6 +208,9 @@ class DevicesTest(unittest.TestCase):
         self.assertNotEqual(vnc_port(other.XMLDesc(0))[0], port)
         inactive = ET.fromstring(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
         self.assertIsNone(inactive.find("devices/channel/source").get("path"))
+        self.assertIsNone(inactive.find("devices/graphics").get("listen"))
+        self.assertEqual(self.d.virsh("vncdisplay", "every").stdout.strip(),
+                         f"127.0.0.1:{port - 5900}")
         dom.destroy()
         self.assertFalse(os.path.exists(path))
 
@@ -217,6 +220,30 @@ class DevicesTest(unittest.TestCase):
             self.conn.defineXML(xml)
         self.assertEqual(cm.exception.get_error_code(),
                          libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+
+    def test_qxl_needs_the_emulator_to_have_it(self):
+        """A QEMU without the SPICE modules has no QXL card: starting a
+        guest with one fails before QEMU runs, naming the model, and
+        domcapabilities does not offer it."""
+        helptext = subprocess.run(["qemu-system-x86_64", "-device", "help"],
+                                  capture_output=True, text=True).stdout
+        caps = self.d.virsh("domcapabilities").stdout
+        if '"qxl-vga"' in helptext:
+            self.assertIn("<value>qxl</value>", caps)
+            self.skipTest("this QEMU has QXL")
+        self.assertNotIn("<value>qxl</value>", caps)
+        dom = self.conn.defineXML(vnc_guest_xml(
+            "qxl", "<graphics type='vnc'/>",
+            "    <video><model type='qxl'/></video>\n"))
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            dom.create()
+        self.assertEqual(cm.exception.get_error_code(),
+                         libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+        self.assertIn("'qxl'", str(cm.exception))
+        self.assertFalse(dom.isActive())
+        # Its port went back: the next guest gets the first one.
+        dom2 = self.start(vnc_guest_xml("vnc5", "<graphics type='vnc'/>"))
+        self.assertEqual(vnc_port(dom2.XMLDesc(0))[0], PORT_MIN)
 
     def test_spice_refused(self):
         xml = vnc_guest_xml("sp", "<graphics type='spice'/>")
