@@ -202,6 +202,45 @@ test_log_syntax(const void *data G_GNUC_UNUSED)
     return 0;
 }
 
+/* The VNC display keys: defaults, a range, and what is refused. */
+static int
+test_vnc_keys(const void *data G_GNUC_UNUSED)
+{
+    static const char *const bad[] = {
+        "remote_display_port_min = 5000\n",
+        "remote_display_port_min = 6000\nremote_display_port_max = 5999\n",
+        "vnc_listen = \"1.2.3.4,to=99\"\n",
+        "vnc_listen = \"\"\n",
+    };
+    g_autoptr(CvgDaemonConfig) cfg = cvg_daemon_config_new();
+    size_t i;
+
+    if (strcmp(cfg->vnc_listen, "127.0.0.1") != 0 ||
+        cfg->remote_display_port_min != 5900 ||
+        cfg->remote_display_port_max != 65535)
+        return -1;
+    if (cvg_daemon_config_parse(cfg, "t.conf",
+                                "vnc_listen = \"::1\"\n"
+                                "remote_display_port_min = 5910\n"
+                                "remote_display_port_max = 5920\n") < 0 ||
+        strcmp(cfg->vnc_listen, "::1") != 0 ||
+        cfg->remote_display_port_min != 5910) {
+        fprintf(stderr, "valid VNC keys refused: %s\n", last_message());
+        return -1;
+    }
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(CvgDaemonConfig) c = cvg_daemon_config_new();
+
+        if (cvg_daemon_config_parse(c, "t.conf", bad[i]) == 0 ||
+            cvg_error_last()->code != CVG_ERR_CONF_SYNTAX) {
+            fprintf(stderr, "accepted: %s", bad[i]);
+            return -1;
+        }
+        cvg_error_reset();
+    }
+    return 0;
+}
+
 int
 main(void)
 {
@@ -209,5 +248,6 @@ main(void)
     cvg_test_run("generated-defaults", test_defaults, NULL);
     cvg_test_run("reload", test_reload, NULL);
     cvg_test_run("log-syntax", test_log_syntax, NULL);
+    cvg_test_run("vnc-keys", test_vnc_keys, NULL);
     return cvg_test_finish();
 }

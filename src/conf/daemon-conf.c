@@ -403,6 +403,16 @@ check_values(const CvgDaemonConfig *cfg, const char *filename)
             filename, cfg->migration_port_min, cfg->migration_port_max);
         return -1;
     }
+    /* It becomes part of QEMU's -vnc option. */
+    if (!*cfg->vnc_listen ||
+        strspn(cfg->vnc_listen,
+               "0123456789abcdefghijklmnopqrstuvwxyz"
+               "ABCDEFGHIJKLMNOPQRSTUVWXYZ.:-_") != strlen(cfg->vnc_listen)) {
+        cvg_error_report(CVG_ERR_CONF_SYNTAX,
+                         _("%s: vnc_listen '%s' is not an address"), filename,
+                         cfg->vnc_listen);
+        return -1;
+    }
     if (cfg->remote_display_port_min > cfg->remote_display_port_max) {
         cvg_error_report(CVG_ERR_CONF_SYNTAX,
                          _("%s: remote_display_port_min %u is above "
