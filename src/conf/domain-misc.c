@@ -827,9 +827,19 @@ cvg_dx_check_misc(CvgDomainDef *def)
         return -1;
     }
     for (i = 0; i < def->ninputs; i++) {
-        if (def->inputs[i]->bus == CVG_INPUT_BUS_USB &&
-            !cvg_dx_find_controller(def, CVG_CONTROLLER_TYPE_USB, 0))
+        const CvgDomainController *usb;
+
+        if (def->inputs[i]->bus != CVG_INPUT_BUS_USB)
+            continue;
+        if (!(usb = cvg_dx_find_controller(def, CVG_CONTROLLER_TYPE_USB, 0))) {
             cvg_dx_add_implicit_controller(def, CVG_CONTROLLER_TYPE_USB, 0);
+        } else if (g_strcmp0(usb->model, "none") == 0) {
+            conf_error(CVG_ERR_XML_ERROR,
+                       _("USB input device '%s' needs a USB controller, but "
+                         "the USB controller model is 'none'"),
+                       input_type_names[def->inputs[i]->type]);
+            return -1;
+        }
     }
     return check_channels(def);
 }
