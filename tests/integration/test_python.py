@@ -297,7 +297,7 @@ class TestErrors(PyBase):
 
     def test_config_unsupported(self):
         xml = self.xml().replace("<devices>",
-                                 "<devices>\n    <graphics type='vnc'/>")
+                                 "<devices>\n    <graphics type='spice'/>")
         self.assertLibvirtError(L.VIR_ERR_CONFIG_UNSUPPORTED,
                                 self.conn.defineXML, xml,
                                 msg_re="unsupported configuration")
