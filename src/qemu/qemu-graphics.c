@@ -109,42 +109,75 @@ reserve_vnc_port(const CvgDaemonConfig *cfg, CvgDomainGraphics *gfx)
     return -1;
 }
 
-/* "-device help" of each emulator asked so far (path -> output). */
-static GMutex devices_lock;
-static GHashTable *devices_help;
+/* "-device help" and "-cpu help" of each emulator asked so far
+ * ("PATH -device" -> output). */
+static GMutex help_lock;
+static GHashTable *help_cache;
 
-bool
-cvg_qemu_has_device(const char *emulator, const char *device)
+/* The output of "@emulator @option help" (cached; "" when it fails).
+ * The returned string lives as long as the process. */
+static const char *
+emulator_help(const char *emulator, const char *option)
 {
-    g_autofree char *quoted = g_strdup_printf("\"%s\"", device);
+    g_autofree char *key = g_strdup_printf("%s %s", emulator, option);
     const char *help;
-    bool found;
 
-    g_mutex_lock(&devices_lock);
-    if (!devices_help)
-        devices_help =
+    g_mutex_lock(&help_lock);
+    if (!help_cache)
+        help_cache =
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    if (!(help = g_hash_table_lookup(devices_help, emulator))) {
-        const char *argv[] = {emulator, "-device", "help", NULL};
+    if (!(help = g_hash_table_lookup(help_cache, key))) {
+        const char *argv[] = {emulator, option, "help", NULL};
         char *out = NULL;
 
         if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL,
                           NULL, NULL, &out, NULL, NULL, NULL))
             out = g_strdup("");
-        g_hash_table_insert(devices_help, g_strdup(emulator), out);
+        g_hash_table_insert(help_cache, g_steal_pointer(&key), out);
         help = out;
     }
-    /* An emulator that lists nothing is not held against the XML: QEMU
-     * itself reports what it lacks. */
-    found = !*help || strstr(help, quoted);
-    g_mutex_unlock(&devices_lock);
-    return found;
+    g_mutex_unlock(&help_lock);
+    return help;
 }
 
-/* QEMU builds without the SPICE modules have no QXL card: say so before
- * starting (QEMU's own message names a device, not the XML). */
+bool
+cvg_qemu_has_device(const char *emulator, const char *device)
+{
+    g_autofree char *quoted = g_strdup_printf("\"%s\"", device);
+    const char *help = emulator_help(emulator, "-device");
+
+    /* An emulator that lists nothing is not held against the XML: QEMU
+     * itself reports what it lacks. */
+    return !*help || strstr(help, quoted);
+}
+
+bool
+cvg_qemu_has_cpu_model(const char *emulator, const char *model)
+{
+    const char *help = emulator_help(emulator, "-cpu");
+    g_auto(GStrv) lines = g_strsplit(help, "\n", -1);
+    size_t i;
+
+    if (!*help)
+        return true;
+    /* "  NAME   description", after a heading line. */
+    for (i = 0; lines[i]; i++) {
+        g_auto(GStrv) words = NULL;
+
+        g_strstrip(lines[i]);
+        words = g_strsplit(lines[i], " ", 2);
+        if (words[0] && strcmp(words[0], model) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* What the XML asks of the emulator, checked before it starts (QEMU's own
+ * message names a device or option, not the XML): QEMU builds without the
+ * SPICE modules have no QXL card, and a custom CPU model must be one QEMU
+ * knows. */
 static int
-check_video_devices(const char *emulator, const CvgDomainDef *def)
+check_emulator_has(const char *emulator, const CvgDomainDef *def)
 {
     size_t i;
 
@@ -157,6 +190,13 @@ check_video_devices(const char *emulator, const CvgDomainDef *def)
                              "qxl", emulator);
             return -1;
         }
+    }
+    if (def->cpu.mode == CVG_CPU_MODE_CUSTOM && def->cpu.model &&
+        !cvg_qemu_has_cpu_model(emulator, def->cpu.model)) {
+        cvg_error_report(CVG_ERR_CONFIG_UNSUPPORTED,
+                         _("CPU model '%s' is not supported by emulator '%s'"),
+                         def->cpu.model, emulator);
+        return -1;
     }
     return 0;
 }
@@ -179,7 +219,7 @@ cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
     CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
     size_t i;
 
-    if (check_video_devices(emulator, def) < 0)
+    if (check_emulator_has(emulator, def) < 0)
         return -1;
     if (gfx) {
         g_free(gfx->listen_live);

@@ -16,8 +16,8 @@
  * remote_display_port range that no guest of this daemon holds and that a
  * bind test finds free; a fixed port must not be another guest's), and each
  * channel without a path a socket in @run_dir.  Thread-safe.  Returns 0, or
- * -1 with an error (no port free, fixed port taken, a video card that
- * @emulator lacks).
+ * -1 with an error (no port free, fixed port taken, a video card or a
+ * custom CPU model that @emulator lacks: CONFIG_UNSUPPORTED).
  */
 int cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
                               const char *emulator, CvgDomainDef *def);
@@ -35,6 +35,10 @@ void cvg_qemu_graphics_reattach(const CvgDaemonConfig *cfg, const char *run_dir,
 /* @emulator offers -device @device ("qxl-vga"); asked of it once, with
  * "-device help".  True when the emulator lists no devices at all. */
 bool cvg_qemu_has_device(const char *emulator, const char *device);
+
+/* @emulator knows -cpu @model (from "-cpu help", asked once).  True when
+ * the emulator lists no models at all. */
+bool cvg_qemu_has_cpu_model(const char *emulator, const char *model);
 
 /*
  * Append -audiodev, -chardev/-device for channels, inputs, -vnc, sound,

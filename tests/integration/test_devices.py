@@ -245,6 +245,30 @@ class DevicesTest(unittest.TestCase):
         dom2 = self.start(vnc_guest_xml("vnc5", "<graphics type='vnc'/>"))
         self.assertEqual(vnc_port(dom2.XMLDesc(0))[0], PORT_MIN)
 
+    def test_cpu_custom_model(self):
+        """A custom model QEMU knows runs (with a feature and a topology);
+        one it does not know is refused at start, naming it."""
+        good = vnc_guest_xml("cpu1", "", "", """  <cpu mode='custom' match='exact'>
+    <model fallback='forbid'>qemu64</model>
+    <feature policy='require' name='sse4.2'/>
+  </cpu>
+""").replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>").replace(
+            "</model>\n", "</model>\n    <topology sockets='1' cores='2' "
+            "threads='1'/>\n")
+        dom = self.start(good)
+        self.assertTrue(dom.isActive())
+        self.assertEqual(dom.info()[3], 2)
+        bad = vnc_guest_xml("cpu2", "", "", """  <cpu mode='custom'>
+    <model>NoSuchCpu-v9</model>
+  </cpu>
+""")
+        dom2 = self.conn.defineXML(bad)
+        with self.assertRaises(libvirt.libvirtError) as cm:
+            dom2.create()
+        self.assertEqual(cm.exception.get_error_code(),
+                         libvirt.VIR_ERR_CONFIG_UNSUPPORTED)
+        self.assertIn("NoSuchCpu-v9", str(cm.exception))
+
     def test_spice_refused(self):
         xml = vnc_guest_xml("sp", "<graphics type='spice'/>")
         with self.assertRaises(libvirt.libvirtError) as cm:
