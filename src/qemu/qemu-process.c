@@ -586,6 +586,7 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
 
     if (check_startable(drv, dom, emulator, kvm) < 0 ||
+        cvg_qemu_resolve_networks(drv->cfg, dom->def) < 0 ||
         spawn_qemu(dom, emulator, kvm, qmp, logpath, incoming) < 0 ||
         connect_monitor(drv, dom, qmp, logpath) < 0)
         return -1;
