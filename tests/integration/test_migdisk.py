@@ -20,16 +20,22 @@ in a file.  Real virsh drives the daemons:
   empty;
 - a second guest on the same image is refused at start (QEMU's image lock);
 - at the end the guest is killed and started again from its image: every
-  record the diskwriter reported is there, none bad.
+  record the diskwriter reported is there, none bad;
+- a TCP stream from the destination host to a guest (busybox sh as init
+  on a pty console, `nc -ll -e cat` as an echo server) keeps flowing
+  across the switchover; the longest gap between echoes is printed.
 
 Root only; run with /usr/bin/python3 under the integration lock.
 """
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import termios
 import time
+import tty
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,6 +64,51 @@ while True:
         print("rarp %.3f" % (time.time() - t0), flush=True)
         break
 """
+
+
+# Run in the destination host: a line every 10 ms to the guest's echo
+# server for DURATION s; prints "done ECHOED SENT MAXGAP_MS LAST_MS CLOSED".
+ECHO_CLIENT = r"""
+import socket, sys, time
+ip, port, duration = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+t_end = time.time() + 60
+while True:
+    try:
+        s = socket.create_connection((ip, port), timeout=2)
+        break
+    except OSError:
+        if time.time() > t_end:
+            raise
+        time.sleep(0.5)
+print("connected", flush=True)
+s.settimeout(0.01)
+end = time.time() + duration
+last = time.time()
+maxgap = 0.0
+echoed = sent = 0
+closed = False
+while time.time() < end:
+    s.sendall(b"%d\n" % sent)
+    sent += 1
+    try:
+        data = s.recv(65536)
+    except socket.timeout:
+        data = None
+    if data == b"":
+        closed = True
+        break
+    if data:
+        now = time.time()
+        maxgap = max(maxgap, now - last)
+        last = now
+        echoed += data.count(b"\n")
+    time.sleep(0.01)
+print("done %d %d %.0f %.0f %d" % (echoed, sent, maxgap * 1000,
+                                    (time.time() - last) * 1000, closed),
+      flush=True)
+"""
+ECHO_PORT = 7000
+STREAM_S = 20
 
 
 def records_line(console):
@@ -285,6 +336,83 @@ class TestMigrateDiskGuest(unittest.TestCase):
             self.assertGreaterEqual(n, written)
         finally:
             virsh_at(uri, "destroy", GUEST, check=False)
+
+
+    def test_4_tcp_stream_survives_switchover(self):
+        name = "mdtcp"
+        image = os.path.join(self.shared, "tcp.qcow2")
+        make_overlay(image, self.base)
+        xml = self.xml(name, image=image).replace(MAC, "52:54:00:4d:44:03")
+        xml = xml.replace("disk.rate=20", "init=/bin/sh")
+        start = xml.index("<serial type='file'>")
+        end = xml.index("</serial>", start) + len("</serial>")
+        xml = (xml[:start] + "<serial type='pty'><target port='0'/></serial>"
+               + xml[end:])
+        virsh_at(self.src, "create", self.write_xml(name, xml))
+        guest_ip = self.env["GUEST_NET"].rsplit(".", 1)[0] + ".10"
+        try:
+            self.guest_shell(name, [
+                "mount -t proc p /proc; mount -t sysfs s /sys",
+                f"busybox ip link set eth0 up; "
+                f"busybox ip addr add {guest_ip}/24 dev eth0",
+                f"busybox nc -ll -p {ECHO_PORT} -e /bin/cat &"])
+            client = subprocess.Popen(
+                [self.env["DST_EXEC"], "/usr/bin/python3", "-c", ECHO_CLIENT,
+                 guest_ip, str(ECHO_PORT), str(STREAM_S)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.assertEqual(client.stdout.readline().strip(), "connected",
+                             client.stderr.read() if client.poll() else "")
+            time.sleep(3)
+            t0 = time.time()
+            virsh_at(self.src, "migrate", "--live", "--auto-converge", name,
+                     self.dst)
+            took = time.time() - t0
+            out, err = client.communicate(timeout=STREAM_S + 30)
+            words = out.split()
+            self.assertEqual(words[:1], ["done"], out + err)
+            echoed, sent, gap, last, closed = map(int, words[1:6])
+            print(f"tcp stream: {echoed} of {sent} lines echoed, longest "
+                  f"gap {gap} ms, migration took {took:.2f} s")
+            self.assertEqual(closed, 0, "the stream was closed")
+            self.assertLess(last, 1000, "no echo in the last second: the "
+                            "stream stopped after the switchover")
+            self.assertGreater(echoed, sent // 2)
+            self.assertIn(name, self.running(self.dst))
+        finally:
+            for uri in (self.src, self.dst):
+                virsh_at(uri, "destroy", name, check=False)
+
+    def guest_shell(self, name, commands):
+        """Type @commands into the busybox sh on @name's pty console and
+        wait for each to finish."""
+        xml = virsh_at(self.src, "dumpxml", name).stdout
+        pty = xml.split("<serial type='pty'>")[1].split("path='")[1]
+        pty = pty.split("'")[0]
+        fd = os.open(pty, os.O_RDWR | os.O_NOCTTY)
+        try:
+            tty.setraw(fd, termios.TCSANOW)
+            self.wait_pty(fd, None, 90)  # the shell's prompt
+            for i, cmd in enumerate(commands + ["true"]):
+                sep = " " if cmd.endswith("&") else ";"
+                os.write(fd, f"{cmd}{sep} echo MD-$((40+{i}))\n".encode())
+                self.wait_pty(fd, f"MD-{40 + i}", 30)
+        finally:
+            os.close(fd)
+
+    def wait_pty(self, fd, marker, timeout):
+        """Read @fd until @marker (None: until "# ", the prompt)."""
+        buf = b""
+        want = (marker or "# ").encode()
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if not select.select([fd], [], [], 0.5)[0]:
+                if marker is None:
+                    os.write(fd, b"\n")
+                continue
+            buf += os.read(fd, 4096)
+            if want in buf:
+                return
+        raise AssertionError(f"no {want!r} on the console: {buf[-400:]!r}")
 
 
 if __name__ == "__main__":
