@@ -172,6 +172,11 @@ test_log_syntax(const void *data G_GNUC_UNUSED)
         "log_outputs = \"1:file:relative.log\"",
         "log_outputs = \"1:syslog:convergd\"",
         "log_outputs = \"stderr\"",
+        "networks = [\"default\"]",
+        "networks = [\":virbr0\"]",
+        "networks = [\"default:\"]",
+        "networks = [\"a:b:c\"]",
+        "networks = [\"default:a-bridge-name-too-long\"]",
     };
     static const char *const good[] = {
         "log_level = \"1\"",
@@ -179,6 +184,7 @@ test_log_syntax(const void *data G_GNUC_UNUSED)
         "log_filters = \"1:qemu  3:rpc 2:daemon 4:util 1:conf\"",
         "log_outputs = \"3:stderr 1:file:/var/log/x.log 2:journald\"",
         "readonly_socket = \"\"",
+        "networks = [\"default:virbr0\", \"lab:cvgbr0\"]",
     };
 
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {

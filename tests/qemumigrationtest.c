@@ -16,11 +16,17 @@
  * parameter, made with operation 5 (outgoing), a job clock of 12345 ms and
  * completed = (status is "completed").
  *
+ * tests/qemumigrationdata/NAME.disks.xml is a domain whose disks are checked
+ * for a live migration without VIR_MIGRATE_UNSAFE: with NAME.err the check
+ * must fail with that line, otherwise pass; with VIR_MIGRATE_UNSAFE every
+ * case passes.
+ *
  * Then table checks: every row is consistent and its range edges validate;
  * docs/migration-params.rst.inc is what the tables produce
  * (CVG_TEST_REGENERATE=1 rewrites it too).
  */
 #include "qemu-migration-params.h"
+#include "qemu-migration-safe.h"
 #include "qemu-migration-stats.h"
 
 #include "cvg-error.h"
@@ -632,6 +638,46 @@ test_doc(const void *data)
     return cvg_test_compare_file(path, doc);
 }
 
+static int
+test_disks_case(const void *data)
+{
+    const char *name = data;
+    g_autofree char *xml_path = cvg_test_case_path(DATADIR, name, ".disks.xml");
+    g_autofree char *err_path = cvg_test_case_path(DATADIR, name, ".err");
+    g_autofree char *xml = NULL;
+    g_autoptr(CvgDomainDef) def = NULL;
+    int rc;
+
+    if (!g_file_get_contents(xml_path, &xml, NULL, NULL) ||
+        !(def = cvg_domain_def_parse_string(xml, 0))) {
+        fprintf(stderr, "%s: cannot parse\n", xml_path);
+        return -1;
+    }
+    if (cvg_migration_check_disks(def, CVG_MIGRATE_LIVE | CVG_MIGRATE_UNSAFE) <
+        0) {
+        fprintf(stderr, "%s: refused despite VIR_MIGRATE_UNSAFE\n", name);
+        return -1;
+    }
+    cvg_error_reset();
+    rc = cvg_migration_check_disks(def, CVG_MIGRATE_LIVE);
+    if (g_file_test(err_path, G_FILE_TEST_EXISTS)) {
+        g_autofree char *line = error_line();
+
+        if (rc == 0) {
+            fprintf(stderr, "%s: accepted, expected an error\n", name);
+            return -1;
+        }
+        return cvg_test_compare_file(err_path, line);
+    }
+    if (rc < 0) {
+        g_autofree char *line = error_line();
+
+        fprintf(stderr, "%s: refused: %s", name, line);
+        return -1;
+    }
+    return 0;
+}
+
 /* Run @suffix cases of the data dir, the ones expecting errors first. */
 static int
 run_cases(const char *suffix, int (*fn)(const void *data))
@@ -661,7 +707,8 @@ int
 main(void)
 {
     if (run_cases(".params", test_params_case) < 0 ||
-        run_cases(".reply", test_stats_case) < 0)
+        run_cases(".reply", test_stats_case) < 0 ||
+        run_cases(".disks.xml", test_disks_case) < 0)
         return EXIT_FAILURE;
 
     cvg_test_run("table-rows", test_table_rows, NULL);

@@ -28,6 +28,8 @@ DELAY=
 SETTINGS=
 ISOLATED=
 LISTEN=
+BRIDGE=
+BRIDGE_NAME=cvgbr0  # exists only inside the namespaces, like the veths
 
 die() { echo "testbed: error: $*" >&2; exit 1; }
 say() { echo "testbed: $*" >&2; }
@@ -36,6 +38,7 @@ usage() {
     cat >&2 <<EOF
 usage: $0 up      [--name NAME] [--rate RATE] [--delay DELAY] [--dir DIR]
                   [--set KEY=VALUE]... [--isolated [--listen tls,tcp]]
+                  [--bridge]
        $0 down    [--name NAME] [--dir DIR]
        $0 status  [--name NAME] [--dir DIR]
        $0 shape   [--name NAME] [--rate RATE] [--delay DELAY]
@@ -47,6 +50,10 @@ daemons' convergd.conf (e.g. --set migration_stall_timeout=5).
 --isolated gives each host its own mount namespace (private /run, /root,
 /etc/pki), a PKI and an sshd; --listen also starts the daemons' TLS
 and/or TCP listeners on the host addresses (tools/testbed.md).
+--bridge puts a bridge $BRIDGE_NAME in each host with the link's veth in it
+and the host address on the bridge: guests on $BRIDGE_NAME in both hosts
+share one L2 segment with the hosts (env line BRIDGE=$BRIDGE_NAME).  The
+bridges also carry GUEST_NET (x.1 host a, x.2 host b; guests take the rest).
 EOF
     exit 2
 }
@@ -59,6 +66,7 @@ shift
 while [ $# -gt 0 ]; do
     case $1 in
     --isolated) ISOLATED=1; shift; continue ;;
+    --bridge) BRIDGE=1; shift; continue ;;
     --name|--rate|--delay|--dir|--set|--listen)
         [ $# -ge 2 ] || die "$1 needs a value"
         case $1 in
@@ -94,6 +102,7 @@ command -v ip >/dev/null || die "'ip' not found: install iproute2"
 
 [ -z "$LISTEN" ] || [ -n "$ISOLATED" ] || die "--listen needs --isolated"
 [ -z "$ISOLATED" ] || [ "$CMD" = up ] || die "--isolated is an option of up"
+[ -z "$BRIDGE" ] || [ "$CMD" = up ] || die "--bridge is an option of up"
 
 # shellcheck source=tools/testbed-isolated.sh
 . "$TOP/tools/testbed-isolated.sh"
@@ -115,6 +124,9 @@ else
 fi
 ADDR_A=169.254.77.$((BLOCK * 4 + 1))
 ADDR_B=169.254.77.$((BLOCK * 4 + 2))
+# With --bridge, a /24 for guests on the bridges (inside the namespaces
+# too): the hosts are .1 and .2, guests may use .10 to .250.
+GUEST_NET=169.254.$((BLOCK + 100))
 
 # Absolute, no trailing slash, shell- and socket-safe.
 norm_dir() {
@@ -509,10 +521,32 @@ apply_shape() {
         tc -n "$NS_B" qdisc del dev "$IF_B" root 2>/dev/null || true
     fi
     if [ -n "$ms" ]; then
-        start_delay a "$NS_A" "$IF_A" "$ms"
-        start_delay b "$NS_B" "$IF_B" "$ms"
+        # The delay holds IP packets to the host, which arrive on the
+        # bridge when the veth is in one.
+        start_delay a "$NS_A" "$(addr_dev "$IF_A")" "$ms"
+        start_delay b "$NS_B" "$(addr_dev "$IF_B")" "$ms"
     fi
     printf 'RATE=%s\nDELAY=%s\n' "$rate" "$delay" >"$DIR/shape"
+}
+
+# --- bridge ------------------------------------------------------------------
+
+is_bridged() { [ -f "$DIR/bridge" ]; }
+
+addr_dev() {   # veth -> the device holding the host address
+    if is_bridged; then echo "$BRIDGE_NAME"; else echo "$1"; fi
+}
+
+# The host's link in a bridge: frames of guests on $BRIDGE_NAME reach the
+# other host's bridge (and its guests) through the veth.
+make_bridge() {   # ns veth addr guest-net-addr
+    local ns=$1 ifn=$2 addr=$3
+    ip -n "$ns" link add "$BRIDGE_NAME" type bridge stp_state 0 forward_delay 0
+    ip -n "$ns" addr del "$addr/30" dev "$ifn"
+    ip -n "$ns" link set "$ifn" master "$BRIDGE_NAME"
+    ip -n "$ns" addr add "$addr/30" dev "$BRIDGE_NAME"
+    ip -n "$ns" addr add "$4/24" dev "$BRIDGE_NAME"
+    ip -n "$ns" link set "$BRIDGE_NAME" up
 }
 
 # --- down ----------------------------------------------------------------------
@@ -569,6 +603,7 @@ SRC_ADDR=$ADDR_A
 DST_ADDR=$ADDR_B
 DIR=$DIR
 EOF
+    ! is_bridged || printf 'BRIDGE=%s\nGUEST_NET=%s.0/24\n' "$BRIDGE_NAME" "$GUEST_NET"
     ! is_isolated || isolated_env_lines
 }
 
@@ -642,6 +677,7 @@ do_up() {
     mkdir -p "$DIR/a" "$DIR/b" "$REGISTRY"
     : >"$DIR/$MARKER"
     [ -z "$ISOLATED" ] || echo "$LISTEN" >"$DIR/isolated"
+    [ -z "$BRIDGE" ] || echo "$BRIDGE_NAME" >"$DIR/bridge"
     echo "$DIR" >"$REGISTRY/$NAME"
 
     # From here on, a failure takes everything down again.
@@ -661,6 +697,10 @@ do_up() {
             ip -n "$NS_B" link show "$IF_B" | grep -q 'state UP' && break
         sleep 0.1
     done
+    if is_bridged; then
+        make_bridge "$NS_A" "$IF_A" "$ADDR_A" "$GUEST_NET.1"
+        make_bridge "$NS_B" "$IF_B" "$ADDR_B" "$GUEST_NET.2"
+    fi
 
     apply_shape "$RATE" "$DELAY"
 
@@ -690,7 +730,7 @@ do_status() {
     for x in a b; do
         if [ $x = a ]; then ns=$NS_A; ifn=$IF_A; else ns=$NS_B; ifn=$IF_B; fi
         if ns_exists "$ns"; then
-            echo "$x: namespace $ns: $(ip -n "$ns" -br addr show dev "$ifn" 2>/dev/null || echo "no $ifn")"
+            echo "$x: namespace $ns: $(ip -n "$ns" -br addr show dev "$(addr_dev "$ifn")" 2>/dev/null || echo "no $ifn")"
             echo "$x: qdisc: $(tc -n "$ns" qdisc show dev "$ifn" 2>/dev/null | head -1)"
         else
             echo "$x: namespace $ns: missing"

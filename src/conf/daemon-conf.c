@@ -154,6 +154,11 @@ static const CvgConfKey conf_keys[] = {
          RESTART, "Lowest port a VNC display with autoport takes."),
     UINT("remote_display_port_max", remote_display_port_max, 5900, 65535,
          RESTART, "Highest port a VNC display with autoport takes."),
+    /* <interface type='network'>: no network driver, a table instead. */
+    STRLIST("networks", networks, LIVE,
+            "Networks for <interface type='network'>, as \"NAME:BRIDGE\" "
+            "entries: a guest on network NAME gets a tap on the existing "
+            "bridge BRIDGE.  [] (the default): every such guest is refused."),
     /* The convergence policy's keys come from
      * cvg_convergence_setting_table; all of them are live. */
 };
@@ -214,6 +219,7 @@ cvg_daemon_config_new(void)
     cfg->sasl_conf_dir = g_strdup("/etc/convergd/sasl2");
     cfg->sasl_allowed_username_list = g_new0(char *, 1);
     cfg->migrate_auth_file = g_strdup("/etc/convergd/auth.conf");
+    cfg->networks = g_new0(char *, 1);
     cfg->migrate_tls_x509_cert_dir = g_strdup("/etc/pki/qemu");
     cfg->migrate_tls_x509_verify = 1;
     cfg->vnc_listen = g_strdup("127.0.0.1");
@@ -424,6 +430,17 @@ check_values(const CvgDaemonConfig *cfg, const char *filename)
     if (check_auth(cfg->auth_tls, "auth_tls", filename) < 0 ||
         check_auth(cfg->auth_tcp, "auth_tcp", filename) < 0)
         return -1;
+    for (char **n = cfg->networks; n && *n; n++) {
+        const char *colon = strchr(*n, ':');
+
+        if (!colon || colon == *n || !colon[1] || strchr(colon + 1, ':') ||
+            strlen(colon + 1) > 15 /* IFNAMSIZ - 1 */) {
+            cvg_error_report(CVG_ERR_CONF_SYNTAX,
+                             _("%s: networks entry '%s' is not NAME:BRIDGE"),
+                             filename, *n);
+            return -1;
+        }
+    }
     if (strcmp(cfg->accel, "auto") != 0 && strcmp(cfg->accel, "kvm") != 0 &&
         strcmp(cfg->accel, "tcg") != 0) {
         cvg_error_report(
@@ -433,6 +450,18 @@ check_values(const CvgDaemonConfig *cfg, const char *filename)
         return -1;
     }
     return 0;
+}
+
+const char *
+cvg_daemon_config_network_bridge(const CvgDaemonConfig *cfg, const char *name)
+{
+    size_t len = strlen(name);
+
+    for (char **n = cfg->networks; n && *n; n++) {
+        if (strncmp(*n, name, len) == 0 && (*n)[len] == ':')
+            return *n + len + 1;
+    }
+    return NULL;
 }
 
 int

@@ -59,6 +59,7 @@ typedef struct {
     char *sasl_conf_dir;               /* holds libvirt.conf for SASL */
     char **sasl_allowed_username_list; /* GStrv, empty = any */
     char *migrate_auth_file;           /* peer credentials (auth.conf) */
+    char **networks; /* GStrv of "NAME:BRIDGE" (checked at load) */
     /* TLS on the migration stream (qemu.conf's names): the directory of
      * ca-cert.pem, server-cert.pem, server-key.pem, client-cert.pem and
      * client-key.pem, and whether the destination checks the source's
@@ -106,6 +107,10 @@ char **cvg_daemon_config_restart_changes(const CvgDaemonConfig *old,
  */
 void cvg_daemon_config_apply_live(CvgDaemonConfig *dst,
                                   const CvgDaemonConfig *src);
+
+/* The bridge of network @name in @cfg's networks table, or NULL. */
+const char *cvg_daemon_config_network_bridge(const CvgDaemonConfig *cfg,
+                                             const char *name);
 
 /* Every key the configuration file accepts (g_strfreev). */
 char **cvg_daemon_config_key_names(void);

@@ -154,21 +154,24 @@ typedef enum {
     CVG_NET_TYPE_USER,
     CVG_NET_TYPE_ETHERNET,
     CVG_NET_TYPE_BRIDGE,
+    CVG_NET_TYPE_NETWORK,
     CVG_NET_TYPE_LAST
 } CvgNetType;
 
 #define CVG_MAC_LEN 6
 
-/* <interface type='user|ethernet|bridge'> */
+/* <interface type='user|ethernet|bridge|network'> */
 typedef struct {
     int type;                       /* CvgNetType */
     unsigned char mac[CVG_MAC_LEN]; /* generated (52:54:00:...) if absent */
-    char *model;  /* "virtio", "e1000", "e1000e", "rtl8139"; NULL: the
-                   * QEMU default (rtl8139), not formatted */
-    char *bridge; /* BRIDGE: <source bridge=>, required */
-    char *ifname; /* <target dev=>: the tap.  ETHERNET: required (an
-                   * existing tap).  BRIDGE: a given name, or the
-                   * daemon's vnetN while running (runtime only) */
+    char *model;   /* "virtio", "e1000", "e1000e", "rtl8139"; NULL: the
+                    * QEMU default (rtl8139), not formatted */
+    char *bridge;  /* BRIDGE: <source bridge=>, required.  NETWORK: the
+                    * bridge the daemon's networks table gave (runtime) */
+    char *network; /* NETWORK: <source network=>, required */
+    char *ifname;  /* <target dev=>: the tap.  ETHERNET: required (an
+                    * existing tap).  BRIDGE: a given name, or the
+                    * daemon's vnetN while running (runtime only) */
     unsigned int boot_order;
     CvgDeviceAddress address;
 } CvgDomainNet;

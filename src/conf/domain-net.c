@@ -13,7 +13,8 @@
 
 #include <string.h>
 
-static const char *const net_type_names[] = {"user", "ethernet", "bridge"};
+static const char *const net_type_names[] = {"user", "ethernet", "bridge",
+                                             "network"};
 G_STATIC_ASSERT(G_N_ELEMENTS(net_type_names) == CVG_NET_TYPE_LAST);
 
 static const char *const net_models[] = {"virtio", "e1000", "e1000e", "rtl8139",
@@ -45,6 +46,7 @@ cvg_domain_net_free(CvgDomainNet *net)
         return;
     g_free(net->model);
     g_free(net->bridge);
+    g_free(net->network);
     g_free(net->ifname);
     cvg_dx_address_clear(&net->address);
     g_free(net);
@@ -58,6 +60,7 @@ cvg_dx_net_copy(const CvgDomainNet *net)
     *copy = *net;
     copy->model = g_strdup(net->model);
     copy->bridge = g_strdup(net->bridge);
+    copy->network = g_strdup(net->network);
     copy->ifname = g_strdup(net->ifname);
     cvg_dx_address_copy(&copy->address, &net->address);
     return copy;
@@ -134,16 +137,39 @@ parse_mac(xmlNodePtr node, CvgDomainNet *net)
     return 0;
 }
 
+/* <source network= [bridge=]>: the bridge is runtime data (the live XML
+ * shows it), kept from the daemon's own status XML only. */
 static int
-parse_net_source(xmlNodePtr node, CvgDomainNet *net)
+parse_net_source_network(xmlNodePtr node, CvgDomainNet *net, bool status)
 {
-    static const char *const attrs[] = {"bridge", NULL};
+    static const char *const attrs[] = {"network", "bridge", NULL};
+    g_autofree char *network = cvg_xml_prop(node, "network");
     g_autofree char *bridge = cvg_xml_prop(node, "bridge");
 
+    if (cvg_dx_check_empty(node, attrs) < 0)
+        return -1;
+    if (!network)
+        return cvg_dx_report_missing_attr("network", node);
+    if (!*network || strchr(network, ':'))
+        return cvg_dx_report_invalid_attr(network, "network", node);
+    net->network = g_steal_pointer(&network);
+    if (status && bridge && ifname_is_valid(bridge))
+        net->bridge = g_steal_pointer(&bridge);
+    return 0;
+}
+
+static int
+parse_net_source(xmlNodePtr node, CvgDomainNet *net, bool status)
+{
+    static const char *const attrs[] = {"bridge", NULL};
+    g_autofree char *bridge = NULL;
+
+    if (net->type == CVG_NET_TYPE_NETWORK)
+        return parse_net_source_network(node, net, status);
     if (cvg_dx_check_empty(node,
                            net->type == CVG_NET_TYPE_BRIDGE ? attrs : NULL) < 0)
         return -1;
-    if (!bridge)
+    if (!(bridge = cvg_xml_prop(node, "bridge")))
         return 0;
     if (!ifname_is_valid(bridge))
         return cvg_dx_report_invalid_attr(bridge, "bridge", node);
@@ -195,7 +221,7 @@ parse_net_child(xmlNodePtr cur, CvgDomainNet *net, bool status)
     if (cvg_dx_node_is(cur, "mac"))
         return parse_mac(cur, net);
     if (cvg_dx_node_is(cur, "source"))
-        return parse_net_source(cur, net);
+        return parse_net_source(cur, net, status);
     if (cvg_dx_node_is(cur, "target") && net->type != CVG_NET_TYPE_USER)
         return parse_net_target(cur, net, status);
     if (cvg_dx_node_is(cur, "model"))
@@ -267,6 +293,12 @@ cvg_dx_parse_net(xmlNodePtr node, bool status)
                    "bridge", "source");
         return NULL;
     }
+    if (net->type == CVG_NET_TYPE_NETWORK && !net->network) {
+        conf_error(CVG_ERR_XML_ERROR,
+                   _("missing required attribute '%s' in element '%s'"),
+                   "network", "source");
+        return NULL;
+    }
     if (net->type == CVG_NET_TYPE_ETHERNET && !net->ifname) {
         conf_error(CVG_ERR_CONFIG_UNSUPPORTED,
                    _("interface type 'ethernet' needs the name of an "
@@ -332,9 +364,17 @@ format_net(GString *buf, const CvgDomainNet *net, bool live)
     g_string_append_printf(buf, "    <interface type='%s'>\n",
                            net_type_names[net->type]);
     g_string_append_printf(buf, "      <mac address='%s'/>\n", mac);
-    if (net->bridge)
+    if (net->network) {
+        g_string_append(buf, "      <source network='");
+        cvg_xml_escape(buf, net->network, true);
+        g_string_append_c(buf, '\'');
+        if (live && net->bridge)
+            g_string_append_printf(buf, " bridge='%s'", net->bridge);
+        g_string_append(buf, "/>\n");
+    } else if (net->bridge) {
         g_string_append_printf(buf, "      <source bridge='%s'/>\n",
                                net->bridge);
+    }
     if (net->ifname &&
         (live || !g_str_has_prefix(net->ifname, AUTO_IFNAME_PREFIX)))
         g_string_append_printf(buf, "      <target dev='%s'/>\n", net->ifname);

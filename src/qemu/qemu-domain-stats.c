@@ -7,6 +7,8 @@
  * is dropped, so a slow /proc never holds up the driver.
  */
 #include "qemu-domain-stats.h"
+#include "qemu-block.h"
+#include "qemu-net.h"
 #include "qemu-domain-job.h"
 #include "qemu-domain-list.h"
 #include "qemu-process.h"
@@ -36,12 +38,24 @@ typedef struct {
     unsigned int vcpus;
     unsigned long long memory_kib, current_memory_kib;
     GArray *vcpu_tids; /* pid_t by cpu-index; NULL when QEMU did not say */
+    /* the block and interface groups ask the driver after the lock */
+    CvgDriver *drv;
+    CvgDomainObj *dom;
+    bool ask_qemu;           /* false: NOWAIT with a job running */
+    GPtrArray *disk_targets; /* "vda", ... */
+    GPtrArray *disk_sources; /* paths; "" for an empty drive */
+    GPtrArray *net_names;    /* the tap, or "" (user networking) */
+    GPtrArray *net_macs;     /* "52:54:00:..." */
 } StatsSnapshot;
 
 static void
 snapshot_clear(StatsSnapshot *snap)
 {
     g_clear_pointer(&snap->vcpu_tids, g_array_unref);
+    g_clear_pointer(&snap->disk_targets, g_ptr_array_unref);
+    g_clear_pointer(&snap->disk_sources, g_ptr_array_unref);
+    g_clear_pointer(&snap->net_names, g_ptr_array_unref);
+    g_clear_pointer(&snap->net_macs, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StatsSnapshot, snapshot_clear)
 
@@ -144,20 +158,115 @@ group_vcpu(const StatsSnapshot *snap, CvgTypedParamList *l)
     return 0;
 }
 
-/* Domains have no network interfaces and no disks (domain-conf.h): the
- * groups hold only their counts, as libvirt's do for such a guest. */
+/* Add "PREFIX.N.KEY" = @v (ullong); a negative @v (unknown) is left out. */
 static int
-group_interface(const StatsSnapshot *snap, CvgTypedParamList *l)
+add_counter(CvgTypedParamList *l, const char *prefix, size_t n, const char *key,
+            long long v)
 {
-    (void)snap;
-    return cvg_typed_params_add_uint(l, "net.count", 0);
+    char field[CVG_TYPED_PARAM_FIELD_LENGTH];
+
+    if (v < 0)
+        return 0;
+    g_snprintf(field, sizeof(field), "%s.%zu.%s", prefix, n, key);
+    return cvg_typed_params_add_ullong(l, field, (unsigned long long)v);
 }
 
 static int
+add_name(CvgTypedParamList *l, const char *prefix, size_t n, const char *key,
+         const char *value)
+{
+    char field[CVG_TYPED_PARAM_FIELD_LENGTH];
+
+    g_snprintf(field, sizeof(field), "%s.%zu.%s", prefix, n, key);
+    return cvg_typed_params_add_string(l, field, value);
+}
+
+/* net.count, then per interface its name and the guest-side counters
+ * (the tap's, swapped: cvg_driver_net_stats()).  An interface without a
+ * host device (user networking) has its name only, as libvirt's. */
+static int
+group_interface(const StatsSnapshot *snap, CvgTypedParamList *l)
+{
+    if (cvg_typed_params_add_uint(l, "net.count", snap->net_names->len) < 0)
+        return -1;
+    for (guint i = 0; i < snap->net_names->len; i++) {
+        const char *name = g_ptr_array_index(snap->net_names, i);
+        CvgNetStats s;
+
+        if (add_name(l, "net", i, "name", name) < 0)
+            return -1;
+        if (!*name || cvg_driver_net_stats(snap->drv, snap->dom,
+                                           g_ptr_array_index(snap->net_macs, i),
+                                           &s) < 0) {
+            cvg_error_reset();
+            continue;
+        }
+        if (add_counter(l, "net", i, "rx.bytes", s.rx_bytes) < 0 ||
+            add_counter(l, "net", i, "rx.pkts", s.rx_packets) < 0 ||
+            add_counter(l, "net", i, "rx.errs", s.rx_errs) < 0 ||
+            add_counter(l, "net", i, "rx.drop", s.rx_drop) < 0 ||
+            add_counter(l, "net", i, "tx.bytes", s.tx_bytes) < 0 ||
+            add_counter(l, "net", i, "tx.pkts", s.tx_packets) < 0 ||
+            add_counter(l, "net", i, "tx.errs", s.tx_errs) < 0 ||
+            add_counter(l, "net", i, "tx.drop", s.tx_drop) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One disk's QEMU counters (query-blockstats), left out when QEMU cannot
+ * be asked (NOWAIT during a job) or the disk has no medium. */
+static int
+block_counters(const StatsSnapshot *snap, CvgTypedParamList *l, guint i)
+{
+    const char *target = g_ptr_array_index(snap->disk_targets, i);
+    CvgBlockStats s;
+
+    if (!snap->ask_qemu ||
+        cvg_driver_block_stats(snap->drv, snap->dom, target, &s) < 0) {
+        cvg_error_reset();
+        return 0;
+    }
+    if (add_counter(l, "block", i, "rd.reqs", s.rd_req) < 0 ||
+        add_counter(l, "block", i, "rd.bytes", s.rd_bytes) < 0 ||
+        add_counter(l, "block", i, "rd.times", s.rd_time_ns) < 0 ||
+        add_counter(l, "block", i, "wr.reqs", s.wr_req) < 0 ||
+        add_counter(l, "block", i, "wr.bytes", s.wr_bytes) < 0 ||
+        add_counter(l, "block", i, "wr.times", s.wr_time_ns) < 0 ||
+        add_counter(l, "block", i, "fl.reqs", s.flush_req) < 0 ||
+        add_counter(l, "block", i, "fl.times", s.flush_time_ns) < 0)
+        return -1;
+    return 0;
+}
+
+/* block.count, then per disk name, path, QEMU's counters and the sizes
+ * read from the image (cvg_driver_block_info()). */
+static int
 group_block(const StatsSnapshot *snap, CvgTypedParamList *l)
 {
-    (void)snap;
-    return cvg_typed_params_add_uint(l, "block.count", 0);
+    if (cvg_typed_params_add_uint(l, "block.count", snap->disk_targets->len) <
+        0)
+        return -1;
+    for (guint i = 0; i < snap->disk_targets->len; i++) {
+        const char *target = g_ptr_array_index(snap->disk_targets, i);
+        const char *source = g_ptr_array_index(snap->disk_sources, i);
+        unsigned long long alloc, cap, phys;
+
+        if (add_name(l, "block", i, "name", target) < 0 ||
+            (*source && add_name(l, "block", i, "path", source) < 0) ||
+            block_counters(snap, l, i) < 0)
+            return -1;
+        if (!*source || cvg_driver_block_info(snap->drv, snap->dom, target,
+                                              &alloc, &cap, &phys) < 0) {
+            cvg_error_reset();
+            continue;
+        }
+        if (add_counter(l, "block", i, "allocation", (long long)alloc) < 0 ||
+            add_counter(l, "block", i, "capacity", (long long)cap) < 0 ||
+            add_counter(l, "block", i, "physical", (long long)phys) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 /* The groups in libvirt's order; only "state" for an inactive domain. */
@@ -210,6 +319,35 @@ query_vcpu_tids(CvgDriver *drv, CvgDomainObj *dom)
     return g_steal_pointer(&tids);
 }
 
+/* The disks' and interfaces' names (lock held). */
+static void
+snapshot_devices(CvgDomainObj *dom, StatsSnapshot *snap)
+{
+    const CvgDomainDef *def = dom->def;
+
+    snap->disk_targets = g_ptr_array_new_with_free_func(g_free);
+    snap->disk_sources = g_ptr_array_new_with_free_func(g_free);
+    snap->net_names = g_ptr_array_new_with_free_func(g_free);
+    snap->net_macs = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; i < def->ndisks; i++) {
+        g_ptr_array_add(snap->disk_targets, g_strdup(def->disks[i]->target));
+        g_ptr_array_add(
+            snap->disk_sources,
+            g_strdup(def->disks[i]->source ? def->disks[i]->source : ""));
+    }
+    for (size_t i = 0; i < def->nnets; i++) {
+        const CvgDomainNet *net = def->nets[i];
+        char mac[18];
+
+        cvg_mac_format(net->mac, mac);
+        g_ptr_array_add(snap->net_names,
+                        g_strdup(net->type != CVG_NET_TYPE_USER && net->ifname
+                                     ? net->ifname
+                                     : ""));
+        g_ptr_array_add(snap->net_macs, g_strdup(mac));
+    }
+}
+
 /* Copy what @dom's record needs (lock held).  QEMU is asked for the vCPU
  * threads only when that group is wanted, and with NOWAIT only when no
  * job is running; a failed query leaves the per-vCPU figures out. */
@@ -224,6 +362,9 @@ take_snapshot(CvgDriver *drv, CvgDomainObj *dom, unsigned int stats,
     snap->vcpus = dom->def->vcpus;
     snap->memory_kib = dom->def->memory_kib;
     snap->current_memory_kib = dom->def->current_memory_kib;
+    snapshot_devices(dom, snap);
+    snap->ask_qemu =
+        !((flags & CVG_DOMAIN_STATS_NOWAIT) && dom->job != CVG_JOB_NONE);
     if (!snap->active || !(stats & CVG_DOMAIN_STATS_VCPU) ||
         ((flags & CVG_DOMAIN_STATS_NOWAIT) && dom->job != CVG_JOB_NONE))
         return;
@@ -248,6 +389,8 @@ domain_record(CvgDriver *drv, CvgDomainObj *dom, unsigned int stats,
     take_snapshot(drv, dom, stats, flags, &snap);
     cvg_driver_unlock(drv);
 
+    snap.drv = drv;
+    snap.dom = dom;
     cvg_domain_obj_ref(dom);
     rec->dom = dom;
     rec->params = cvg_typed_params_new();

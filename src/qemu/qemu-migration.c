@@ -2,6 +2,7 @@
  * qemu-migration.c: live migration phases and the migration job
  */
 #include "qemu-migration-priv.h"
+#include "qemu-migration-safe.h"
 #include "qemu-migration-tls.h"
 #include "qemu-monitor.h"
 #include "qemu-process.h"
@@ -60,7 +61,7 @@ check_unsafe(CvgDomainObj *dom, unsigned int flags)
             return -1;
         }
     }
-    return 0;
+    return cvg_migration_check_disks(dom->def, flags);
 }
 
 /* --- job bookkeeping --- */

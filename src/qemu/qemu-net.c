@@ -103,6 +103,27 @@ cvg_qemu_close_taps(GArray *fds)
     g_array_free(fds, TRUE);
 }
 
+int
+cvg_qemu_resolve_networks(const CvgDaemonConfig *cfg, CvgDomainDef *def)
+{
+    for (size_t i = 0; i < def->nnets; i++) {
+        CvgDomainNet *net = def->nets[i];
+        const char *bridge;
+
+        if (net->type != CVG_NET_TYPE_NETWORK)
+            continue;
+        if (!(bridge = cvg_daemon_config_network_bridge(cfg, net->network))) {
+            cvg_error_report(CVG_ERR_NO_NETWORK,
+                             _("no network with matching name '%s'"),
+                             net->network);
+            return -1;
+        }
+        g_free(net->bridge);
+        net->bridge = g_strdup(bridge);
+    }
+    return 0;
+}
+
 GArray *
 cvg_qemu_open_taps(CvgDomainDef *def)
 {
@@ -118,7 +139,8 @@ cvg_qemu_open_taps(CvgDomainDef *def)
         if ((fd = tap_create(net)) < 0)
             goto error;
         g_array_append_val(fds, fd);
-        if (net->type == CVG_NET_TYPE_BRIDGE &&
+        if ((net->type == CVG_NET_TYPE_BRIDGE ||
+             net->type == CVG_NET_TYPE_NETWORK) &&
             tap_attach(net->ifname, net->mac, net->bridge) < 0) {
             if (!named)
                 g_clear_pointer(&net->ifname, g_free);

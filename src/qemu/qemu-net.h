@@ -7,7 +7,8 @@
 #include "qemu-driver-state.h"
 
 /*
- * Open a tap for every ethernet and bridge interface of @def, in order
+ * Open a tap for every ethernet, bridge and network interface of @def
+ * (networks resolved by cvg_qemu_resolve_networks()), in order
  * (their descriptors go to QEMU as CVG_QEMU_FIRST_PASSED_FD + N).  A
  * bridge interface without <target dev> gets a new tap named vnetN by the
  * kernel, recorded in @def; its host side gets the guest MAC with fe as
@@ -17,6 +18,14 @@
  * with OPERATION_FAILED / SYSTEM_ERROR naming the interface or bridge.
  */
 GArray *cvg_qemu_open_taps(CvgDomainDef *def);
+
+/*
+ * Give every network interface of @def the bridge @cfg's networks table
+ * names for its network (runtime data, replaced at every start, so the
+ * destination of a migration uses its own table).  Returns 0, or -1 with
+ * NO_NETWORK for a network the table does not have.
+ */
+int cvg_qemu_resolve_networks(const CvgDaemonConfig *cfg, CvgDomainDef *def);
 
 /* Close the descriptors of cvg_qemu_open_taps() and free the array. */
 void cvg_qemu_close_taps(GArray *fds);

@@ -583,6 +583,7 @@ cvg_qemu_process_start(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags,
     bool kvm = strcmp(dom->def->virt_type, "kvm") == 0;
 
     if (check_startable(drv, dom, emulator, kvm) < 0 ||
+        cvg_qemu_resolve_networks(drv->cfg, dom->def) < 0 ||
         cvg_qemu_graphics_prepare(drv->cfg, drv->run_dir, emulator, dom->def) <
             0)
         return -1;

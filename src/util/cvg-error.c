@@ -48,6 +48,8 @@ cvg_error_prefix(int code)
         return _("RPC error: %s");
     case CVG_ERR_NO_DOMAIN:
         return _("Domain not found: %s");
+    case CVG_ERR_NO_NETWORK:
+        return _("Network not found: %s");
     case CVG_ERR_AUTH_FAILED:
         return _("authentication failed: %s");
     case CVG_ERR_NO_STORAGE_VOL:
