@@ -11,13 +11,15 @@
 #define JOB_MASK(kind) (1u << (kind))
 
 /* Which synchronous jobs may start while an async job runs.  Queries, a
- * destroy and the migration's own tunables and abort; libvirt also lets a
- * suspend run beside an outgoing migration, which convergd does not. */
+ * destroy and the migration's own tunables and abort; as in libvirt, a
+ * suspend may also run beside an outgoing migration (virsh migrate
+ * --timeout, an orchestrator's timeout action). */
 static const unsigned int async_job_mask[] = {
     [CVG_ASYNC_NONE] = ~0u & ~JOB_MASK(CVG_JOB_ASYNC_NESTED),
     [CVG_ASYNC_MIGRATION_OUT] =
         JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
-        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
+        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED) |
+        JOB_MASK(CVG_JOB_SUSPEND),
     [CVG_ASYNC_MIGRATION_IN] =
         JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
         JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
