@@ -73,10 +73,27 @@ cvg_domain_job_end(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom)
 }
 
 int
-cvg_domain_async_job_begin(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom,
-                           int kind)
+cvg_domain_async_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
 {
+    gint64 deadline = g_get_monotonic_time() + JOB_WAIT_US;
+
     g_return_val_if_fail(kind > CVG_ASYNC_NONE && kind < CVG_ASYNC_LAST, -1);
+    /* A synchronous job (a tunable set a moment before, a query) ends
+     * soon: wait for it, as libvirt does, rather than fail the migration. */
+    while (dom->async_job == CVG_ASYNC_NONE && dom->job != CVG_JOB_NONE) {
+        if (!g_cond_wait_until(&dom->job_cond, &drv->lock, deadline)) {
+            cvg_error_report(
+                CVG_ERR_OPERATION_TIMEOUT,
+                _("cannot acquire state change lock for domain '%s'"),
+                dom->def->name);
+            return -1;
+        }
+    }
+    if (!dom->in_list) {
+        cvg_error_report(CVG_ERR_NO_DOMAIN, _("domain '%s' no longer exists"),
+                         dom->def->name);
+        return -1;
+    }
     if (!cvg_domain_job_idle(dom)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),

@@ -629,7 +629,8 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     cvg_driver_lock(drv);
     if (check_running(dom) < 0)
         goto out;
-    if (!cvg_domain_job_idle(dom)) {
+    /* A synchronous job is waited for (cvg_domain_async_job_begin). */
+    if (dom->async_job != CVG_ASYNC_NONE) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),
                          dom->def->name);
