@@ -20,7 +20,16 @@ from cvgtest import VIRSH, guest_xml, wait_for, console_lines, testbed, \
 
 import libvirt
 
+libvirt.virEventRegisterDefaultImpl()
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+
+def _event_loop():
+    while True:
+        libvirt.virEventRunDefaultImpl()
+
+
+threading.Thread(target=_event_loop, daemon=True).start()
 
 NAME = "cvgjob"
 RATE = "100mbit"
@@ -99,6 +108,19 @@ class JobControl(unittest.TestCase):
         c = libvirt.open(uri)
         self.conns.append(c)
         return c
+
+    def lifecycle(self, conn, name):
+        """A list that collects (event, detail) of @name's lifecycle
+        events on @conn."""
+        seen = []
+
+        def cb(c, dom, event, detail, opaque):
+            if dom.name() == name:
+                seen.append((event, detail))
+
+        conn.domainEventRegisterAny(
+            None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, cb, None)
+        return seen
 
     def state(self, uri, name):
         return virsh(uri, "domstate", "--reason", name,
@@ -186,6 +208,7 @@ class JobControl(unittest.TestCase):
         console = self.start_guest("hot2")
         conn = self.open(self.src)
         dom = conn.lookupByName("hot2")
+        events = self.lifecycle(conn, "hot2")
         mig = Migrator(dom, self.dst, NOVA_FLAGS)
         mig.start()
         wait_for(lambda: dom.jobStats().get("type") ==
@@ -205,6 +228,14 @@ class JobControl(unittest.TestCase):
         self.assertIsNone(mig.error, str(mig.error))
         self.assertIn("running (migrated)", self.state(self.dst, "hot2"))
         self.assertNotIn("hot2", virsh(self.src, "list", "--all").stdout)
+        wait_for(lambda: (libvirt.VIR_DOMAIN_EVENT_STOPPED,
+                          libvirt.VIR_DOMAIN_EVENT_STOPPED_MIGRATED)
+                 in events, 10, what="stopped/migrated event")
+        # The suspend is one for the migration, as libvirt reports it.
+        self.assertIn((libvirt.VIR_DOMAIN_EVENT_SUSPENDED,
+                       libvirt.VIR_DOMAIN_EVENT_SUSPENDED_MIGRATED), events)
+        self.assertNotIn((libvirt.VIR_DOMAIN_EVENT_SUSPENDED,
+                          libvirt.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED), events)
         self.assert_verify_clean_after(console)
         print(f"\n  suspend answered in {took * 1000:.0f} ms")
 
@@ -224,8 +255,16 @@ class JobControl(unittest.TestCase):
         """virsh migrate --suspend (VIR_MIGRATE_PAUSED): the guest stays
         paused on the destination."""
         self.start_guest("cool4", dirty_mib=8, rate=2)
+        events = self.lifecycle(self.open(self.dst), "cool4")
         virsh(self.src, "migrate", "--live", "--suspend", "cool4", self.dst)
         self.assertIn("paused (user)", self.state(self.dst, "cool4"))
+        want = [(libvirt.VIR_DOMAIN_EVENT_RESUMED,
+                 libvirt.VIR_DOMAIN_EVENT_RESUMED_MIGRATED),
+                (libvirt.VIR_DOMAIN_EVENT_SUSPENDED,
+                 libvirt.VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)]
+        wait_for(lambda: all(e in events for e in want), 10,
+                 what=f"resumed/migrated, suspended/paused in {events}")
+        self.assertLess(events.index(want[0]), events.index(want[1]))
         virsh(self.dst, "resume", "cool4")
         self.assertIn("running", self.state(self.dst, "cool4"))
 
