@@ -11,13 +11,15 @@
 #define JOB_MASK(kind) (1u << (kind))
 
 /* Which synchronous jobs may start while an async job runs.  Queries, a
- * destroy and the migration's own tunables and abort; libvirt also lets a
- * suspend run beside an outgoing migration, which convergd does not. */
+ * destroy and the migration's own tunables and abort; as in libvirt, a
+ * suspend may also run beside an outgoing migration (virsh migrate
+ * --timeout, an orchestrator's timeout action). */
 static const unsigned int async_job_mask[] = {
     [CVG_ASYNC_NONE] = ~0u & ~JOB_MASK(CVG_JOB_ASYNC_NESTED),
     [CVG_ASYNC_MIGRATION_OUT] =
         JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
-        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
+        JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED) |
+        JOB_MASK(CVG_JOB_SUSPEND),
     [CVG_ASYNC_MIGRATION_IN] =
         JOB_MASK(CVG_JOB_QUERY) | JOB_MASK(CVG_JOB_DESTROY) |
         JOB_MASK(CVG_JOB_MIGRATION_OP) | JOB_MASK(CVG_JOB_ASYNC_NESTED),
@@ -71,10 +73,27 @@ cvg_domain_job_end(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom)
 }
 
 int
-cvg_domain_async_job_begin(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom,
-                           int kind)
+cvg_domain_async_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
 {
+    gint64 deadline = g_get_monotonic_time() + JOB_WAIT_US;
+
     g_return_val_if_fail(kind > CVG_ASYNC_NONE && kind < CVG_ASYNC_LAST, -1);
+    /* A synchronous job (a tunable set a moment before, a query) ends
+     * soon: wait for it, as libvirt does, rather than fail the migration. */
+    while (dom->async_job == CVG_ASYNC_NONE && dom->job != CVG_JOB_NONE) {
+        if (!g_cond_wait_until(&dom->job_cond, &drv->lock, deadline)) {
+            cvg_error_report(
+                CVG_ERR_OPERATION_TIMEOUT,
+                _("cannot acquire state change lock for domain '%s'"),
+                dom->def->name);
+            return -1;
+        }
+    }
+    if (!dom->in_list) {
+        cvg_error_report(CVG_ERR_NO_DOMAIN, _("domain '%s' no longer exists"),
+                         dom->def->name);
+        return -1;
+    }
     if (!cvg_domain_job_idle(dom)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),

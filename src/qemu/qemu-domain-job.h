@@ -23,8 +23,9 @@ void cvg_domain_job_end(CvgDriver *drv, CvgDomainObj *dom);
 /* No job and no async job runs on @dom. */
 bool cvg_domain_job_idle(const CvgDomainObj *dom);
 
-/* Start async job @kind (CVG_ASYNC_MIGRATION_*) on an idle @dom; fails
- * with OPERATION_INVALID when a job runs. */
+/* Start async job @kind (CVG_ASYNC_MIGRATION_*) on @dom once its
+ * synchronous job (if any) has ended; fails with OPERATION_INVALID when an
+ * async job runs, OPERATION_TIMEOUT after 30 s. */
 int cvg_domain_async_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind);
 void cvg_domain_async_job_end(CvgDriver *drv, CvgDomainObj *dom);
 

@@ -98,6 +98,7 @@ typedef enum {
     CVG_JOB_DESTROY,      /* may interrupt an async job */
     CVG_JOB_MIGRATION_OP, /* tunables and abort during a migration */
     CVG_JOB_ASYNC_NESTED, /* the async job's own monitor use */
+    CVG_JOB_SUSPEND,      /* suspend, allowed beside an outgoing migration */
     CVG_JOB_LAST
 } CvgJobKind;
 

@@ -373,24 +373,31 @@ cvg_driver_reset(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return guest_command(drv, dom, "system_reset");
 }
 
-/* Run QMP @command on a running @dom under a MODIFY job, then put @dom in
+/* Run QMP @command on a running @dom under a @job job, then put @dom in
  * @state for @reason, queue lifecycle @event/@detail and save the status.
  * A domain already in @state is left alone (and that is success). */
 static int
 change_run_state(CvgDriver *drv, CvgDomainObj *dom, const char *command,
-                 int state, int reason, int event, int detail)
+                 int job, int state, int reason, int event, int detail)
 {
     int rc = -1;
 
     cvg_driver_lock(drv);
-    if (check_active(dom) < 0 ||
-        cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0)
+    if (check_active(dom) < 0 || cvg_domain_job_begin(drv, dom, job) < 0)
         goto out;
     if (check_active(dom) < 0)
         goto end;
     if (dom->state == state) {
         rc = 0;
         goto end;
+    }
+    /* As libvirt: a guest paused during its outgoing migration is paused
+     * for the migration (and the destination runs it unless
+     * VIR_MIGRATE_PAUSED). */
+    if (state == CVG_DOMAIN_PAUSED &&
+        dom->async_job == CVG_ASYNC_MIGRATION_OUT) {
+        reason = CVG_PAUSED_MIGRATION;
+        detail = CVG_EVENT_SUSPENDED_MIGRATED;
     }
     if (cvg_qemu_monitor_command(drv, dom, command, NULL, NULL) == 0 &&
         check_active(dom) == 0) {
@@ -413,17 +420,32 @@ out:
 int
 cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
 {
-    return change_run_state(drv, dom, "stop", CVG_DOMAIN_PAUSED,
-                            CVG_PAUSED_USER, CVG_EVENT_SUSPENDED,
-                            CVG_EVENT_SUSPENDED_PAUSED);
+    return change_run_state(drv, dom, "stop", CVG_JOB_SUSPEND,
+                            CVG_DOMAIN_PAUSED, CVG_PAUSED_USER,
+                            CVG_EVENT_SUSPENDED, CVG_EVENT_SUSPENDED_PAUSED);
 }
 
 int
 cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom)
 {
-    return change_run_state(drv, dom, "cont", CVG_DOMAIN_RUNNING,
-                            CVG_RUNNING_UNPAUSED, CVG_EVENT_RESUMED,
-                            CVG_EVENT_RESUMED_UNPAUSED);
+    bool migrating;
+
+    /* libvirt's resume waits for the migration job and then times out;
+     * answer at once instead.  (Resuming a source whose migration has
+     * just completed would run the guest on both hosts.) */
+    cvg_driver_lock(drv);
+    migrating = dom->async_job != CVG_ASYNC_NONE;
+    cvg_driver_unlock(drv);
+    if (migrating) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' is being migrated: resume it once "
+                           "the migration has ended"),
+                         dom->def->name);
+        return -1;
+    }
+    return change_run_state(drv, dom, "cont", CVG_JOB_MODIFY,
+                            CVG_DOMAIN_RUNNING, CVG_RUNNING_UNPAUSED,
+                            CVG_EVENT_RESUMED, CVG_EVENT_RESUMED_UNPAUSED);
 }
 
 char *

@@ -100,6 +100,11 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
         cvg_error_report(
             CVG_ERR_OPERATION_INVALID,
             _("cannot abort incoming migration; use virDomainDestroy instead"));
+    } else if (dom->migration->phase == CVG_MIG_PHASE_BEGIN) {
+        /* Before the transfer starts (the destination is being prepared):
+         * as libvirt, Perform then fails as cancelled by the client. */
+        dom->migration->abort_requested = true;
+        rc = 0;
     } else if (dom->migration->phase != CVG_MIG_PHASE_PERFORM) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("migration of domain '%s' is not transferring data"),

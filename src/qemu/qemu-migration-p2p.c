@@ -113,6 +113,10 @@ cvg_migration_perform_p2p(CvgDriver *drv, CvgDomainObj *dom,
         return -1;
     cvg_driver_lock(drv);
     name = g_strdup(dom->def->name);
+    /* As libvirt: a guest paused when its migration starts stays paused
+     * on the destination. */
+    if (dom->state == CVG_DOMAIN_PAUSED)
+        m.peer_flags |= CVG_MIGRATE_PAUSED;
     cvg_driver_unlock(drv);
 
     m.peer_params = cvg_typed_params_copy(params);

@@ -630,7 +630,8 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     cvg_driver_lock(drv);
     if (check_running(dom) < 0)
         goto out;
-    if (!cvg_domain_job_idle(dom)) {
+    /* A synchronous job is waited for (cvg_domain_async_job_begin). */
+    if (dom->async_job != CVG_ASYNC_NONE) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),
                          dom->def->name);
@@ -709,6 +710,13 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
 {
     g_autoptr(json_object) margs = json_object_new_object();
 
+    if (job->abort_requested) {
+        /* abortJob came while the destination was being prepared */
+        job->status = CVG_MIG_STATUS_CANCELLED;
+        cvg_error_report(CVG_ERR_OPERATION_ABORTED,
+                         _("migration out job: canceled by client"));
+        return -1;
+    }
     job->phase = CVG_MIG_PHASE_PERFORM;
     job->flags = flags;
     job->start_us = g_get_monotonic_time();
@@ -1352,6 +1360,26 @@ finish_name(const CvgTypedParamList *params, const CvgMigrationCookie *peer)
     return NULL;
 }
 
+/* Run the arrived guest, or with VIR_MIGRATE_PAUSED leave it paused as
+ * libvirt does: resumed/migrated, then suspended/paused, state paused/user
+ * (lock held). */
+static int
+finish_resume(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
+{
+    if (!(flags & CVG_MIGRATE_PAUSED) &&
+        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0)
+        return -1;
+    cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
+    cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                           CVG_EVENT_RESUMED_MIGRATED);
+    if (flags & CVG_MIGRATE_PAUSED) {
+        cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_USER);
+        cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
+                               CVG_EVENT_SUSPENDED_PAUSED);
+    }
+    return 0;
+}
+
 CvgDomainObj *
 cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
                      const char *cookie_in, size_t cookie_in_len,
@@ -1383,13 +1411,10 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
         goto error;
     }
     tls_cleanup(drv, dom, job);
-    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
+    if (finish_resume(drv, dom, flags) < 0) {
         finish_discard(drv, dom, name, true);
         goto error;
     }
-    cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
-    cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
-                           CVG_EVENT_RESUMED_MIGRATED);
     if (flags & CVG_MIGRATE_PERSIST_DEST)
         finish_persist(drv, dom, job, name);
     finish_record_stats(drv, dom, job, peer);

@@ -394,6 +394,76 @@ cvg_rpc_client_send_event(CvgRpcClient *client, int proc, xdrproc_t body_proc,
     return client_send(client, frame);
 }
 
+/*
+ * libvirt 9.0's client loses a wake-up: while one thread of a connection
+ * waits for a long reply (a migration) and owns the socket, another
+ * thread's call is written only when that thread's g_main_loop_quit() lands
+ * inside its g_main_loop_run(); one that lands just before it is lost, and
+ * the call then waits for the next frame the daemon sends, often the long
+ * reply itself.  So while a call runs, the daemon sends the client a frame
+ * every NUDGE_MS: a stream packet for procedure 0, which no stream of the
+ * client can be (a stream carries the number of the call that opened it), so
+ * the client drops it once it has woken up.
+ */
+#define NUDGE_MS 50
+
+typedef struct {
+    CvgRpcClient *client; /* one ref */
+    GByteArray *frame;
+} CvgRpcNudge;
+
+static void
+nudge_free(gpointer data)
+{
+    CvgRpcNudge *n = data;
+
+    cvg_rpc_client_unref(n->client);
+    g_byte_array_unref(n->frame);
+    g_free(n);
+}
+
+static gboolean
+nudge_tick(gpointer data)
+{
+    CvgRpcNudge *n = data;
+
+    client_send(n->client, n->frame);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Nudge @client from the main loop until the source is destroyed. */
+static GSource *
+nudge_start(CvgRpcClient *client, const CvgRpcHeader *call)
+{
+    CvgRpcHeader hdr = *call;
+    CvgRpcNudge *n;
+    GSource *src;
+
+    hdr.proc = 0;
+    hdr.type = CVG_RPC_STREAM;
+    hdr.status = CVG_RPC_CONTINUE;
+    n = g_new0(CvgRpcNudge, 1);
+    if (!(n->frame = cvg_rpc_message_encode(&hdr, CVG_XDR_VOID, NULL))) {
+        g_free(n);
+        return NULL;
+    }
+    cvg_rpc_client_ref(client);
+    n->client = client;
+    src = g_timeout_source_new(NUDGE_MS);
+    g_source_set_callback(src, nudge_tick, n, nudge_free);
+    g_source_attach(src, NULL);
+    return src;
+}
+
+static void
+nudge_stop(GSource *src)
+{
+    if (!src)
+        return;
+    g_source_destroy(src);
+    g_source_unref(src);
+}
+
 static void
 job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
 {
@@ -411,8 +481,11 @@ job_run(gpointer data, gpointer user_data G_GNUC_UNUSED)
     } else {
         bool ok;
 
+        GSource *nudge = nudge_start(client, &job->hdr);
+
         cvg_rpc_stream_set_call(client, &job->hdr);
         ok = p->handler(client->srv->opaque, client, args, ret) == 0;
+        nudge_stop(nudge);
         if (!ok)
             send_error(client, &job->hdr);
         else

@@ -389,7 +389,7 @@ import struct as _struct
 
 REMOTE_PROG = 0x20008086
 KEEPALIVE_PROG = 0x6b656570
-RPC_CALL, RPC_REPLY, RPC_MESSAGE = 0, 1, 2
+RPC_CALL, RPC_REPLY, RPC_MESSAGE, RPC_STREAM = 0, 1, 2, 3
 RPC_OK, RPC_ERROR = 0, 1
 
 
@@ -487,7 +487,15 @@ class RawClient:
 
     def recv(self):
         """Read one frame; returns dict(prog, vers, proc, type, serial,
-        status, payload).  Raises EOFError if the peer closed."""
+        status, payload).  Raises EOFError if the peer closed.  Skips the
+        daemon's nudges (stream packets of procedure 0 sent while a call
+        runs)."""
+        while True:
+            m = self._recv_frame()
+            if not (m["type"] == RPC_STREAM and m["proc"] == 0):
+                return m
+
+    def _recv_frame(self):
         (length,) = _struct.unpack(">I", self._recv_exact(4))
         if length < 28:
             raise ValueError(f"bad length word {length} from server")
