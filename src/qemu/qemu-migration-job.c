@@ -39,8 +39,12 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
         rc = -1;
         goto out;
     }
-    if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
-        dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+    if (dom->migration && dom->migration->in_postcopy)
+        cvg_mig_postcopy_refresh(drv, dom, dom->migration);
+    if (dom->migration &&
+        ((dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+          dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) ||
+         dom->migration->in_postcopy)) {
         *ret_type = CVG_JOB_TYPE_UNBOUNDED;
         *ret_params = cvg_mig_job_stats(dom->migration, false);
     } else {
@@ -82,12 +86,10 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 {
     int rc = -1;
 
-    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY needs post-copy, which is not offered */
+    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY */
     if (flags & 1) {
-        cvg_error_report(
-            CVG_ERR_OPERATION_INVALID,
-            _("current job is not outgoing migration in post-copy mode"));
-        return -1;
+        cvg_check_flags(flags, 1, -1);
+        return cvg_migration_pause_postcopy(drv, dom);
     }
     cvg_check_flags(flags, 0, -1);
     cvg_driver_lock(drv);
@@ -100,6 +102,9 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
         cvg_error_report(
             CVG_ERR_OPERATION_INVALID,
             _("cannot abort incoming migration; use virDomainDestroy instead"));
+    } else if (dom->migration->in_postcopy) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("cannot abort migration in post-copy mode"));
     } else if (dom->migration->phase != CVG_MIG_PHASE_PERFORM) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("migration of domain '%s' is not transferring data"),
@@ -190,14 +195,20 @@ int
 cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                             unsigned long long mibs, unsigned int flags)
 {
-    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): no post-copy */
-    cvg_check_flags(flags, 0, -1);
+    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): QEMU's post-copy limit */
+    bool postcopy = flags & 1;
+
+    cvg_check_flags(flags, 1, -1);
     if (mibs > MAX_SPEED_MIBS) {
         cvg_error_report(CVG_ERR_INVALID_ARG,
                          _("bandwidth must be less than %llu"),
                          (unsigned long long)MAX_SPEED_MIBS + 1);
         return -1;
     }
+    if (postcopy)
+        return set_tunable(drv, dom, "max-postcopy-bandwidth",
+                           (gint64)(mibs << 20), &dom->max_postcopy_speed_mibs,
+                           mibs);
     return set_tunable(drv, dom, "max-bandwidth", (gint64)(mibs << 20),
                        &dom->max_speed_mibs, mibs);
 }
@@ -206,9 +217,10 @@ int
 cvg_migration_get_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                             unsigned int flags, unsigned long long *ret_mibs)
 {
-    cvg_check_flags(flags, 0, -1);
+    cvg_check_flags(flags, 1, -1);
     cvg_driver_lock(drv);
-    *ret_mibs = dom->max_speed_mibs;
+    *ret_mibs =
+        (flags & 1) ? dom->max_postcopy_speed_mibs : dom->max_speed_mibs;
     cvg_driver_unlock(drv);
     return 0;
 }

@@ -46,7 +46,7 @@ typedef enum {
     (CVG_MIGRATE_LIVE | CVG_MIGRATE_PEER2PEER | CVG_MIGRATE_PERSIST_DEST |     \
      CVG_MIGRATE_UNDEFINE_SOURCE | CVG_MIGRATE_CHANGE_PROTECTION |             \
      CVG_MIGRATE_UNSAFE | CVG_MIGRATE_ABORT_ON_ERROR |                         \
-     CVG_MIGRATE_AUTO_CONVERGE | CVG_MIGRATE_TLS)
+     CVG_MIGRATE_AUTO_CONVERGE | CVG_MIGRATE_TLS | CVG_MIGRATE_POSTCOPY)
 
 /* Well-known string parameters handled by the migration code itself. */
 #define CVG_MIGRATE_PARAM_URI "migrate_uri"

@@ -157,6 +157,9 @@ cvg_mig_job_stats(const CvgMigrationJob *job, bool completed)
             l, "convergd.policy",
             cvg_convergence_policy_to_string(job->conv.policy));
         cvg_typed_params_add_ullong(l, "convergd.cpu_lost", job->cpu_lost_ms);
+        if (job->flags & CVG_MIGRATE_POSTCOPY)
+            cvg_typed_params_add_string(l, "convergd.phase",
+                                        cvg_mig_postcopy_phase(job));
         cvg_typed_params_add_int(l, "convergd.max_throttle",
                                  job->max_throttle_seen);
         cvg_convergence_forecast(&job->conv, &job->conv_state,
@@ -302,6 +305,7 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
         json_object_object_add(
             params, "max-bandwidth",
             json_object_new_int64((gint64)(dom->max_speed_mibs << 20)));
+    cvg_mig_postcopy_source_params(dom, job, params);
     if (job->flags & CVG_MIGRATE_TLS) {
         if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_SOURCE) < 0)
             return -1;
@@ -383,6 +387,18 @@ poll_wait(CvgDriver *drv, CvgDomainObj *dom)
     cvg_domain_job_wait(drv, dom, until);
 }
 
+int
+cvg_mig_poll(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    return poll_migration(drv, dom, job);
+}
+
+void
+cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom)
+{
+    poll_wait(drv, dom);
+}
+
 /* Resume a source guest that a failed migration left paused (lock held). */
 void
 cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
@@ -390,6 +406,13 @@ cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     g_autoptr(json_object) status = NULL;
     CvgError *saved;
 
+    /* After the switch to post-copy the destination has run the guest:
+     * resuming it here would run two diverging copies. */
+    if (job && job->in_postcopy) {
+        if (dom->mon)
+            cvg_mig_postcopy_failed(drv, dom);
+        return;
+    }
     if (check_running(dom) < 0) {
         cvg_error_reset();
         return;
@@ -805,6 +828,11 @@ perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
             return -1;
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             return 0;
+        /* The destination runs the guest now: Confirm waits for the end. */
+        if (cvg_mig_postcopy_status(job->status)) {
+            job->in_postcopy = true;
+            return 0;
+        }
         if (job->status == CVG_MIG_STATUS_CANCELLED)
             return perform_check_status(drv, job);
         if (job->status == CVG_MIG_STATUS_ACTIVE &&
@@ -824,7 +852,9 @@ perform_done(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     g_autoptr(CvgTypedParamList) stats = NULL;
 
     job->phase = CVG_MIG_PHASE_PERFORM_DONE;
-    if (dom->state != CVG_DOMAIN_PAUSED) {
+    if (job->in_postcopy) {
+        cvg_mig_postcopy_source_switched(drv, dom, job);
+    } else if (dom->state != CVG_DOMAIN_PAUSED) {
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
         cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
                                CVG_EVENT_SUSPENDED_MIGRATED);
@@ -918,6 +948,11 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom, const char *cookie_in,
     if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
         goto out;
     job = dom->migration;
+    if (!cancelled && job->in_postcopy &&
+        cvg_mig_postcopy_source_wait(drv, dom, job) < 0) {
+        cvg_mig_job_stop(dom);
+        goto out;
+    }
     incomplete = !cancelled && job->status != CVG_MIG_STATUS_COMPLETED;
     if (incomplete)
         cancelled = true;
@@ -1277,7 +1312,8 @@ finish_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     for (;;) {
         if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
             return -1;
-        if (job->status == CVG_MIG_STATUS_COMPLETED)
+        if (job->status == CVG_MIG_STATUS_COMPLETED ||
+            job->status == CVG_MIG_STATUS_POSTCOPY)
             return 0;
         if (job->status == CVG_MIG_STATUS_FAILED ||
             job->status == CVG_MIG_STATUS_CANCELLED) {
@@ -1384,6 +1420,12 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
     tls_cleanup(drv, dom, job);
     if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
         finish_discard(drv, dom, name, true);
+        goto error;
+    }
+    if (job->status == CVG_MIG_STATUS_POSTCOPY &&
+        cvg_mig_postcopy_dest_run(drv, dom, job) < 0) {
+        /* Neither side has the whole guest: keep this one for recovery. */
+        cvg_mig_job_stop(dom);
         goto error;
     }
     cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
