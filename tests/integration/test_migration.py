@@ -259,7 +259,7 @@ class Migration(unittest.TestCase):
             (["--auto-converge-initial", 20],
              "needs VIR_MIGRATE_AUTO_CONVERGE"),
             (["--tunnelled", "--p2p"], "VIR_MIGRATE_TUNNELLED"),
-            (["--postcopy"], "VIR_MIGRATE_POSTCOPY"),
+            (["--postcopy-resume"], "VIR_MIGRATE_POSTCOPY_RESUME"),
         ]
         for extra, msg in cases:
             p = virsh(self.src, "migrate", "--live", *extra, "val", self.dst,
