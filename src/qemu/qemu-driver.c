@@ -421,6 +421,22 @@ cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
 int
 cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom)
 {
+    bool postcopy;
+
+    /* After the switch to post-copy the destination runs the guest; the
+     * copy here is incomplete and must never run again. */
+    cvg_driver_lock(drv);
+    postcopy = dom->state == CVG_DOMAIN_PAUSED &&
+               (dom->reason == CVG_PAUSED_POSTCOPY ||
+                dom->reason == CVG_PAUSED_POSTCOPY_FAILED);
+    cvg_driver_unlock(drv);
+    if (postcopy) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' is the source of a post-copy "
+                           "migration and cannot be resumed here"),
+                         dom->def->name);
+        return -1;
+    }
     return change_run_state(drv, dom, "cont", CVG_DOMAIN_RUNNING,
                             CVG_RUNNING_UNPAUSED, CVG_EVENT_RESUMED,
                             CVG_EVENT_RESUMED_UNPAUSED);

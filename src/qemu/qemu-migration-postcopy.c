@@ -230,3 +230,169 @@ cvg_mig_postcopy_source_params(CvgDomainObj *dom, const CvgMigrationJob *job,
         params, "max-postcopy-bandwidth",
         json_object_new_int64((gint64)(dom->max_postcopy_speed_mibs << 20)));
 }
+
+/* A recovery whose QEMU still reports postcopy-paused this long after
+ * "migrate resume" did not reach the destination. */
+#define RECOVER_START_MS 10000
+
+int
+cvg_mig_postcopy_check(CvgMigrationJob *job)
+{
+    if (!(job->flags & CVG_MIGRATE_POSTCOPY_RESUME)) {
+        if (!cvg_mig_postcopy_status(job->status))
+            return 0;
+        job->in_postcopy = true;
+        return 1;
+    }
+    switch (job->status) {
+    case CVG_MIG_STATUS_POSTCOPY:
+        return 1;
+    case CVG_MIG_STATUS_POSTCOPY_RECOVER:
+    case CVG_MIG_STATUS_POSTCOPY_RECOVER_SETUP:
+        job->recover_seen = true;
+        return 0;
+    case CVG_MIG_STATUS_POSTCOPY_PAUSED:
+        if (!job->recover_seen &&
+            cvg_mig_job_elapsed_ms(job) < RECOVER_START_MS)
+            return 0;
+        cvg_error_report(CVG_ERR_OPERATION_FAILED,
+                         _("post-copy recovery failed: %s"),
+                         job->sample.error_desc ? job->sample.error_desc
+                                                : _("the stream broke again"));
+        return -1;
+    default:
+        return 0;
+    }
+}
+
+/* Is @dom a guest that post-copy left in the post-copy-failed state, with
+ * no job?  Reported as libvirt would otherwise (lock held). */
+static int
+check_failed_postcopy(CvgDomainObj *dom)
+{
+    if (!cvg_domain_obj_is_active(dom) || !dom->mon) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
+        return -1;
+    }
+    if (!cvg_domain_job_idle(dom)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' already has a job running"),
+                         dom->def->name);
+        return -1;
+    }
+    if (dom->reason != (dom->state == CVG_DOMAIN_PAUSED
+                            ? CVG_PAUSED_POSTCOPY_FAILED
+                            : CVG_RUNNING_POSTCOPY_FAILED)) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("migration of domain '%s' is not in a failed "
+                           "post-copy phase; nothing to resume"),
+                         dom->def->name);
+        return -1;
+    }
+    return 0;
+}
+
+int
+cvg_mig_postcopy_begin(CvgDriver *drv, CvgDomainObj *dom,
+                       CvgMigrationParams **mp, const void *owner,
+                       char **ret_cookie, size_t *ret_cookie_len,
+                       char **ret_xml)
+{
+    unsigned int flags = (*mp)->flags;
+    g_autofree char *xml = NULL;
+    CvgMigrationJob *job;
+    int rc = -1;
+
+    if (!(flags & CVG_MIGRATE_POSTCOPY)) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("resuming failed post-copy migration requires "
+                           "post-copy to be enabled"));
+        return -1;
+    }
+    cvg_driver_lock(drv);
+    if (check_failed_postcopy(dom) < 0 || dom->state != CVG_DOMAIN_PAUSED ||
+        !(xml =
+              cvg_domain_def_format(dom->def, -1, CVG_DOMAIN_XML_MIGRATABLE))) {
+        if (!cvg_error_last())
+            cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                             _("domain '%s' is not the source of a failed "
+                               "post-copy migration"),
+                             dom->def->name);
+        goto out;
+    }
+    if (!(job = cvg_mig_job_start(drv, dom, CVG_ASYNC_MIGRATION_OUT,
+                                  CVG_JOB_OP_MIGRATION_OUT, flags, mp, owner)))
+        goto out;
+    job->phase = CVG_MIG_PHASE_BEGIN;
+    job->in_postcopy = true;
+    job->status = CVG_MIG_STATUS_POSTCOPY_PAUSED;
+    cvg_log_migration(G_LOG_LEVEL_INFO, dom->def->name, job->id,
+                      "migration %s of '%s': resuming failed post-copy",
+                      job->id, dom->def->name);
+    *ret_cookie = cvg_mig_make_cookie(drv, dom, ret_cookie_len);
+    *ret_xml = g_steal_pointer(&xml);
+    rc = 0;
+out:
+    cvg_driver_unlock(drv);
+    return rc;
+}
+
+/* The incoming side of a recovery listens again (lock held). */
+static int
+prepare_recover(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationParams **mp,
+                const void *owner, const char *listen, unsigned int want_port,
+                const char *advertise, char **ret_uri)
+{
+    CvgMigrationJob *job;
+    int rc;
+
+    if (check_failed_postcopy(dom) < 0)
+        return -1;
+    if (!(job = cvg_mig_job_start(drv, dom, CVG_ASYNC_MIGRATION_IN,
+                                  CVG_JOB_OP_MIGRATION_IN, (*mp)->flags, mp,
+                                  owner)))
+        return -1;
+    job->phase = CVG_MIG_PHASE_PREPARED;
+    job->in_postcopy = true;
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_ASYNC_NESTED) < 0) {
+        cvg_mig_job_stop(dom);
+        return -1;
+    }
+    rc = cvg_mig_listen(drv, dom, "migrate-recover", listen, want_port,
+                        advertise, ret_uri);
+    cvg_domain_job_end(drv, dom);
+    if (rc < 0)
+        cvg_mig_job_stop(dom);
+    return rc;
+}
+
+CvgDomainObj *
+cvg_mig_postcopy_prepare(CvgDriver *drv, const char *name,
+                         CvgMigrationParams **mp, const void *owner,
+                         const char *listen, unsigned int want_port,
+                         const char *advertise, char **ret_cookie,
+                         size_t *ret_cookie_len, char **ret_uri)
+{
+    g_autoptr(CvgDomainObj) dom = NULL;
+    g_autofree char *uri = NULL;
+    CvgDomainObj *ret = NULL;
+
+    if (!((*mp)->flags & CVG_MIGRATE_POSTCOPY)) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("resuming failed post-copy migration requires "
+                           "post-copy to be enabled"));
+        return NULL;
+    }
+    if (!(dom = cvg_driver_lookup_name(drv, name)))
+        return NULL;
+    cvg_driver_lock(drv);
+    if (prepare_recover(drv, dom, mp, owner, listen, want_port, advertise,
+                        &uri) == 0) {
+        cvg_driver_save_status(drv, dom);
+        *ret_cookie = cvg_mig_make_cookie(drv, dom, ret_cookie_len);
+        *ret_uri = g_steal_pointer(&uri);
+        ret = g_steal_pointer(&dom);
+    }
+    cvg_driver_unlock(drv);
+    return ret;
+}

@@ -18,6 +18,19 @@ void cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom,
                             CvgMigrationJob *job);
 /* Kill an incoming guest and forget it (lock held). */
 void cvg_mig_discard_incoming(CvgDriver *drv, CvgDomainObj *dom);
+/* Start @dom's migration job (lock held); NULL with an error. */
+CvgMigrationJob *cvg_mig_job_start(CvgDriver *drv, CvgDomainObj *dom, int async,
+                                   int operation, unsigned int flags,
+                                   CvgMigrationParams **params,
+                                   const void *owner);
+/* A migration cookie for @dom, without statistics. */
+char *cvg_mig_make_cookie(CvgDriver *drv, CvgDomainObj *dom, size_t *ret_len);
+/* QMP @cmd ("migrate-incoming", "migrate-recover") with the first port of
+ * the range that takes it (or @want_port); the URI the source is to use
+ * (lock held). */
+int cvg_mig_listen(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+                   const char *listen, unsigned int want_port,
+                   const char *advertise, char **ret_uri);
 /* One query-migrate into the job's sample; sleep until the next poll. */
 int cvg_mig_poll(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job);
 void cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom);
@@ -37,6 +50,28 @@ void cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom);
  * Functions named cvg_mig_* run with the driver lock held; the
  * cvg_migration_* ones take it.
  */
+/* Perform's view of the job's status: 1 once the source switched to
+ * post-copy (or, for a recovery, is back in post-copy), 0 to keep polling,
+ * -1 with an error when a recovery failed. */
+int cvg_mig_postcopy_check(CvgMigrationJob *job);
+
+/* VIR_MIGRATE_POSTCOPY_RESUME on the source: Begin for a guest that
+ * post-copy left in the post-copy-failed state (takes the lock). */
+int cvg_mig_postcopy_begin(CvgDriver *drv, CvgDomainObj *dom,
+                           CvgMigrationParams **mp, const void *owner,
+                           char **ret_cookie, size_t *ret_cookie_len,
+                           char **ret_xml);
+
+/* VIR_MIGRATE_POSTCOPY_RESUME on the destination: the guest @name waiting
+ * in post-copy-failed listens again (QMP migrate-recover); a new incoming
+ * job.  Takes the lock; returns a reference. */
+CvgDomainObj *cvg_mig_postcopy_prepare(CvgDriver *drv, const char *name,
+                                       CvgMigrationParams **mp,
+                                       const void *owner, const char *listen,
+                                       unsigned int want_port,
+                                       const char *advertise, char **ret_cookie,
+                                       size_t *ret_cookie_len, char **ret_uri);
+
 /* Whether QEMU's migration @status (CvgMigrationStatus) is one of the
  * post-copy ones: the switch has happened. */
 bool cvg_mig_postcopy_status(int status);

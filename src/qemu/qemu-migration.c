@@ -387,6 +387,20 @@ poll_wait(CvgDriver *drv, CvgDomainObj *dom)
     cvg_domain_job_wait(drv, dom, until);
 }
 
+CvgMigrationJob *
+cvg_mig_job_start(CvgDriver *drv, CvgDomainObj *dom, int async, int operation,
+                  unsigned int flags, CvgMigrationParams **params,
+                  const void *owner)
+{
+    return job_start(drv, dom, async, operation, flags, params, owner);
+}
+
+char *
+cvg_mig_make_cookie(CvgDriver *drv, CvgDomainObj *dom, size_t *ret_len)
+{
+    return make_cookie(drv, dom, NULL, ret_len);
+}
+
 int
 cvg_mig_poll(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 {
@@ -643,6 +657,9 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     if (!(mp = cvg_migration_params_validate(params, flags,
                                              CVG_MIG_SIDE_SOURCE)))
         return -1;
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        return cvg_mig_postcopy_begin(drv, dom, &mp, owner, ret_cookie,
+                                      ret_cookie_len, ret_xml);
     if (!(flags & CVG_MIGRATE_LIVE)) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
                          _("only live migration is supported: "
@@ -739,9 +756,14 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
      * credentials): a daemon that dies now leaves its successor a status
      * that says so (cvg_migration_recover_outgoing). */
     cvg_driver_save_status(drv, dom);
-    if (apply_source_params(drv, dom, job, qemu_uri) < 0)
+    /* A post-copy recovery keeps the capabilities and parameters QEMU has:
+     * it refuses to change them while the migration is paused. */
+    if (!(flags & CVG_MIGRATE_POSTCOPY_RESUME) &&
+        apply_source_params(drv, dom, job, qemu_uri) < 0)
         return -1;
     json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        json_object_object_add(margs, "resume", json_object_new_boolean(true));
     g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
     return cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL);
 }
@@ -809,6 +831,8 @@ perform_check_status(CvgDriver *drv, CvgMigrationJob *job)
 static int
 perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 {
+    int rc;
+
     for (;;) {
         if (check_running(dom) < 0)
             return -1;
@@ -829,10 +853,8 @@ perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             return 0;
         /* The destination runs the guest now: Confirm waits for the end. */
-        if (cvg_mig_postcopy_status(job->status)) {
-            job->in_postcopy = true;
-            return 0;
-        }
+        if ((rc = cvg_mig_postcopy_check(job)) != 0)
+            return rc > 0 ? 0 : -1;
         if (job->status == CVG_MIG_STATUS_CANCELLED)
             return perform_check_status(drv, job);
         if (job->status == CVG_MIG_STATUS_ACTIVE &&
@@ -1073,9 +1095,6 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
                unsigned int want_port, const char *advertise, char **ret_uri)
 {
     g_autoptr(json_object) caps = NULL;
-    CvgDaemonConfig *cfg = drv->cfg;
-    unsigned int lo = want_port ? want_port : cfg->migration_port_min;
-    unsigned int hi = want_port ? want_port : cfg->migration_port_max;
 
     caps = json_object_new_object();
     json_object_object_add(caps, "capabilities",
@@ -1084,6 +1103,19 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
     if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0 ||
         incoming_tls(drv, dom) < 0)
         return -1;
+    return cvg_mig_listen(drv, dom, "migrate-incoming", listen, want_port,
+                          advertise, ret_uri);
+}
+
+int
+cvg_mig_listen(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+               const char *listen, unsigned int want_port,
+               const char *advertise, char **ret_uri)
+{
+    CvgDaemonConfig *cfg = drv->cfg;
+    unsigned int lo = want_port ? want_port : cfg->migration_port_min;
+    unsigned int hi = want_port ? want_port : cfg->migration_port_max;
+
     for (unsigned int port = lo; port <= hi; port++) {
         g_autoptr(json_object) args = NULL;
         g_autofree char *quri = NULL;
@@ -1093,8 +1125,7 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
         quri = g_strdup_printf("tcp:%s:%u", listen, port);
         args = json_object_new_object();
         json_object_object_add(args, "uri", json_object_new_string(quri));
-        if (cvg_qemu_monitor_command(drv, dom, "migrate-incoming", args,
-                                     NULL) == 0) {
+        if (cvg_qemu_monitor_command(drv, dom, cmd, args, NULL) == 0) {
             *ret_uri = g_strdup_printf("tcp://%s:%u", advertise, port);
             return 0;
         }
@@ -1245,6 +1276,10 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
             0 ||
         incoming_addr(drv, mp, &addr) < 0)
         return NULL;
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        return cvg_mig_postcopy_prepare(
+            drv, def->name, &mp, owner, addr.listen_host, addr.want_port,
+            addr.advertise, ret_cookie, ret_cookie_len, ret_uri);
 
     cvg_driver_lock(drv);
     /* A persistent domain of the same name and uuid keeps its config for
@@ -1275,6 +1310,12 @@ error:
 void
 cvg_mig_discard_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
+    /* A guest that ran here in post-copy is the only one left. */
+    if (dom->migration && dom->migration->in_postcopy) {
+        cvg_mig_postcopy_failed(drv, dom);
+        cvg_mig_job_stop(dom);
+        return;
+    }
     cvg_mig_job_stop(dom);
     if (cvg_domain_obj_is_active(dom))
         cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,

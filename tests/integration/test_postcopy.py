@@ -302,6 +302,108 @@ class Postcopy(unittest.TestCase):
         print(f"\n  switched at {switched:.1f} s, post-copy requests seen "
               f"{requests}")
 
+    def cut_stream(self):
+        """Kill the migration stream's sockets on both hosts, as a link
+        that goes away with errors would."""
+        for ns, key in ((self.env["SRC_NS"], "dport"),
+                        (self.env["DST_NS"], "sport")):
+            subprocess.run(["ip", "netns", "exec", ns, "ss", "-K",
+                            f"( {key} >= :49152 and {key} <= :49215 )"],
+                           check=True, capture_output=True)
+
+    def state(self, uri, name):
+        conn = libvirt.open(uri)
+        try:
+            return conn.lookupByName(name).state()
+        finally:
+            conn.close()
+
+    def test_6_link_cut_then_resume(self):
+        """The stream is cut during post-copy: the source is paused and the
+        destination running in post-copy-failed, each daemon keeps its
+        guest; migrate --postcopy-resume completes with no page lost."""
+        console = self.start_guest("pc6")
+        ev = EventLog(self.src)
+        try:
+            mig = self.migrate_bg("--postcopy", "pc6")
+            self.wait_iteration("pc6", 1)
+            time.sleep(2)
+            virsh(self.src, "migrate-postcopy", "pc6")
+            wait_for(lambda: self.state(self.dst, "pc6") ==
+                     [libvirt.VIR_DOMAIN_RUNNING,
+                      libvirt.VIR_DOMAIN_RUNNING_POSTCOPY], 30,
+                     what="destination running in post-copy")
+            self.assertEqual(self.state(self.src, "pc6"),
+                             [libvirt.VIR_DOMAIN_PAUSED,
+                              libvirt.VIR_DOMAIN_PAUSED_POSTCOPY])
+            time.sleep(1)
+            self.cut_stream()
+            out, err = mig.communicate(timeout=60)
+            self.assertNotEqual(mig.returncode, 0, "post-copy survived")
+            self.assertIn("post-copy", err)
+            self.assertEqual(self.state(self.src, "pc6"),
+                             [libvirt.VIR_DOMAIN_PAUSED,
+                              libvirt.VIR_DOMAIN_PAUSED_POSTCOPY_FAILED])
+            self.assertEqual(self.state(self.dst, "pc6"),
+                             [libvirt.VIR_DOMAIN_RUNNING,
+                              libvirt.VIR_DOMAIN_RUNNING_POSTCOPY_FAILED])
+            wait_for(lambda: ev.has("Suspended Post-copy Error"), 10,
+                     what="post-copy failed event")
+            # The source never runs the guest again.
+            p = virsh(self.src, "resume", "pc6", check=False)
+            self.assertNotEqual(p.returncode, 0)
+            self.assertIn("post-copy", p.stderr)
+            self.assertEqual(self.state(self.src, "pc6")[0],
+                             libvirt.VIR_DOMAIN_PAUSED, p.stdout + p.stderr)
+            p = virsh(self.src, "migrate", "--live", "--postcopy",
+                      "--postcopy-resume", "pc6", self.dst, timeout=150)
+            self.assertEqual(p.returncode, 0, p.stderr)
+        finally:
+            ev.stop()
+        self.assert_migrated("pc6", console)
+
+    def test_7_p2p_abort_postcopy_then_resume(self):
+        """Peer-to-peer: domjobabort --postcopy (QMP migrate-pause) stops
+        the post-copy stream; migrateToURI3 with POSTCOPY_RESUME completes
+        it."""
+        console = self.start_guest("pc7")
+        mig = self.migrate_bg("--p2p", "--postcopy", "pc7")
+        self.wait_iteration("pc7", 1)
+        time.sleep(2)
+        virsh(self.src, "migrate-postcopy", "pc7")
+        wait_for(lambda: self.state(self.src, "pc7") ==
+                 [libvirt.VIR_DOMAIN_PAUSED,
+                  libvirt.VIR_DOMAIN_PAUSED_POSTCOPY], 30,
+                 what="source paused in post-copy")
+        p = virsh(self.src, "domjobabort", "pc7", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("post-copy", p.stderr)
+        virsh(self.src, "domjobabort", "--postcopy", "pc7")
+        out, err = mig.communicate(timeout=60)
+        self.assertNotEqual(mig.returncode, 0, "post-copy survived")
+        self.assertEqual(self.state(self.src, "pc7"),
+                         [libvirt.VIR_DOMAIN_PAUSED,
+                          libvirt.VIR_DOMAIN_PAUSED_POSTCOPY_FAILED])
+        wait_for(lambda: self.state(self.dst, "pc7") ==
+                 [libvirt.VIR_DOMAIN_RUNNING,
+                  libvirt.VIR_DOMAIN_RUNNING_POSTCOPY_FAILED], 30,
+                 what="destination in post-copy-failed")
+        conn = libvirt.open(self.src)
+        try:
+            dom = conn.lookupByName("pc7")
+            with self.assertRaises(libvirt.libvirtError) as cm:
+                dom.migrateToURI3(self.dst, {}, libvirt.VIR_MIGRATE_PEER2PEER
+                                  | libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
+            self.assertEqual(cm.exception.get_error_code(),
+                             libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED)
+            dom.migrateToURI3(self.dst, {}, libvirt.VIR_MIGRATE_PEER2PEER |
+                              libvirt.VIR_MIGRATE_LIVE |
+                              libvirt.VIR_MIGRATE_POSTCOPY |
+                              libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
+        finally:
+            conn.close()
+        self.assert_migrated("pc7", console)
+
 
 if __name__ == "__main__":
     cvgtest.main()
