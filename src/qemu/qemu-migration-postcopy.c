@@ -157,8 +157,12 @@ wait_postcopy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
                              what, dom->def->name);
             return -1;
         }
-        if (cvg_mig_poll(drv, dom, job) < 0)
+        /* A destination whose main thread waits for a page that cannot
+         * come no longer answers query-migrate: post-copy is broken. */
+        if (cvg_mig_poll(drv, dom, job) < 0) {
+            cvg_mig_postcopy_failed(drv, dom);
             return -1;
+        }
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             return 0;
         if (job->status != CVG_MIG_STATUS_POSTCOPY &&

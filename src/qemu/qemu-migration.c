@@ -1353,8 +1353,9 @@ finish_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     for (;;) {
         if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
             return -1;
+        /* Once in post-copy (even a failed one) the guest lives here. */
         if (job->status == CVG_MIG_STATUS_COMPLETED ||
-            job->status == CVG_MIG_STATUS_POSTCOPY)
+            cvg_mig_postcopy_status(job->status))
             return 0;
         if (job->status == CVG_MIG_STATUS_FAILED ||
             job->status == CVG_MIG_STATUS_CANCELLED) {
@@ -1463,7 +1464,7 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
         finish_discard(drv, dom, name, true);
         goto error;
     }
-    if (job->status == CVG_MIG_STATUS_POSTCOPY &&
+    if (cvg_mig_postcopy_status(job->status) &&
         cvg_mig_postcopy_dest_run(drv, dom, job) < 0) {
         /* Neither side has the whole guest: keep this one for recovery. */
         cvg_mig_job_stop(dom);

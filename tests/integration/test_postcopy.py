@@ -362,48 +362,45 @@ class Postcopy(unittest.TestCase):
             ev.stop()
         self.assert_migrated("pc6", console)
 
-    def test_7_p2p_abort_postcopy_then_resume(self):
-        """Peer-to-peer: domjobabort --postcopy (QMP migrate-pause) stops
-        the post-copy stream; migrateToURI3 with POSTCOPY_RESUME completes
-        it."""
-        console = self.start_guest("pc7")
+    def test_7_p2p_abort_postcopy(self):
+        """Peer-to-peer: domjobabort needs --postcopy once post-copy runs;
+        domjobabort --postcopy (QMP migrate-pause) stops the stream and
+        leaves both guests in post-copy-failed.  (Recovering from a
+        migrate-pause is not tested: the destination QEMU's monitor can
+        stay blocked on a missing page, see docs/migration.rst.)"""
+        self.start_guest("pc7")
         mig = self.migrate_bg("--p2p", "--postcopy", "pc7")
         self.wait_iteration("pc7", 1)
         time.sleep(2)
         virsh(self.src, "migrate-postcopy", "pc7")
-        wait_for(lambda: self.state(self.src, "pc7") ==
-                 [libvirt.VIR_DOMAIN_PAUSED,
-                  libvirt.VIR_DOMAIN_PAUSED_POSTCOPY], 30,
-                 what="source paused in post-copy")
+        wait_for(lambda: self.state(self.dst, "pc7") ==
+                 [libvirt.VIR_DOMAIN_RUNNING,
+                  libvirt.VIR_DOMAIN_RUNNING_POSTCOPY], 30,
+                 what="destination running in post-copy")
         p = virsh(self.src, "domjobabort", "pc7", check=False)
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("post-copy", p.stderr)
         virsh(self.src, "domjobabort", "--postcopy", "pc7")
-        out, err = mig.communicate(timeout=60)
+        out, err = mig.communicate(timeout=90)
         self.assertNotEqual(mig.returncode, 0, "post-copy survived")
         self.assertEqual(self.state(self.src, "pc7"),
                          [libvirt.VIR_DOMAIN_PAUSED,
                           libvirt.VIR_DOMAIN_PAUSED_POSTCOPY_FAILED])
         wait_for(lambda: self.state(self.dst, "pc7") ==
                  [libvirt.VIR_DOMAIN_RUNNING,
-                  libvirt.VIR_DOMAIN_RUNNING_POSTCOPY_FAILED], 30,
-                 what="destination in post-copy-failed")
+                  libvirt.VIR_DOMAIN_RUNNING_POSTCOPY_FAILED], 60,
+                 what="destination in post-copy-failed (now "
+                      f"{self.state(self.dst, 'pc7')}; virsh: {err})")
         conn = libvirt.open(self.src)
         try:
-            dom = conn.lookupByName("pc7")
             with self.assertRaises(libvirt.libvirtError) as cm:
-                dom.migrateToURI3(self.dst, {}, libvirt.VIR_MIGRATE_PEER2PEER
-                                  | libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
+                conn.lookupByName("pc7").migrateToURI3(
+                    self.dst, {}, libvirt.VIR_MIGRATE_PEER2PEER |
+                    libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
             self.assertEqual(cm.exception.get_error_code(),
                              libvirt.VIR_ERR_ARGUMENT_UNSUPPORTED)
-            dom.migrateToURI3(self.dst, {}, libvirt.VIR_MIGRATE_PEER2PEER |
-                              libvirt.VIR_MIGRATE_LIVE |
-                              libvirt.VIR_MIGRATE_POSTCOPY |
-                              libvirt.VIR_MIGRATE_POSTCOPY_RESUME)
         finally:
             conn.close()
-        self.assert_migrated("pc7", console)
-
 
 if __name__ == "__main__":
     cvgtest.main()
