@@ -972,6 +972,8 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom, const char *cookie_in,
     job = dom->migration;
     if (!cancelled && job->in_postcopy &&
         cvg_mig_postcopy_source_wait(drv, dom, job) < 0) {
+        job_record_completed(drv, dom, CVG_JOB_TYPE_FAILED,
+                             cvg_mig_job_stats(job, false));
         cvg_mig_job_stop(dom);
         goto out;
     }
