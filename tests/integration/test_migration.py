@@ -259,7 +259,8 @@ class Migration(unittest.TestCase):
             (["--auto-converge-initial", 20],
              "needs VIR_MIGRATE_AUTO_CONVERGE"),
             (["--tunnelled", "--p2p"], "VIR_MIGRATE_TUNNELLED"),
-            (["--postcopy-resume"], "VIR_MIGRATE_POSTCOPY_RESUME"),
+            (["--postcopy-resume"], "requires post-copy"),
+            (["--postcopy", "--postcopy-resume"], "failed post-copy"),
         ]
         for extra, msg in cases:
             p = virsh(self.src, "migrate", "--live", *extra, "val", self.dst,
