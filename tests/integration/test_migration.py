@@ -259,7 +259,7 @@ class Migration(unittest.TestCase):
             (["--auto-converge-initial", 20],
              "needs VIR_MIGRATE_AUTO_CONVERGE"),
             (["--tunnelled", "--p2p"], "VIR_MIGRATE_TUNNELLED"),
-            (["--postcopy-resume"], "requires post-copy"),
+            (["--postcopy-resume"], "--postcopy is required"),
             (["--postcopy", "--postcopy-resume"], "failed post-copy"),
         ]
         for extra, msg in cases:
