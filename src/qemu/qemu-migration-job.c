@@ -286,6 +286,10 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
         cvg_error_reset();
         return;
     }
+    if (cvg_mig_postcopy_left_behind(drv, dom)) {
+        cvg_domain_job_end(drv, dom);
+        return;
+    }
     for (int i = 0; i < 50 && dom->mon; i++) {
         g_autoptr(json_object) reply = NULL;
 
@@ -329,6 +333,10 @@ cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
     if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
         cvg_error_reset();
+        return;
+    }
+    if (cvg_mig_postcopy_left_behind(drv, dom)) {
+        cvg_domain_job_end(drv, dom);
         return;
     }
     cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,

@@ -400,3 +400,33 @@ cvg_mig_postcopy_prepare(CvgDriver *drv, const char *name,
     cvg_driver_unlock(drv);
     return ret;
 }
+
+bool
+cvg_mig_postcopy_left_behind(CvgDriver *drv, CvgDomainObj *dom)
+{
+    g_autoptr(json_object) reply = NULL;
+    bool postcopy = (dom->state == CVG_DOMAIN_PAUSED &&
+                     (dom->reason == CVG_PAUSED_POSTCOPY ||
+                      dom->reason == CVG_PAUSED_POSTCOPY_FAILED)) ||
+                    (dom->state == CVG_DOMAIN_RUNNING &&
+                     (dom->reason == CVG_RUNNING_POSTCOPY ||
+                      dom->reason == CVG_RUNNING_POSTCOPY_FAILED));
+
+    if (!dom->mon)
+        return false;
+    if (!postcopy && cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL,
+                                              &reply) == 0) {
+        const char *st = cvg_json_get_string(reply, "status");
+
+        postcopy =
+            cvg_mig_postcopy_status(cvg_migration_status_from_string(st));
+    }
+    cvg_error_reset();
+    if (!postcopy)
+        return false;
+    g_warning("the previous daemon left '%s' in post-copy: keeping it for a "
+              "post-copy recovery",
+              dom->def->name);
+    cvg_mig_postcopy_failed(drv, dom);
+    return true;
+}

@@ -101,6 +101,12 @@ void cvg_mig_postcopy_failed(CvgDriver *drv, CvgDomainObj *dom);
 void cvg_mig_postcopy_refresh(CvgDriver *drv, CvgDomainObj *dom,
                               CvgMigrationJob *job);
 
+/* Daemon start-up: the previous daemon left @dom's migration in
+ * post-copy (its status says post-copy, or QEMU does).  Neither cancelling
+ * (source) nor killing (destination) is safe: keep the guest in
+ * post-copy-failed for a recovery.  Lock and job held. */
+bool cvg_mig_postcopy_left_behind(CvgDriver *drv, CvgDomainObj *dom);
+
 /* convergd.phase ("precopy", "postcopy", "postcopy-paused") for the job
  * statistics. */
 const char *cvg_mig_postcopy_phase(const CvgMigrationJob *job);
