@@ -457,7 +457,8 @@ test_status_strings(const void *data)
             return -1;
     }
     if (cvg_migration_status_from_string("postcopy-paused") !=
-            CVG_MIG_STATUS_OTHER ||
+            CVG_MIG_STATUS_POSTCOPY_PAUSED ||
+        cvg_migration_status_from_string("colo") != CVG_MIG_STATUS_OTHER ||
         cvg_migration_status_from_string(NULL) != CVG_MIG_STATUS_OTHER ||
         strcmp(cvg_migration_status_to_string(-1), "other") != 0 ||
         strcmp(cvg_migration_status_to_string(CVG_MIG_STATUS_LAST), "other") !=

@@ -118,3 +118,13 @@ cvg_dispatch_domain_migrate_get_max_speed(
     ret->bandwidth = v;
     return 0;
 }
+
+int
+cvg_dispatch_domain_migrate_start_post_copy(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateStartPostCopyArgs *args)
+{
+    GET_DOM(args);
+
+    return cvg_migration_start_postcopy(d->drv, dom, args->flags);
+}

@@ -41,6 +41,8 @@ enum {
     CVG_RUNNING_FROM_SNAPSHOT = 4,
     CVG_RUNNING_UNPAUSED = 5,
     CVG_RUNNING_MIGRATION_CANCELED = 6,
+    CVG_RUNNING_POSTCOPY = 10,
+    CVG_RUNNING_POSTCOPY_FAILED = 11,
 };
 enum {
     CVG_PAUSED_UNKNOWN = 0,
@@ -48,6 +50,8 @@ enum {
     CVG_PAUSED_MIGRATION = 2,
     CVG_PAUSED_SHUTTING_DOWN = 8,
     CVG_PAUSED_STARTING_UP = 11,
+    CVG_PAUSED_POSTCOPY = 12,
+    CVG_PAUSED_POSTCOPY_FAILED = 13,
 };
 enum {
     CVG_SHUTDOWN_UNKNOWN = 0,
@@ -75,8 +79,18 @@ typedef enum {
 enum { CVG_EVENT_DEFINED_ADDED = 0, CVG_EVENT_DEFINED_UPDATED = 1 };
 enum { CVG_EVENT_UNDEFINED_REMOVED = 0 };
 enum { CVG_EVENT_STARTED_BOOTED = 0, CVG_EVENT_STARTED_MIGRATED = 1 };
-enum { CVG_EVENT_SUSPENDED_PAUSED = 0, CVG_EVENT_SUSPENDED_MIGRATED = 1 };
-enum { CVG_EVENT_RESUMED_UNPAUSED = 0, CVG_EVENT_RESUMED_MIGRATED = 1 };
+enum {
+    CVG_EVENT_SUSPENDED_PAUSED = 0,
+    CVG_EVENT_SUSPENDED_MIGRATED = 1,
+    CVG_EVENT_SUSPENDED_POSTCOPY = 7,
+    CVG_EVENT_SUSPENDED_POSTCOPY_FAILED = 8,
+};
+enum {
+    CVG_EVENT_RESUMED_UNPAUSED = 0,
+    CVG_EVENT_RESUMED_MIGRATED = 1,
+    CVG_EVENT_RESUMED_POSTCOPY = 3,
+    CVG_EVENT_RESUMED_POSTCOPY_FAILED = 4,
+};
 enum {
     CVG_EVENT_SHUTDOWN_FINISHED = 0,
     CVG_EVENT_SHUTDOWN_GUEST = 1,
@@ -140,6 +154,7 @@ typedef struct {
     CvgMigrationJob *migration; /* the async job's state, if any */
     unsigned long long max_downtime_ms;
     unsigned long long max_speed_mibs;
+    unsigned long long max_postcopy_speed_mibs; /* 0: QEMU's default */
     int completed_type; /* virDomainJobType of the last job */
     CvgTypedParamList *completed_stats;
 } CvgDomainObj;

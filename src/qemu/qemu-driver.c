@@ -428,14 +428,26 @@ cvg_driver_suspend(CvgDriver *drv, CvgDomainObj *dom)
 int
 cvg_driver_resume(CvgDriver *drv, CvgDomainObj *dom)
 {
-    bool migrating;
+    bool migrating, postcopy;
 
     /* libvirt's resume waits for the migration job and then times out;
      * answer at once instead.  (Resuming a source whose migration has
-     * just completed would run the guest on both hosts.) */
+     * just completed would run the guest on both hosts.)  After the switch
+     * to post-copy the destination runs the guest; the copy here is
+     * incomplete and must never run again. */
     cvg_driver_lock(drv);
     migrating = dom->async_job != CVG_ASYNC_NONE;
+    postcopy = dom->state == CVG_DOMAIN_PAUSED &&
+               (dom->reason == CVG_PAUSED_POSTCOPY ||
+                dom->reason == CVG_PAUSED_POSTCOPY_FAILED);
     cvg_driver_unlock(drv);
+    if (postcopy) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("domain '%s' is the source of a post-copy "
+                           "migration and cannot be resumed here"),
+                         dom->def->name);
+        return -1;
+    }
     if (migrating) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' is being migrated: resume it once "

@@ -39,8 +39,12 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
         rc = -1;
         goto out;
     }
-    if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
-        dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+    if (dom->migration && dom->migration->in_postcopy)
+        cvg_mig_postcopy_refresh(drv, dom, dom->migration);
+    if (dom->migration &&
+        ((dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
+          dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) ||
+         dom->migration->in_postcopy)) {
         *ret_type = CVG_JOB_TYPE_UNBOUNDED;
         *ret_params = cvg_mig_job_stats(dom->migration, false);
     } else {
@@ -82,12 +86,10 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
 {
     int rc = -1;
 
-    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY needs post-copy, which is not offered */
+    /* VIR_DOMAIN_ABORT_JOB_POSTCOPY */
     if (flags & 1) {
-        cvg_error_report(
-            CVG_ERR_OPERATION_INVALID,
-            _("current job is not outgoing migration in post-copy mode"));
-        return -1;
+        cvg_check_flags(flags, 1, -1);
+        return cvg_migration_pause_postcopy(drv, dom);
     }
     cvg_check_flags(flags, 0, -1);
     cvg_driver_lock(drv);
@@ -100,6 +102,9 @@ cvg_migration_abort(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
         cvg_error_report(
             CVG_ERR_OPERATION_INVALID,
             _("cannot abort incoming migration; use virDomainDestroy instead"));
+    } else if (dom->migration->in_postcopy) {
+        cvg_error_report(CVG_ERR_OPERATION_INVALID,
+                         _("cannot abort migration in post-copy mode"));
     } else if (dom->migration->phase == CVG_MIG_PHASE_BEGIN) {
         /* Before the transfer starts (the destination is being prepared):
          * as libvirt, Perform then fails as cancelled by the client. */
@@ -195,14 +200,20 @@ int
 cvg_migration_set_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                             unsigned long long mibs, unsigned int flags)
 {
-    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): no post-copy */
-    cvg_check_flags(flags, 0, -1);
+    /* VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY (1): QEMU's post-copy limit */
+    bool postcopy = flags & 1;
+
+    cvg_check_flags(flags, 1, -1);
     if (mibs > MAX_SPEED_MIBS) {
         cvg_error_report(CVG_ERR_INVALID_ARG,
                          _("bandwidth must be less than %llu"),
                          (unsigned long long)MAX_SPEED_MIBS + 1);
         return -1;
     }
+    if (postcopy)
+        return set_tunable(drv, dom, "max-postcopy-bandwidth",
+                           (gint64)(mibs << 20), &dom->max_postcopy_speed_mibs,
+                           mibs);
     return set_tunable(drv, dom, "max-bandwidth", (gint64)(mibs << 20),
                        &dom->max_speed_mibs, mibs);
 }
@@ -211,9 +222,10 @@ int
 cvg_migration_get_max_speed(CvgDriver *drv, CvgDomainObj *dom,
                             unsigned int flags, unsigned long long *ret_mibs)
 {
-    cvg_check_flags(flags, 0, -1);
+    cvg_check_flags(flags, 1, -1);
     cvg_driver_lock(drv);
-    *ret_mibs = dom->max_speed_mibs;
+    *ret_mibs =
+        (flags & 1) ? dom->max_postcopy_speed_mibs : dom->max_speed_mibs;
     cvg_driver_unlock(drv);
     return 0;
 }
@@ -279,6 +291,10 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
         cvg_error_reset();
         return;
     }
+    if (cvg_mig_postcopy_left_behind(drv, dom)) {
+        cvg_domain_job_end(drv, dom);
+        return;
+    }
     for (int i = 0; i < 50 && dom->mon; i++) {
         g_autoptr(json_object) reply = NULL;
 
@@ -322,6 +338,10 @@ cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
     if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
         cvg_error_reset();
+        return;
+    }
+    if (cvg_mig_postcopy_left_behind(drv, dom)) {
+        cvg_domain_job_end(drv, dom);
         return;
     }
     cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,

@@ -43,6 +43,14 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "Maximum bandwidth of the migration stream. 0 counts as not given, "
      "as in libvirt; the maximum is libvirt's \"unlimited\"."},
 
+    /* QEMU's max-postcopy-bandwidth (since 3.0); 0 is QEMU's "unlimited",
+     * as libvirt treats it. */
+    {"bandwidth.postcopy", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_PARAM,
+     "max-postcopy-bandwidth", 0, INT64_MAX / MiB, MiB, CVG_MIG_SIDE_SOURCE,
+     CVG_MIGRATE_POSTCOPY, false, "MiB/s",
+     "Bandwidth of the post-copy phase (with VIR_MIGRATE_POSTCOPY; 0: "
+     "unlimited)."},
+
     /* Strings the migration code itself uses */
     {CVG_MIGRATE_PARAM_URI, CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE, NULL, 0,
      0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
@@ -134,15 +142,12 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
     {"parallel.connections", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "Parallel migration connections (not offered)."},
-    {"bandwidth.postcopy", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, "MiB/s",
-     "Post-copy bandwidth (post-copy is not offered)."},
 
     {NULL, 0, 0, NULL, 0, 0, 0, 0, 0, false, NULL, NULL},
 };
 
-/* migrate-set-capabilities.  POSTCOPY is outside CVG_MIGRATE_SUPPORTED_FLAGS,
- * so validation refuses it; its row records the mapping.  VIR_MIGRATE_TLS
+/* migrate-set-capabilities.  postcopy-ram is set on both sides: the
+ * destination must have it before migrate-incoming.  VIR_MIGRATE_TLS
  * is no capability in QEMU: it is the tls-creds parameter naming a
  * credentials object, which qemu-migration-tls.c adds on both sides. */
 const CvgMigrationCapDef cvg_migration_cap_table[] = {

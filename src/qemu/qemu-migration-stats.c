@@ -18,11 +18,22 @@
 #include <string.h>
 
 /* QEMU's MigrationStatus names; OTHER stands for the ones we do not
- * distinguish (postcopy-paused, postcopy-recover, colo, wait-unplug, ...). */
+ * distinguish (colo, wait-unplug, ...). */
 static const char *const status_names[] = {
-    "none",       "setup",           "active",    "pre-switchover",
-    "device",     "postcopy-active", "completed", "failed",
-    "cancelling", "cancelled",       "other",
+    "none",
+    "setup",
+    "active",
+    "pre-switchover",
+    "device",
+    "postcopy-active",
+    "completed",
+    "failed",
+    "cancelling",
+    "cancelled",
+    "postcopy-paused",
+    "postcopy-recover",
+    "postcopy-recover-setup",
+    "other",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(status_names) == CVG_MIG_STATUS_LAST);
 

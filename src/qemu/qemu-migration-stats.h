@@ -37,6 +37,9 @@ typedef enum {
     CVG_MIG_STATUS_FAILED,
     CVG_MIG_STATUS_CANCELLING,
     CVG_MIG_STATUS_CANCELLED,
+    CVG_MIG_STATUS_POSTCOPY_PAUSED,        /* post-copy lost its stream */
+    CVG_MIG_STATUS_POSTCOPY_RECOVER,       /* resuming after postcopy-paused */
+    CVG_MIG_STATUS_POSTCOPY_RECOVER_SETUP, /* QEMU 9.1+: the same, earlier */
     CVG_MIG_STATUS_OTHER,
     CVG_MIG_STATUS_LAST
 } CvgMigrationStatus;

@@ -158,6 +158,9 @@ cvg_mig_job_stats(const CvgMigrationJob *job, bool completed)
             l, "convergd.policy",
             cvg_convergence_policy_to_string(job->conv.policy));
         cvg_typed_params_add_ullong(l, "convergd.cpu_lost", job->cpu_lost_ms);
+        if (job->flags & CVG_MIGRATE_POSTCOPY)
+            cvg_typed_params_add_string(l, "convergd.phase",
+                                        cvg_mig_postcopy_phase(job));
         cvg_typed_params_add_int(l, "convergd.max_throttle",
                                  job->max_throttle_seen);
         cvg_convergence_forecast(&job->conv, &job->conv_state,
@@ -303,6 +306,7 @@ apply_source_params(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
         json_object_object_add(
             params, "max-bandwidth",
             json_object_new_int64((gint64)(dom->max_speed_mibs << 20)));
+    cvg_mig_postcopy_source_params(dom, job, params);
     if (job->flags & CVG_MIGRATE_TLS) {
         if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_SOURCE) < 0)
             return -1;
@@ -384,6 +388,32 @@ poll_wait(CvgDriver *drv, CvgDomainObj *dom)
     cvg_domain_job_wait(drv, dom, until);
 }
 
+CvgMigrationJob *
+cvg_mig_job_start(CvgDriver *drv, CvgDomainObj *dom, int async, int operation,
+                  unsigned int flags, CvgMigrationParams **params,
+                  const void *owner)
+{
+    return job_start(drv, dom, async, operation, flags, params, owner);
+}
+
+char *
+cvg_mig_make_cookie(CvgDriver *drv, CvgDomainObj *dom, size_t *ret_len)
+{
+    return make_cookie(drv, dom, NULL, ret_len);
+}
+
+int
+cvg_mig_poll(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
+{
+    return poll_migration(drv, dom, job);
+}
+
+void
+cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom)
+{
+    poll_wait(drv, dom);
+}
+
 /* Resume a source guest that a failed migration left paused (lock held). */
 void
 cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
@@ -391,6 +421,13 @@ cvg_mig_restore_source(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
     g_autoptr(json_object) status = NULL;
     CvgError *saved;
 
+    /* After the switch to post-copy the destination has run the guest:
+     * resuming it here would run two diverging copies. */
+    if (job && job->in_postcopy) {
+        if (dom->mon)
+            cvg_mig_postcopy_failed(drv, dom);
+        return;
+    }
     if (check_running(dom) < 0) {
         cvg_error_reset();
         return;
@@ -621,6 +658,9 @@ cvg_migration_begin(CvgDriver *drv, CvgDomainObj *dom,
     if (!(mp = cvg_migration_params_validate(params, flags,
                                              CVG_MIG_SIDE_SOURCE)))
         return -1;
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        return cvg_mig_postcopy_begin(drv, dom, &mp, owner, ret_cookie,
+                                      ret_cookie_len, ret_xml);
     if (!(flags & CVG_MIGRATE_LIVE)) {
         cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
                          _("only live migration is supported: "
@@ -725,9 +765,14 @@ perform_start(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
      * credentials): a daemon that dies now leaves its successor a status
      * that says so (cvg_migration_recover_outgoing). */
     cvg_driver_save_status(drv, dom);
-    if (apply_source_params(drv, dom, job, qemu_uri) < 0)
+    /* A post-copy recovery keeps the capabilities and parameters QEMU has:
+     * it refuses to change them while the migration is paused. */
+    if (!(flags & CVG_MIGRATE_POSTCOPY_RESUME) &&
+        apply_source_params(drv, dom, job, qemu_uri) < 0)
         return -1;
     json_object_object_add(margs, "uri", json_object_new_string(qemu_uri));
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        json_object_object_add(margs, "resume", json_object_new_boolean(true));
     g_debug("migrating '%s' to %s", dom->def->name, qemu_uri);
     return cvg_qemu_monitor_command(drv, dom, "migrate", margs, NULL);
 }
@@ -795,6 +840,8 @@ perform_check_status(CvgDriver *drv, CvgMigrationJob *job)
 static int
 perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
 {
+    int rc;
+
     for (;;) {
         if (check_running(dom) < 0)
             return -1;
@@ -814,6 +861,9 @@ perform_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
             return -1;
         if (job->status == CVG_MIG_STATUS_COMPLETED)
             return 0;
+        /* The destination runs the guest now: Confirm waits for the end. */
+        if ((rc = cvg_mig_postcopy_check(job)) != 0)
+            return rc > 0 ? 0 : -1;
         if (job->status == CVG_MIG_STATUS_CANCELLED)
             return perform_check_status(drv, job);
         if (job->status == CVG_MIG_STATUS_ACTIVE &&
@@ -833,7 +883,9 @@ perform_done(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     g_autoptr(CvgTypedParamList) stats = NULL;
 
     job->phase = CVG_MIG_PHASE_PERFORM_DONE;
-    if (dom->state != CVG_DOMAIN_PAUSED) {
+    if (job->in_postcopy) {
+        cvg_mig_postcopy_source_switched(drv, dom, job);
+    } else if (dom->state != CVG_DOMAIN_PAUSED) {
         cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED, CVG_PAUSED_MIGRATION);
         cvg_driver_queue_event(drv, dom, CVG_EVENT_SUSPENDED,
                                CVG_EVENT_SUSPENDED_MIGRATED);
@@ -927,6 +979,13 @@ cvg_migration_confirm(CvgDriver *drv, CvgDomainObj *dom, const char *cookie_in,
     if (!find_job_domain(drv, dom, CVG_ASYNC_MIGRATION_OUT))
         goto out;
     job = dom->migration;
+    if (!cancelled && job->in_postcopy &&
+        cvg_mig_postcopy_source_wait(drv, dom, job) < 0) {
+        job_record_completed(drv, dom, CVG_JOB_TYPE_FAILED,
+                             cvg_mig_job_stats(job, false));
+        cvg_mig_job_stop(dom);
+        goto out;
+    }
     incomplete = !cancelled && job->status != CVG_MIG_STATUS_COMPLETED;
     if (incomplete)
         cancelled = true;
@@ -1047,9 +1106,6 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
                unsigned int want_port, const char *advertise, char **ret_uri)
 {
     g_autoptr(json_object) caps = NULL;
-    CvgDaemonConfig *cfg = drv->cfg;
-    unsigned int lo = want_port ? want_port : cfg->migration_port_min;
-    unsigned int hi = want_port ? want_port : cfg->migration_port_max;
 
     caps = json_object_new_object();
     json_object_object_add(caps, "capabilities",
@@ -1058,6 +1114,19 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
     if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0 ||
         incoming_tls(drv, dom) < 0)
         return -1;
+    return cvg_mig_listen(drv, dom, "migrate-incoming", listen, want_port,
+                          advertise, ret_uri);
+}
+
+int
+cvg_mig_listen(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+               const char *listen, unsigned int want_port,
+               const char *advertise, char **ret_uri)
+{
+    CvgDaemonConfig *cfg = drv->cfg;
+    unsigned int lo = want_port ? want_port : cfg->migration_port_min;
+    unsigned int hi = want_port ? want_port : cfg->migration_port_max;
+
     for (unsigned int port = lo; port <= hi; port++) {
         g_autoptr(json_object) args = NULL;
         g_autofree char *quri = NULL;
@@ -1067,8 +1136,7 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
         quri = g_strdup_printf("tcp:%s:%u", listen, port);
         args = json_object_new_object();
         json_object_object_add(args, "uri", json_object_new_string(quri));
-        if (cvg_qemu_monitor_command(drv, dom, "migrate-incoming", args,
-                                     NULL) == 0) {
+        if (cvg_qemu_monitor_command(drv, dom, cmd, args, NULL) == 0) {
             *ret_uri = g_strdup_printf("tcp://%s:%u", advertise, port);
             return 0;
         }
@@ -1219,6 +1287,10 @@ cvg_migration_prepare(CvgDriver *drv, const CvgTypedParamList *params,
             0 ||
         incoming_addr(drv, mp, &addr) < 0)
         return NULL;
+    if (flags & CVG_MIGRATE_POSTCOPY_RESUME)
+        return cvg_mig_postcopy_prepare(
+            drv, def->name, &mp, owner, addr.listen_host, addr.want_port,
+            addr.advertise, ret_cookie, ret_cookie_len, ret_uri);
 
     cvg_driver_lock(drv);
     /* A persistent domain of the same name and uuid keeps its config for
@@ -1249,6 +1321,12 @@ error:
 void
 cvg_mig_discard_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
+    /* A guest that ran here in post-copy is the only one left. */
+    if (dom->migration && dom->migration->in_postcopy) {
+        cvg_mig_postcopy_failed(drv, dom);
+        cvg_mig_job_stop(dom);
+        return;
+    }
     cvg_mig_job_stop(dom);
     if (cvg_domain_obj_is_active(dom))
         cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
@@ -1286,7 +1364,9 @@ finish_wait(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
     for (;;) {
         if (check_running(dom) < 0 || poll_migration(drv, dom, job) < 0)
             return -1;
-        if (job->status == CVG_MIG_STATUS_COMPLETED)
+        /* Once in post-copy (even a failed one) the guest lives here. */
+        if (job->status == CVG_MIG_STATUS_COMPLETED ||
+            cvg_mig_postcopy_status(job->status))
             return 0;
         if (job->status == CVG_MIG_STATUS_FAILED ||
             job->status == CVG_MIG_STATUS_CANCELLED) {
@@ -1380,6 +1460,27 @@ finish_resume(CvgDriver *drv, CvgDomainObj *dom, unsigned int flags)
     return 0;
 }
 
+/* The guest arrived in post-copy: run it, wait for the last page, then
+ * report it migrated (lock held).  A failure keeps it for recovery. */
+static int
+finish_postcopy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job,
+                const char *name)
+{
+    if (cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) < 0) {
+        finish_discard(drv, dom, name, true);
+        return -1;
+    }
+    if (cvg_mig_postcopy_dest_run(drv, dom, job) < 0) {
+        /* Neither side has the whole guest: keep this one for recovery. */
+        cvg_mig_job_stop(dom);
+        return -1;
+    }
+    cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING, CVG_RUNNING_MIGRATED);
+    cvg_driver_queue_event(drv, dom, CVG_EVENT_RESUMED,
+                           CVG_EVENT_RESUMED_MIGRATED);
+    return 0;
+}
+
 CvgDomainObj *
 cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
                      const char *cookie_in, size_t cookie_in_len,
@@ -1411,7 +1512,10 @@ cvg_migration_finish(CvgDriver *drv, const CvgTypedParamList *params,
         goto error;
     }
     tls_cleanup(drv, dom, job);
-    if (finish_resume(drv, dom, flags) < 0) {
+    if (cvg_mig_postcopy_status(job->status)) {
+        if (finish_postcopy(drv, dom, job, name) < 0)
+            goto error;
+    } else if (finish_resume(drv, dom, flags) < 0) {
         finish_discard(drv, dom, name, true);
         goto error;
     }

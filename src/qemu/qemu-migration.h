@@ -66,6 +66,10 @@ struct _CvgMigrationJob {
     bool policy_paused; /* the policy stopped the guest */
     char *dest_name;    /* destination: name of the guest */
     bool tls_object;    /* QEMU has our TLS credentials (VIR_MIGRATE_TLS) */
+    /* QEMU switched to post-copy: the destination runs the guest, and the
+     * source must never resume it (qemu-migration-priv.h). */
+    bool in_postcopy;
+    bool recover_seen; /* a recovery got past postcopy-paused */
     /* A random UUID naming this job in logs (MIGRATION_ID in the journal);
      * each side has its own. */
     char *id;
@@ -141,6 +145,17 @@ void cvg_migration_handle_event(CvgDriver *drv, CvgDomainObj *dom,
                                 const char *name, json_object *data);
 
 void cvg_migration_job_free(CvgMigrationJob *job);
+
+/* Post-copy (qemu-migration-postcopy.c) */
+/* virDomainMigrateStartPostCopy: the outgoing migration of @dom, started
+ * with VIR_MIGRATE_POSTCOPY, switches to post-copy (OPERATION_INVALID
+ * otherwise, with libvirt's messages). */
+int cvg_migration_start_postcopy(CvgDriver *drv, CvgDomainObj *dom,
+                                 unsigned int flags);
+
+/* virDomainAbortJobFlags(VIR_DOMAIN_ABORT_JOB_POSTCOPY): pause the
+ * post-copy stream (QMP migrate-pause); both sides go post-copy-failed. */
+int cvg_migration_pause_postcopy(CvgDriver *drv, CvgDomainObj *dom);
 
 /* Daemon start-up found a guest whose status says a migration was under
  * way (lock held, guest re-attached).  Outgoing: cancel what QEMU may still

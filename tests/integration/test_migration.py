@@ -259,7 +259,8 @@ class Migration(unittest.TestCase):
             (["--auto-converge-initial", 20],
              "needs VIR_MIGRATE_AUTO_CONVERGE"),
             (["--tunnelled", "--p2p"], "VIR_MIGRATE_TUNNELLED"),
-            (["--postcopy"], "VIR_MIGRATE_POSTCOPY"),
+            (["--postcopy-resume"], "--postcopy is required"),
+            (["--postcopy", "--postcopy-resume"], "failed post-copy"),
         ]
         for extra, msg in cases:
             p = virsh(self.src, "migrate", "--live", *extra, "val", self.dst,
