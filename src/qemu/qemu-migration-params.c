@@ -72,7 +72,7 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
     /* Parallel streams and compression.  The destination must agree on
      * the channels and the multifd compression before migrate-incoming,
      * so those rows apply on both sides.  Which compression method a
-     * tuning row needs is in compress_methods below. */
+     * tuning row needs is in cvg_migration_compress_table below. */
     {CVG_MIGRATE_PARAM_PARALLEL_CONNECTIONS, CVG_TYPED_PARAM_INT,
      CVG_MIG_APPLY_PARAM, "multifd-channels", 1, 255, 1, CVG_MIG_SIDE_BOTH,
      CVG_MIGRATE_PARALLEL, false, NULL,
