@@ -75,7 +75,9 @@ def migrate_once(src_uri, dst_uri, tls, channels=0):
         dconn.close()
     mib = st["data_processed"] / 2**20
     secs = st["time_elapsed"] / 1000.0
-    return {"mibs": mib / secs, "seconds": secs, "wall": wall, "mib": mib}
+    return {"mibs": mib / secs, "seconds": secs, "wall": wall, "mib": mib,
+            "setup_ms": st.get("setup_time", 0),
+            "downtime_ms": st.get("downtime", 0)}
 
 
 def run_link(env, runs, label, results, channels=0, where=0):
@@ -91,7 +93,8 @@ def run_link(env, runs, label, results, channels=0, where=0):
             results.append(r)
             log(f"{label:>9} x{channels} {'tls  ' if tls else 'plain'} "
                 f"{r['mib']:7.1f} MiB in {r['seconds']:6.2f} s = "
-                f"{r['mibs']:6.1f} MiB/s")
+                f"{r['mibs']:6.1f} MiB/s (setup {r['setup_ms']} ms, "
+                f"downtime {r['downtime_ms']} ms)")
     return where
 
 
