@@ -325,6 +325,24 @@ add_number(CvgTypedParamList *l, int type, const char *field,
     }
 }
 
+/* The flags that let @d be given (every supported one, but compression
+ * only through the method @d tunes, which goes into @l), for the source. */
+static unsigned int
+flags_for(const CvgMigrationParamDef *d, CvgTypedParamList *l)
+{
+    unsigned int flags = CVG_MIGRATE_SUPPORTED_FLAGS & ~CVG_MIGRATE_COMPRESSED;
+
+    for (const CvgMigrationCompressDef *m = cvg_migration_compress_table;
+         m->name; m++) {
+        if (g_strcmp0(m->tune, d->name) != 0)
+            continue;
+        cvg_typed_params_add_string(l, CVG_MIGRATE_PARAM_COMPRESSION, m->name);
+        if (!m->multifd)
+            flags &= ~CVG_MIGRATE_PARALLEL;
+    }
+    return flags;
+}
+
 /* Validate one numeric value of @d's type on the source with every
  * supported flag; 0 if accepted, or the error code. */
 static int
@@ -332,11 +350,11 @@ try_value(const CvgMigrationParamDef *d, unsigned long long v, bool negative)
 {
     g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
     g_autoptr(CvgMigrationParams) mp = NULL;
+    unsigned int flags = flags_for(d, l);
 
     add_number(l, d->type, d->name, v, negative);
     cvg_error_reset();
-    mp = cvg_migration_params_validate(l, CVG_MIGRATE_SUPPORTED_FLAGS,
-                                       CVG_MIG_SIDE_SOURCE);
+    mp = cvg_migration_params_validate(l, flags, CVG_MIG_SIDE_SOURCE);
     return mp ? 0 : cvg_error_last()->code;
 }
 
@@ -348,6 +366,7 @@ check_ranges(const CvgMigrationParamDef *d)
     g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
     g_autoptr(CvgMigrationParams) mp = NULL;
     g_autoptr(json_object) args = NULL;
+    unsigned int flags;
     json_object *v;
 
     if (d->apply == CVG_MIG_APPLY_REFUSED || !d->max)
@@ -366,9 +385,9 @@ check_ranges(const CvgMigrationParamDef *d)
     }
     if (d->apply != CVG_MIG_APPLY_PARAM)
         return 0;
+    flags = flags_for(d, l);
     add_number(l, d->type, d->name, d->max, false);
-    mp = cvg_migration_params_validate(l, CVG_MIGRATE_SUPPORTED_FLAGS,
-                                       CVG_MIG_SIDE_SOURCE);
+    mp = cvg_migration_params_validate(l, flags, CVG_MIG_SIDE_SOURCE);
     args = cvg_migration_params_qmp_json(mp, CVG_MIG_SIDE_SOURCE);
     if (!json_object_object_get_ex(args, d->qmp_name, &v) ||
         json_object_get_uint64(v) != d->max * d->qmp_scale) {
@@ -410,22 +429,27 @@ test_dest_side(const void *data)
         g_autoptr(CvgTypedParamList) l = cvg_typed_params_new();
         g_autoptr(CvgMigrationParams) mp = NULL;
         g_autoptr(json_object) args = NULL;
+        unsigned int flags;
 
         if (d->apply != CVG_MIG_APPLY_PARAM || (d->side & CVG_MIG_SIDE_DEST))
             continue;
+        /* The destination checks the compression rules too: give the
+         * method, and VIR_MIGRATE_PARALLEL when it needs it. */
+        flags = flags_for(d, l) & CVG_MIGRATE_PARALLEL;
         if (d->type == CVG_TYPED_PARAM_BOOLEAN)
             cvg_typed_params_add_boolean(l, d->name, true);
         else if (d->type == CVG_TYPED_PARAM_STRING)
             cvg_typed_params_add_string(l, d->name, "dest.example.org");
         else
             add_number(l, d->type, d->name, d->max, false);
-        if (!(mp = cvg_migration_params_validate(l, 0, CVG_MIG_SIDE_DEST))) {
+        if (!(mp =
+                  cvg_migration_params_validate(l, flags, CVG_MIG_SIDE_DEST))) {
             fprintf(stderr, "'%s' refused on the destination: %s", d->name,
                     error_line());
             return -1;
         }
         args = cvg_migration_params_qmp_json(mp, CVG_MIG_SIDE_DEST);
-        if (json_object_object_length(args) != 0) {
+        if (json_object_object_get_ex(args, d->qmp_name, NULL)) {
             fprintf(stderr, "'%s' applied on the destination\n", d->name);
             return -1;
         }
@@ -521,6 +545,8 @@ doc_flag_name(unsigned int flag)
         return "``VIR_MIGRATE_POSTCOPY``";
     case CVG_MIGRATE_TLS:
         return "``VIR_MIGRATE_TLS``";
+    case CVG_MIGRATE_PARALLEL:
+        return "``VIR_MIGRATE_PARALLEL``";
     default:
         return "(unnamed flag)";
     }

@@ -9,6 +9,7 @@
 #include "daemon.h"
 #include "daemon-peer.h"
 #include "qemu-migration.h"
+#include "qemu-migration-compress.h"
 #include "cvg-protocol.h"
 #include "cvg-i18n.h"
 
@@ -148,4 +149,30 @@ cvg_dispatch_domain_migrate_perform3_params(
         return -1;
     set_cookie(&ret->cookie_out, cookie, len);
     return 0;
+}
+
+int
+cvg_dispatch_domain_migrate_get_compression_cache(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateGetCompressionCacheArgs *args,
+    CvgRemoteDomainMigrateGetCompressionCacheRet *ret)
+{
+    unsigned long long v;
+    GET_DOM(args);
+
+    if (cvg_migration_get_compression_cache(d->drv, dom, args->flags, &v) < 0)
+        return -1;
+    ret->cacheSize = v;
+    return 0;
+}
+
+int
+cvg_dispatch_domain_migrate_set_compression_cache(
+    CvgDaemon *d, CvgRpcClient *client,
+    const CvgRemoteDomainMigrateSetCompressionCacheArgs *args)
+{
+    GET_DOM(args);
+
+    return cvg_migration_set_compression_cache(d->drv, dom, args->cacheSize,
+                                               args->flags);
 }

@@ -77,6 +77,36 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
      "Host name the destination's TLS certificate must carry (with "
      "VIR_MIGRATE_TLS; default: the host of the migration URI)."},
 
+    /* Parallel streams and compression.  The destination must agree on
+     * the channels and the multifd compression before migrate-incoming,
+     * so those rows apply on both sides.  Which compression method a
+     * tuning row needs is in cvg_migration_compress_table below. */
+    {CVG_MIGRATE_PARAM_PARALLEL_CONNECTIONS, CVG_TYPED_PARAM_INT,
+     CVG_MIG_APPLY_PARAM, "multifd-channels", 1, 255, 1, CVG_MIG_SIDE_BOTH,
+     CVG_MIGRATE_PARALLEL, false, NULL,
+     "Number of parallel connections (QEMU multifd channels; QEMU default "
+     "2) with VIR_MIGRATE_PARALLEL. With VIR_MIGRATE_TLS each one is a TLS "
+     "session."},
+    {CVG_MIGRATE_PARAM_COMPRESSION, CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_NONE,
+     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
+     "Compression method, repeatable: xbzrle (not with "
+     "VIR_MIGRATE_PARALLEL), zlib or zstd (only with VIR_MIGRATE_PARALLEL, "
+     "one of them). VIR_MIGRATE_COMPRESSED alone means xbzrle; mt is "
+     "refused (QEMU 10 has no multithreaded compression)."},
+    {CVG_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE, CVG_TYPED_PARAM_ULLONG,
+     CVG_MIG_APPLY_PARAM, "xbzrle-cache-size", 4096, INT64_MAX, 1,
+     CVG_MIG_SIDE_SOURCE, 0, false, "bytes",
+     "XBZRLE cache size, a power of two (QEMU default 64 MiB); needs the "
+     "xbzrle method."},
+    {CVG_MIGRATE_PARAM_COMPRESSION_ZLIB_LEVEL, CVG_TYPED_PARAM_INT,
+     CVG_MIG_APPLY_PARAM, "multifd-zlib-level", 0, 9, 1, CVG_MIG_SIDE_SOURCE, 0,
+     false, NULL,
+     "zlib compression level (QEMU default 1); needs the zlib method."},
+    {CVG_MIGRATE_PARAM_COMPRESSION_ZSTD_LEVEL, CVG_TYPED_PARAM_INT,
+     CVG_MIG_APPLY_PARAM, "multifd-zstd-level", 0, 20, 1, CVG_MIG_SIDE_SOURCE,
+     0, false, NULL,
+     "zstd compression level (QEMU default 1); needs the zstd method."},
+
     /* convergd-only knobs (libvirt 9.0 has no typed parameter for them) */
     {"convergd.max_cpu_throttle", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_PARAM,
      "max-cpu-throttle", 1, 99, 1, CVG_MIG_SIDE_SOURCE, AC, false, "%",
@@ -118,30 +148,17 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
     {"disks_uri", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0, 1,
      CVG_MIG_SIDE_BOTH, 0, false, NULL,
      "NBD URI for storage migration (not offered)."},
-    {"compression", CVG_TYPED_PARAM_STRING, CVG_MIG_APPLY_REFUSED, NULL, 0, 0,
-     1, CVG_MIG_SIDE_BOTH, 0, true, NULL,
-     "Compression methods (compression is not offered)."},
+    /* libvirt 9.0's multithreaded compression: QEMU 9.1 removed it (the
+     * "compress" capability and its parameters), so QEMU 10 cannot. */
     {"compression.mt.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Multithreaded compression level (not offered)."},
+     "Multithreaded compression level (removed in QEMU 9.1)."},
     {"compression.mt.threads", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
      0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Compression threads (not offered)."},
+     "Compression threads (removed in QEMU 9.1)."},
     {"compression.mt.dthreads", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED,
      NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Decompression threads (not offered)."},
-    {"compression.xbzrle.cache", CVG_TYPED_PARAM_ULLONG, CVG_MIG_APPLY_REFUSED,
-     NULL, 0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "XBZRLE cache size (not offered)."},
-    {"compression.zlib.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Multifd zlib level (not offered)."},
-    {"compression.zstd.level", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Multifd zstd level (not offered)."},
-    {"parallel.connections", CVG_TYPED_PARAM_INT, CVG_MIG_APPLY_REFUSED, NULL,
-     0, 0, 1, CVG_MIG_SIDE_BOTH, 0, false, NULL,
-     "Parallel migration connections (not offered)."},
+     "Decompression threads (removed in QEMU 9.1)."},
 
     {NULL, 0, 0, NULL, 0, 0, 0, 0, 0, false, NULL, NULL},
 };
@@ -153,8 +170,26 @@ const CvgMigrationParamDef cvg_migration_param_table[] = {
 const CvgMigrationCapDef cvg_migration_cap_table[] = {
     {CVG_MIGRATE_AUTO_CONVERGE, "auto-converge", CVG_MIG_SIDE_SOURCE},
     {CVG_MIGRATE_POSTCOPY, "postcopy-ram", CVG_MIG_SIDE_BOTH},
+    {CVG_MIGRATE_PARALLEL, "multifd", CVG_MIG_SIDE_BOTH},
     {0, NULL, 0},
 };
+
+/* libvirt's compression methods.  "mt" was QEMU's "compress" capability,
+ * which QEMU 9.1 removed. */
+const CvgMigrationCompressDef cvg_migration_compress_table[] = {
+    {"xbzrle", "xbzrle", NULL, CVG_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE,
+     NULL},
+    {"mt", NULL, NULL, NULL,
+     N_("QEMU 9.1 removed multithreaded compression; use zstd or zlib "
+        "with VIR_MIGRATE_PARALLEL")},
+    {"zlib", NULL, "zlib", CVG_MIGRATE_PARAM_COMPRESSION_ZLIB_LEVEL, NULL},
+    {"zstd", NULL, "zstd", CVG_MIGRATE_PARAM_COMPRESSION_ZSTD_LEVEL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+/* QEMU's multifd-channels default: sent when the caller gives none, so a
+ * destination and a reused source QEMU agree. */
+#define DEFAULT_MULTIFD_CHANNELS 2
 
 /* Parameters whose value 0 means "not given", as libvirt documents. */
 static const char *const zero_means_default[] = {
@@ -441,11 +476,121 @@ check_param(const CvgTypedParamList *params, size_t idx, unsigned int flags,
     return 0;
 }
 
+static int
+compress_index(const char *name)
+{
+    for (int i = 0; cvg_migration_compress_table[i].name; i++) {
+        if (strcmp(cvg_migration_compress_table[i].name, name) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* Whether @methods holds a multifd method. */
+static bool
+has_multifd(unsigned int methods)
+{
+    for (int i = 0; cvg_migration_compress_table[i].name; i++) {
+        if ((methods & (1U << i)) && cvg_migration_compress_table[i].multifd)
+            return true;
+    }
+    return false;
+}
+
+/* One "compression" value added to *@methods, with libvirt's refusals. */
+static int
+check_compress_method(const char *name, unsigned int flags,
+                      unsigned int *methods)
+{
+    bool parallel = flags & CVG_MIGRATE_PARALLEL;
+    int i = compress_index(name);
+    const CvgMigrationCompressDef *m;
+
+    if (i < 0) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("Unsupported compression method '%s'"), name);
+        return -1;
+    }
+    m = &cvg_migration_compress_table[i];
+    if (m->removed) {
+        cvg_error_report(CVG_ERR_ARGUMENT_UNSUPPORTED,
+                         _("compression method '%s' is not supported: %s"),
+                         name, _(m->removed));
+        return -1;
+    }
+    if (*methods & (1U << i)) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("Compression method '%s' is specified twice"), name);
+        return -1;
+    }
+    if (!m->multifd && parallel) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("Compression method '%s' isn't supported with "
+                           "parallel migration"),
+                         name);
+        return -1;
+    }
+    if (m->multifd && !parallel) {
+        cvg_error_report(CVG_ERR_INVALID_ARG,
+                         _("Compression method '%s' is only supported with "
+                           "parallel migration"),
+                         name);
+        return -1;
+    }
+    if (m->multifd && has_multifd(*methods)) {
+        cvg_error_report(CVG_ERR_INVALID_ARG, "%s",
+                         _("Only one compression method could be specified "
+                           "with parallel compression"));
+        return -1;
+    }
+    *methods |= 1U << i;
+    return 0;
+}
+
+/* The compression methods of @params and @flags (already type-checked),
+ * as libvirt chooses them: VIR_MIGRATE_COMPRESSED alone means xbzrle. */
+static int
+check_compression(const CvgTypedParamList *params, unsigned int flags,
+                  unsigned int *ret_methods)
+{
+    unsigned int methods = 0;
+
+    for (size_t i = 0; params && i < params->n; i++) {
+        const CvgTypedParam *p = &params->params[i];
+
+        if (strcmp(p->field, CVG_MIGRATE_PARAM_COMPRESSION) == 0 &&
+            check_compress_method(p->value.s, flags, &methods) < 0)
+            return -1;
+    }
+    for (int i = 0; cvg_migration_compress_table[i].name; i++) {
+        const CvgMigrationCompressDef *m = &cvg_migration_compress_table[i];
+
+        if (m->tune && !(methods & (1U << i)) &&
+            cvg_typed_params_find(params, m->tune)) {
+            cvg_error_report(CVG_ERR_INVALID_ARG,
+                             _("Turn %s compression on to tune it"), m->name);
+            return -1;
+        }
+    }
+    if (!methods && (flags & CVG_MIGRATE_COMPRESSED)) {
+        if (flags & CVG_MIGRATE_PARALLEL) {
+            cvg_error_report(CVG_ERR_INVALID_ARG, "%s",
+                             _("No compression algorithm selected for "
+                               "parallel migration"));
+            return -1;
+        }
+        methods = 1U << compress_index("xbzrle");
+    }
+    *ret_methods = methods;
+    return 0;
+}
+
 CvgMigrationParams *
 cvg_migration_params_validate(const CvgTypedParamList *params,
                               unsigned int flags, unsigned int side)
 {
     g_autoptr(CvgMigrationParams) mp = NULL;
+    unsigned int compression = 0;
 
     g_return_val_if_fail(side & CVG_MIG_SIDE_BOTH, NULL);
 
@@ -455,9 +600,12 @@ cvg_migration_params_validate(const CvgTypedParamList *params,
         if (check_param(params, i, flags, side) < 0)
             return NULL;
     }
+    if (check_compression(params, flags, &compression) < 0)
+        return NULL;
 
     mp = g_new0(CvgMigrationParams, 1);
     mp->flags = flags;
+    mp->compression = compression;
     mp->params =
         params ? cvg_typed_params_copy(params) : cvg_typed_params_new();
     return g_steal_pointer(&mp);
@@ -485,6 +633,18 @@ cvg_migration_params_caps_json(const CvgMigrationParams *mp, unsigned int side)
         json_object_object_add(cap, "capability",
                                json_object_new_string(c->capability));
         json_object_object_add(cap, "state", json_object_new_boolean(on));
+        json_object_array_add(caps, cap);
+    }
+    /* Both sides, as libvirt does; the destination needs none of them. */
+    for (int i = 0; cvg_migration_compress_table[i].name; i++) {
+        const char *name = cvg_migration_compress_table[i].capability;
+
+        if (!name)
+            continue;
+        cap = json_object_new_object();
+        json_object_object_add(cap, "capability", json_object_new_string(name));
+        json_object_object_add(
+            cap, "state", json_object_new_boolean(mp->compression & (1U << i)));
         json_object_array_add(caps, cap);
     }
     return caps;
@@ -524,6 +684,25 @@ param_qmp_value(const CvgMigrationParamDef *def, const CvgTypedParam *p)
     }
 }
 
+/* multifd-compression and multifd-channels with VIR_MIGRATE_PARALLEL:
+ * both sides must agree, and QEMU keeps a previous migration's values. */
+static void
+add_multifd_defaults(const CvgMigrationParams *mp, json_object *args)
+{
+    const char *method = "none";
+
+    for (int i = 0; cvg_migration_compress_table[i].name; i++) {
+        if ((mp->compression & (1U << i)) &&
+            cvg_migration_compress_table[i].multifd)
+            method = cvg_migration_compress_table[i].multifd;
+    }
+    json_object_object_add(args, "multifd-compression",
+                           json_object_new_string(method));
+    if (!json_object_object_get_ex(args, "multifd-channels", NULL))
+        json_object_object_add(args, "multifd-channels",
+                               json_object_new_int(DEFAULT_MULTIFD_CHANNELS));
+}
+
 json_object *
 cvg_migration_params_qmp_json(const CvgMigrationParams *mp, unsigned int side)
 {
@@ -546,6 +725,8 @@ cvg_migration_params_qmp_json(const CvgMigrationParams *mp, unsigned int side)
         g_debug("migration parameter %s -> %s", d->name, d->qmp_name);
         json_object_object_add(args, d->qmp_name, v);
     }
+    if (mp->flags & CVG_MIGRATE_PARALLEL)
+        add_multifd_defaults(mp, args);
     return args;
 }
 

@@ -47,7 +47,8 @@ typedef enum {
      CVG_MIGRATE_UNDEFINE_SOURCE | CVG_MIGRATE_CHANGE_PROTECTION |             \
      CVG_MIGRATE_UNSAFE | CVG_MIGRATE_ABORT_ON_ERROR |                         \
      CVG_MIGRATE_AUTO_CONVERGE | CVG_MIGRATE_TLS | CVG_MIGRATE_PAUSED |        \
-     CVG_MIGRATE_POSTCOPY | CVG_MIGRATE_POSTCOPY_RESUME)
+     CVG_MIGRATE_POSTCOPY | CVG_MIGRATE_POSTCOPY_RESUME |                      \
+     CVG_MIGRATE_COMPRESSED | CVG_MIGRATE_PARALLEL)
 
 /* Well-known string parameters handled by the migration code itself. */
 #define CVG_MIGRATE_PARAM_URI "migrate_uri"
@@ -59,6 +60,11 @@ typedef enum {
 #define CVG_MIGRATE_PARAM_AC_INITIAL "auto_converge.initial"
 #define CVG_MIGRATE_PARAM_AC_INCREMENT "auto_converge.increment"
 #define CVG_MIGRATE_PARAM_TLS_DESTINATION "tls.destination"
+#define CVG_MIGRATE_PARAM_PARALLEL_CONNECTIONS "parallel.connections"
+#define CVG_MIGRATE_PARAM_COMPRESSION "compression"
+#define CVG_MIGRATE_PARAM_COMPRESSION_XBZRLE_CACHE "compression.xbzrle.cache"
+#define CVG_MIGRATE_PARAM_COMPRESSION_ZLIB_LEVEL "compression.zlib.level"
+#define CVG_MIGRATE_PARAM_COMPRESSION_ZSTD_LEVEL "compression.zstd.level"
 
 typedef enum {
     CVG_MIG_SIDE_SOURCE = 1 << 0,
@@ -93,9 +99,21 @@ typedef struct {
     unsigned int side;
 } CvgMigrationCapDef;
 
+/* A compression method, by libvirt's name.  It turns on a QMP capability
+ * (xbzrle) or is the multifd-compression value (zlib, zstd); multifd
+ * methods need VIR_MIGRATE_PARALLEL and the others refuse it. */
+typedef struct {
+    const char *name;       /* "xbzrle", "zlib", ... */
+    const char *capability; /* QMP capability it turns on, or NULL */
+    const char *multifd;    /* multifd-compression value, or NULL */
+    const char *tune;       /* the compression.* parameter needing it */
+    const char *removed;    /* why QEMU 10 cannot do it, or NULL */
+} CvgMigrationCompressDef;
+
 /* The tables (NULL-name terminated) */
 extern const CvgMigrationParamDef cvg_migration_param_table[];
 extern const CvgMigrationCapDef cvg_migration_cap_table[];
+extern const CvgMigrationCompressDef cvg_migration_compress_table[];
 
 /* The convergence setting @setting (convergence-conf.h) as a row of
  * cvg_migration_param_table would describe it: used by the migration code,
@@ -109,6 +127,7 @@ cvg_migration_param_def_from_setting(const CvgConvergenceSettingDef *setting,
 typedef struct {
     unsigned int flags;
     CvgTypedParamList *params; /* the caller's list (copy) */
+    unsigned int compression;  /* bit i: cvg_migration_compress_table[i] */
 } CvgMigrationParams;
 
 void cvg_migration_params_free(CvgMigrationParams *mp);
@@ -126,6 +145,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(CvgMigrationParams, cvg_migration_params_free)
  *  - a repeated non-repeatable parameter: INVALID_ARG
  *  - a parameter that needs a flag given without it: INVALID_ARG
  *    (throttle parameters without VIR_MIGRATE_AUTO_CONVERGE)
+ *  - compression methods libvirt refuses (unknown, twice, xbzrle with
+ *    VIR_MIGRATE_PARALLEL, zlib/zstd without it, two multifd methods, a
+ *    compression.* parameter without its method): INVALID_ARG, with
+ *    libvirt's messages; "mt", which QEMU 10 lacks: ARGUMENT_UNSUPPORTED
  * Returns a new CvgMigrationParams, or NULL.
  */
 CvgMigrationParams *
@@ -133,14 +156,17 @@ cvg_migration_params_validate(const CvgTypedParamList *params,
                               unsigned int flags, unsigned int side);
 
 /* The migrate-set-capabilities "capabilities" array for @side: every
- * capability of the table, state true when its flag is set, plus "events"
- * always on.  New reference. */
+ * capability of the table, state true when its flag is set, the
+ * compression methods' capabilities, plus "events" always on.  New
+ * reference. */
 json_object *cvg_migration_params_caps_json(const CvgMigrationParams *mp,
                                             unsigned int side);
 
 /* The migrate-set-parameters arguments for @side: one member per parameter
- * given (scaled to QMP units).  New reference; an empty object when there is
- * nothing to set. */
+ * given (scaled to QMP units); with VIR_MIGRATE_PARALLEL also
+ * multifd-compression and multifd-channels, defaults included, so both
+ * sides agree and a previous migration's values do not linger.  New
+ * reference; an empty object when there is nothing to set. */
 json_object *cvg_migration_params_qmp_json(const CvgMigrationParams *mp,
                                            unsigned int side);
 

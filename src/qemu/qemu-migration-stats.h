@@ -66,6 +66,13 @@ typedef struct {
     unsigned long long ram_dirty_sync_count;
     unsigned long long ram_postcopy_requests;
     unsigned long long ram_page_size;
+    /* "xbzrle-cache", present while the xbzrle capability is on */
+    bool has_xbzrle;
+    unsigned long long xbzrle_cache_size; /* bytes */
+    unsigned long long xbzrle_bytes;
+    unsigned long long xbzrle_pages;
+    unsigned long long xbzrle_cache_miss; /* pages */
+    unsigned long long xbzrle_overflow;   /* pages */
 } CvgMigrationSample;
 
 /* MigrationStatus name -> enum (unknown names give OTHER). */
@@ -87,8 +94,10 @@ void cvg_migration_sample_clear(CvgMigrationSample *s);
  * data_total/processed/remaining, memory_total/processed/remaining,
  * memory_bps, memory_constant, memory_normal, memory_normal_bytes,
  * memory_dirty_rate, memory_iteration, memory_postcopy_requests,
- * memory_page_size, disk_total/processed/remaining (0, no disks), and
- * auto_converge_throttle (INT) only when the throttle is non-zero.
+ * memory_page_size, disk_total/processed/remaining (0, no disks),
+ * compression_cache/_bytes/_pages/_cache_misses/_overflow only when QEMU
+ * reported its xbzrle cache, and auto_converge_throttle (INT) only when
+ * the throttle is non-zero.
  * @elapsed_ms is the job's own clock.  @completed selects "downtime" from
  * the measured downtime instead of the expected one.
  */

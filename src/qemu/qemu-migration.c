@@ -1084,19 +1084,22 @@ bad:
     return -1;
 }
 
-/* VIR_MIGRATE_TLS: the incoming QEMU is the TLS server (lock held). */
+/* The destination's parameters (multifd channels and compression); with
+ * VIR_MIGRATE_TLS the incoming QEMU is the TLS server (lock held). */
 static int
-incoming_tls(CvgDriver *drv, CvgDomainObj *dom)
+incoming_params(CvgDriver *drv, CvgDomainObj *dom)
 {
-    g_autoptr(json_object) params = NULL;
+    g_autoptr(json_object) params = cvg_migration_params_qmp_json(
+        dom->migration->params, CVG_MIG_SIDE_DEST);
 
-    if (!(dom->migration->flags & CVG_MIGRATE_TLS))
+    if (dom->migration->flags & CVG_MIGRATE_TLS) {
+        if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_DEST) < 0)
+            return -1;
+        dom->migration->tls_object = true;
+        cvg_migration_tls_params(params, CVG_MIG_SIDE_DEST, NULL);
+    }
+    if (json_object_object_length(params) == 0)
         return 0;
-    if (cvg_migration_tls_add_creds(drv, dom, CVG_MIG_SIDE_DEST) < 0)
-        return -1;
-    dom->migration->tls_object = true;
-    params = json_object_new_object();
-    cvg_migration_tls_params(params, CVG_MIG_SIDE_DEST, NULL);
     return apply_json(drv, dom, "migrate-set-parameters", params);
 }
 
@@ -1112,7 +1115,7 @@ start_incoming(CvgDriver *drv, CvgDomainObj *dom, const char *listen,
                            cvg_migration_params_caps_json(
                                dom->migration->params, CVG_MIG_SIDE_DEST));
     if (apply_json(drv, dom, "migrate-set-capabilities", caps) < 0 ||
-        incoming_tls(drv, dom) < 0)
+        incoming_params(drv, dom) < 0)
         return -1;
     return cvg_mig_listen(drv, dom, "migrate-incoming", listen, want_port,
                           advertise, ret_uri);

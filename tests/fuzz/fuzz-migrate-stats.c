@@ -30,8 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* As qemu-monitor.c reads a message. */
 #define FUZZ_JSON_MAX_DEPTH 1024
-/* 20 counters and the operation; auto_converge_throttle is extra. */
+/* 20 counters and the operation; auto_converge_throttle is extra, and so
+ * are the compression_* counters of an xbzrle cache. */
 #define FUZZ_STATS_BASE_PARAMS 21
+#define FUZZ_STATS_XBZRLE_PARAMS 5
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free)
 
@@ -80,7 +82,8 @@ static void
 check_params(const CvgMigrationSample *s, const CvgTypedParamList *l,
              int operation, unsigned long long elapsed, bool completed)
 {
-    size_t expected = FUZZ_STATS_BASE_PARAMS + (s->throttle_pct != 0);
+    size_t xbzrle = s->has_xbzrle ? FUZZ_STATS_XBZRLE_PARAMS : 0;
+    size_t expected = FUZZ_STATS_BASE_PARAMS + xbzrle + (s->throttle_pct != 0);
     bool measured = completed && s->has_downtime;
     unsigned long long downtime =
         measured ? s->downtime_ms : s->expected_downtime_ms;
@@ -94,7 +97,7 @@ check_params(const CvgMigrationSample *s, const CvgTypedParamList *l,
         fail("bad parameter", "operation");
     if (strcmp(l->params[0].field, "operation") != 0)
         fail("first parameter is not", "operation");
-    for (size_t i = 1; i < FUZZ_STATS_BASE_PARAMS; i++) {
+    for (size_t i = 1; i < FUZZ_STATS_BASE_PARAMS + xbzrle; i++) {
         if (l->params[i].type != CVG_TYPED_PARAM_ULLONG)
             fail("parameter is not ULLONG", l->params[i].field);
     }
@@ -105,6 +108,10 @@ check_params(const CvgMigrationSample *s, const CvgTypedParamList *l,
     } else if (cvg_typed_params_find(l, "auto_converge_throttle")) {
         fail("throttle reported while 0", "auto_converge_throttle");
     }
+    if (s->has_xbzrle !=
+        (cvg_typed_params_find(l, "compression_cache") != NULL))
+        fail("compression statistics without an xbzrle cache or the reverse",
+             "compression_cache");
     if (get_ullong(l, "time_elapsed") != elapsed)
         fail("bad parameter", "time_elapsed");
     if (get_ullong(l, "downtime") != downtime)
