@@ -92,21 +92,6 @@ cvg_dx_cpu_copy(CvgDomainDef *copy, const CvgDomainDef *def)
     }
 }
 
-/* A name that becomes part of a QEMU option (CPU model or feature). */
-static bool
-qemu_name_is_valid(const char *name)
-{
-    const char *p;
-
-    if (!*name || strlen(name) > 64)
-        return false;
-    for (p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("._-", *p))
-            return false;
-    }
-    return true;
-}
-
 /* An optional attribute from a fixed list: kept as given in *@ret. */
 static int
 keyword_attr(xmlNodePtr node, const char *attr, const char *const *allowed,
@@ -150,7 +135,7 @@ parse_cpu_model(xmlNodePtr node, CvgDomainCpu *cpu)
     if (cvg_dx_leaf_text(node, attrs, true, &text) < 0 ||
         keyword_attr(node, "fallback", fallbacks, &cpu->fallback) < 0)
         return -1;
-    if (!qemu_name_is_valid(text))
+    if (!cvg_dx_name_is_valid(text, 64))
         return cvg_dx_report_invalid_value(text, node);
     cpu->model = g_steal_pointer(&text);
     return 0;
@@ -196,7 +181,7 @@ parse_cpu_feature(xmlNodePtr node, CvgDomainCpu *cpu)
         return -1;
     if (!name)
         return cvg_dx_report_missing_attr("name", node);
-    if (!qemu_name_is_valid(name))
+    if (!cvg_dx_name_is_valid(name, 64))
         return cvg_dx_report_invalid_attr(name, "name", node);
     if (!policy)
         policy = g_strdup("require");

@@ -618,21 +618,6 @@ parse_rng(xmlNodePtr node)
 
 /* ---- <channel> ---- */
 
-/* A virtio-serial port name becomes part of a QEMU option and a path. */
-static bool
-channel_name_is_valid(const char *name)
-{
-    const char *p;
-
-    if (!*name || strlen(name) > 64)
-        return false;
-    for (p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && !strchr("._-", *p))
-            return false;
-    }
-    return true;
-}
-
 static int
 parse_channel_source(xmlNodePtr node, CvgDomainChannel *chan, bool status)
 {
@@ -674,7 +659,7 @@ parse_channel_target(xmlNodePtr node, CvgDomainChannel *chan)
         return cvg_dx_report_unsupported_attr_value(type, "type", node);
     if (!name)
         return cvg_dx_report_missing_attr("name", node);
-    if (!channel_name_is_valid(name))
+    if (!cvg_dx_name_is_valid(name, 64))
         return cvg_dx_report_invalid_attr(name, "name", node);
     chan->target_name = g_steal_pointer(&name);
     return 0;

@@ -100,22 +100,6 @@ cvg_domain_def_find_net(const CvgDomainDef *def, const char *name)
     return NULL;
 }
 
-/* A tap name: what Linux takes, and nothing a QEMU option or a path could
- * read differently. */
-static bool
-ifname_is_valid(const char *name)
-{
-    const char *p;
-
-    if (!*name || strlen(name) > MAX_IFNAME)
-        return false;
-    for (p = name; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_' && *p != '.')
-            return false;
-    }
-    return true;
-}
-
 static int
 parse_mac(xmlNodePtr node, CvgDomainNet *net)
 {
@@ -153,7 +137,7 @@ parse_net_source_network(xmlNodePtr node, CvgDomainNet *net, bool status)
     if (!*network || strchr(network, ':'))
         return cvg_dx_report_invalid_attr(network, "network", node);
     net->network = g_steal_pointer(&network);
-    if (status && bridge && ifname_is_valid(bridge))
+    if (status && bridge && cvg_dx_name_is_valid(bridge, MAX_IFNAME))
         net->bridge = g_steal_pointer(&bridge);
     return 0;
 }
@@ -171,7 +155,7 @@ parse_net_source(xmlNodePtr node, CvgDomainNet *net, bool status)
         return -1;
     if (!(bridge = cvg_xml_prop(node, "bridge")))
         return 0;
-    if (!ifname_is_valid(bridge))
+    if (!cvg_dx_name_is_valid(bridge, MAX_IFNAME))
         return cvg_dx_report_invalid_attr(bridge, "bridge", node);
     net->bridge = g_steal_pointer(&bridge);
     return 0;
@@ -187,7 +171,7 @@ parse_net_target(xmlNodePtr node, CvgDomainNet *net, bool status)
         return -1;
     if (!dev)
         return cvg_dx_report_missing_attr("dev", node);
-    if (!ifname_is_valid(dev))
+    if (!cvg_dx_name_is_valid(dev, MAX_IFNAME))
         return cvg_dx_report_invalid_attr(dev, "dev", node);
     /* A name the daemon made up is runtime data, as libvirt's vnetN. */
     if (g_str_has_prefix(dev, AUTO_IFNAME_PREFIX) && !status)

@@ -48,6 +48,10 @@ int cvg_dx_check_empty(xmlNodePtr node, const char *const *attrs);
 /* A decimal number without sign; -1 (nothing reported) if not one. */
 int cvg_dx_parse_ull(const char *str, unsigned long long *ret_value);
 
+/* A name that becomes part of a QEMU option or a path: letters, digits,
+ * '.', '_' and '-', at most @max characters (0: no limit). */
+bool cvg_dx_name_is_valid(const char *name, size_t max);
+
 /* An absolute path, as QEMU's working directory is not the client's. */
 int cvg_dx_check_path(const char *path, xmlNodePtr node);
 

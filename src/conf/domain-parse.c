@@ -428,16 +428,17 @@ parse_vcpu(xmlNodePtr node, CvgDomainDef *def)
     return 0;
 }
 
-/* A machine type becomes part of a QEMU option string: keep it plain. */
-static bool
-machine_is_valid(const char *machine)
+/* Machine types, CPU models, channel and tap names end up in QEMU options
+ * and paths: keep them plain. */
+bool
+cvg_dx_name_is_valid(const char *name, size_t max)
 {
     const char *p;
 
-    if (!*machine)
+    if (!*name || (max && strlen(name) > max))
         return false;
-    for (p = machine; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '.' && *p != '-' && *p != '_')
+    for (p = name; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr("._-", *p))
             return false;
     }
     return true;
@@ -463,7 +464,7 @@ parse_os_type(xmlNodePtr node, CvgDomainDef *def)
     if (arch && strcmp(arch, "x86_64") != 0)
         return cvg_dx_report_unsupported_attr_value(arch, "arch", node);
     machine = cvg_xml_prop(node, "machine");
-    if (machine && !machine_is_valid(machine))
+    if (machine && !cvg_dx_name_is_valid(machine, 0))
         return cvg_dx_report_invalid_attr(machine, "machine", node);
 
     def->os_type = g_steal_pointer(&text);
