@@ -281,11 +281,52 @@ recover_tls(CvgDriver *drv, CvgDomainObj *dom)
         cvg_migration_tls_cleanup(drv, dom);
 }
 
+/* Cancels what is left of an outgoing migration the previous daemon ran;
+ * returns QEMU's last migration status. */
+static int
+cancel_left_behind(CvgDriver *drv, CvgDomainObj *dom)
+{
+    int status = CVG_MIG_STATUS_NONE;
+
+    for (int i = 0; i < 50 && dom->mon; i++) {
+        g_autoptr(json_object) reply = NULL;
+        CvgMigrationSample s = {0};
+
+        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL, &reply) <
+                0 ||
+            cvg_migration_sample_parse(reply, &s) < 0)
+            break;
+        status = s.status;
+        cvg_migration_sample_clear(&s);
+        if (status != CVG_MIG_STATUS_SETUP && status != CVG_MIG_STATUS_ACTIVE &&
+            status != CVG_MIG_STATUS_PRE_SWITCHOVER &&
+            status != CVG_MIG_STATUS_DEVICE &&
+            status != CVG_MIG_STATUS_CANCELLING)
+            break;
+        if (status != CVG_MIG_STATUS_CANCELLING &&
+            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL, NULL) <
+                0)
+            break;
+        cvg_driver_unlock(drv);
+        g_usleep(100 * 1000);
+        cvg_driver_lock(drv);
+    }
+    return status;
+}
+
+/*
+ * A migration the previous daemon left running is cancelled and the guest
+ * resumed here.  One QEMU reports completed is not: the destination may
+ * already run the guest (the previous daemon died between switchover and
+ * Confirm), so resuming it here could run it twice.  It stays paused
+ * (paused/migration) for the operator to resume or destroy, as after a
+ * failed Confirm.
+ */
 void
 cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
 {
     g_autoptr(json_object) status = NULL;
-    CvgMigrationSample s = {0};
+    int mig;
 
     if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
         cvg_error_reset();
@@ -295,40 +336,28 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
         cvg_domain_job_end(drv, dom);
         return;
     }
-    for (int i = 0; i < 50 && dom->mon; i++) {
-        g_autoptr(json_object) reply = NULL;
-
-        if (cvg_qemu_monitor_command(drv, dom, "query-migrate", NULL, &reply) <
-                0 ||
-            cvg_migration_sample_parse(reply, &s) < 0)
-            break;
-        cvg_migration_sample_clear(&s);
-        if (s.status != CVG_MIG_STATUS_SETUP &&
-            s.status != CVG_MIG_STATUS_ACTIVE &&
-            s.status != CVG_MIG_STATUS_PRE_SWITCHOVER &&
-            s.status != CVG_MIG_STATUS_DEVICE &&
-            s.status != CVG_MIG_STATUS_CANCELLING)
-            break;
-        if (s.status != CVG_MIG_STATUS_CANCELLING &&
-            cvg_qemu_monitor_command(drv, dom, "migrate_cancel", NULL, NULL) <
-                0)
-            break;
-        cvg_driver_unlock(drv);
-        g_usleep(100 * 1000);
-        cvg_driver_lock(drv);
-    }
-    if (dom->mon &&
-        cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) ==
-            0 &&
-        g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
-        cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0)
-        g_message(
-            "resumed '%s', whose migration the previous daemon left unfinished",
-            dom->def->name);
+    mig = cancel_left_behind(drv, dom);
     recover_tls(drv, dom);
-    if (dom->mon)
-        cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
-                                 CVG_RUNNING_MIGRATION_CANCELED);
+    if (mig == CVG_MIG_STATUS_COMPLETED) {
+        g_warning("'%s': its migration completed but was not confirmed; left "
+                  "paused (it may be running on the destination)",
+                  dom->def->name);
+        if (dom->mon)
+            cvg_domain_obj_set_state(dom, CVG_DOMAIN_PAUSED,
+                                     CVG_PAUSED_MIGRATION);
+    } else {
+        if (dom->mon &&
+            cvg_qemu_monitor_command(drv, dom, "query-status", NULL, &status) ==
+                0 &&
+            g_strcmp0(cvg_json_get_string(status, "status"), "running") != 0 &&
+            cvg_qemu_monitor_command(drv, dom, "cont", NULL, NULL) == 0)
+            g_message("resumed '%s', whose migration the previous daemon left "
+                      "unfinished",
+                      dom->def->name);
+        if (dom->mon)
+            cvg_domain_obj_set_state(dom, CVG_DOMAIN_RUNNING,
+                                     CVG_RUNNING_MIGRATION_CANCELED);
+    }
     cvg_error_reset();
     cvg_domain_job_end(drv, dom);
 }
