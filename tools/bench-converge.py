@@ -2,8 +2,9 @@
 """Convergence benchmark for convergd's migration policies (not a test).
 
     /usr/bin/python3 tools/bench-converge.py [--runs 3] [--rate 100mbit]
-        [--cap 90] [--cases 16:8,32:40,80:80]
-        [--policies off,qemu20,qemu30,adaptive] [--out docs/benchmarks]
+        [--cap 75] [--cases 16:8,32:40,80:80,64:2048]
+        [--policies off,qemu20,qemu30,adaptive,qemupc,adaptivepc]
+        [--postcopy-after 10] [--out docs/benchmarks]
 
 Brings up its own two-host testbed (tools/testbed.sh, --name cvgbench), and
 for run r, for case c, for policy p (interleaved, so drift of the shared
@@ -13,6 +14,9 @@ live-migrates it peer-to-peer with python3-libvirt's migrateToURI3 under a
 500 ms downtime limit, aborts it with abortJob() at --cap seconds, and
 records the outcome, the completed job statistics, a 0.5 s trace of
 jobStats() and the guest dirtier's own rate from its serial console.
+The post-copy policies add VIR_MIGRATE_POSTCOPY: qemupc switches with
+migrateStartPostCopy() after --postcopy-after seconds (Nova's
+force_complete), adaptivepc leaves the switch to the daemon.
 Writes --out/convergence-results.{md,json} and one PNG per case.  The
 testbed is torn down at the end whatever happens.
 
@@ -44,8 +48,10 @@ sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
 
 MiB = 1024 * 1024
 TESTBED = os.path.join(TOP, "tools", "testbed.sh")
-DEFAULT_CASES = "16:8,32:40,80:80"
-DEFAULT_POLICIES = "off,qemu20,qemu30,adaptive"
+# 64:2048 is the case no throttle within 99 % converges (see
+# docs/benchmarks/convergence.md, "Cases").
+DEFAULT_CASES = "16:8,32:40,80:80,64:2048"
+DEFAULT_POLICIES = "off,qemu20,qemu30,adaptive,qemupc,adaptivepc"
 DOWNTIME_MS = 500
 GUEST_MIB = 256
 BASELINE_S = 5           # dirtier rate window before the migration
@@ -64,11 +70,24 @@ POLICIES = {
                       "auto_converge.initial": 30,
                       "auto_converge.increment": 5}),
     "adaptive": (True, {"convergd.policy": "adaptive"}),
+    # Nova with live_migration_permit_post_copy: POSTCOPY and no
+    # AUTO_CONVERGE (nova's _handle_live_migration_auto_converge drops it
+    # when post-copy is available); the bench plays Nova's
+    # live_migration_timeout_action=force_complete with
+    # migrateStartPostCopy() after --postcopy-after seconds.
+    "qemupc": (False, {"convergd.policy": "qemu"}),
+    # The daemon decides when to switch (escalation postcopy).
+    "adaptivepc": (True, {"convergd.policy": "adaptive",
+                          "convergd.escalation": "postcopy"}),
 }
+# Policies that pass VIR_MIGRATE_POSTCOPY, and who starts post-copy:
+# "bench" (migrateStartPostCopy after --postcopy-after s) or "daemon".
+POSTCOPY = {"qemupc": "bench", "adaptivepc": "daemon"}
 
 # Columns of a jobStats() trace sample, in this order.
 TRACE_COLS = ["t", "remaining", "throttle", "dirty_rate", "iteration",
-              "throttle_needed", "processed", "bps", "cpu_lost"]
+              "throttle_needed", "processed", "bps", "cpu_lost",
+              "postcopy", "postcopy_requests"]
 
 RATE_RE = re.compile(r"dirtier: t=(\d+) rate=([0-9.]+) MiB/s .*"
                      r"verify_errors=(\d+)")
@@ -79,14 +98,26 @@ def log(msg):
 
 
 def case_name(case):
-    return f"{case[0]}x{case[1]}"
+    """HOTxRATE, or HOTxRATE@LINK for a case with its own link rate."""
+    link = case[2] if len(case) > 2 else None
+    return f"{case[0]}x{case[1]}" + (f"@{link}" if link else "")
+
+
+def case_parts(name):
+    """(hot, rate, link or None) from a case_name()."""
+    base, _, link = name.partition("@")
+    hot, rate = base.split("x")
+    return hot, rate, link or None
 
 
 def parse_cases(text):
+    """HOT:RATE[@LINK],... -> [(hot, rate, link or None)]; LINK is a tc
+    rate applied with testbed.sh shape before the case's migrations."""
     cases = []
     for item in text.split(","):
-        hot, rate = item.split(":")
-        cases.append((int(hot), int(rate)))
+        base, _, link = item.partition("@")
+        hot, rate = base.split(":")
+        cases.append((int(hot), int(rate), link or None))
     return cases
 
 
@@ -244,7 +275,9 @@ def stat_sample(st, t):
             st.get("convergd.throttle_needed"),
             st.get("data_processed", 0),
             st.get("memory_bps", 0),
-            st.get("convergd.cpu_lost", 0)]
+            st.get("convergd.cpu_lost", 0),
+            1 if st.get("convergd.phase") == "postcopy" else 0,
+            st.get("memory_postcopy_requests", 0)]
 
 
 def run_one(bench, case, policy, run_idx):
@@ -252,8 +285,8 @@ def run_one(bench, case, policy, run_idx):
     a migration failure; raises only for set-up trouble, which the caller
     records as failed)."""
     import libvirt
-    hot, rate = case
-    name = f"cvgb-r{run_idx}-{case_name(case)}-{policy}"
+    hot, rate = case[0], case[1]
+    name = f"cvgb-r{run_idx}-{case_name(case).replace('@', '-')}-{policy}"
     console = os.path.join(bench.dir, f"{name}.console")
     res = {"case": case_name(case), "hot_mib": hot, "rate_mibs": rate,
            "policy": policy, "run": run_idx, "name": name,
@@ -322,6 +355,8 @@ def run_one(bench, case, policy, run_idx):
         flags = libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER
         if ac:
             flags |= libvirt.VIR_MIGRATE_AUTO_CONVERGE
+        if policy in POSTCOPY:
+            flags |= libvirt.VIR_MIGRATE_POSTCOPY
         res["flags"] = flags
         res["params"] = params
 
@@ -354,6 +389,8 @@ def run_one(bench, case, policy, run_idx):
         next_stat = t0
         aborted = False
         last_running = None
+        pc = {"requested": None, "request_error": None, "start": None,
+              "requests": None}
         while thr.is_alive():
             now = time.monotonic()
             tail.poll()
@@ -366,6 +403,15 @@ def run_one(bench, case, policy, run_idx):
                 if st.get("type") == libvirt.VIR_DOMAIN_JOB_UNBOUNDED:
                     samples.append(stat_sample(st, now - t0))
                     last_running = st
+                    note_postcopy(pc, st, now - t0)
+            if (POSTCOPY.get(policy) == "bench" and pc["requested"] is None
+                    and now - t0 >= bench.args.postcopy_after
+                    and thr.is_alive()):
+                pc["requested"] = now - t0
+                try:
+                    dom.migrateStartPostCopy(0)
+                except libvirt.libvirtError as e:
+                    pc["request_error"] = str(e)
             if not aborted and now - t0 >= cap:
                 log(f"  {name}: cap of {cap} s reached, aborting")
                 aborted = True
@@ -390,7 +436,11 @@ def run_one(bench, case, policy, run_idx):
         elif aborted:
             res["status"] = "cap"
         else:
+            # For example the daemon refusing convergd.escalation=postcopy
+            # (VIR_ERR_INVALID_ARG) before that value existed.
             res["status"] = "failed"
+        res["outcome"] = (res["status"] if res["status"] != "failed" else
+                          f"error: {res['error']}")
 
         # Completed statistics: the source keeps them (KEEP_COMPLETED) for
         # the convergd.* extras; fall back to the last running sample.
@@ -464,6 +514,7 @@ def run_one(bench, case, policy, run_idx):
         else:
             res["slowdown_pct"] = None
         res["verify_errors"] = rates[-1][3] if rates else None
+        postcopy_results(res, pc, comp, rates, t0, t_end)
         res["corrupt_lines"] = tail.corrupt()
         res["trace"] = samples
         res["console"] = [[round(w - t0, 2), t, r, v]
@@ -477,6 +528,50 @@ def run_one(bench, case, policy, run_idx):
         except OSError:
             pass
         bench.wd.disarm()
+
+
+def note_postcopy(pc, st, t):
+    """Keeps when post-copy was first seen (convergd.phase) and the
+    highest memory_postcopy_requests of the running samples."""
+    if st.get("convergd.phase") == "postcopy" and pc["start"] is None:
+        pc["start"] = t
+    if "memory_postcopy_requests" in st:
+        pc["requests"] = max(pc["requests"] or 0,
+                             st["memory_postcopy_requests"])
+
+
+def postcopy_results(res, pc, comp, rates, t0, t_end):
+    """Post-copy fields of a result: whether and when it started (s from
+    the migration start; the first 0.5 s sample in phase postcopy), the
+    destination's page requests, and the dirtier's rate in the post-copy
+    window against its baseline.  A dirtier line is placed in host time
+    by its guest t= plus the smallest (host read time - t) offset seen
+    before the migration, so read lag and post-copy stalls of the console
+    do not move it; a line covers the second before its t=."""
+    res["postcopy_requested_s"] = (round(pc["requested"], 2)
+                                   if pc["requested"] is not None else None)
+    res["postcopy_request_error"] = pc["request_error"]
+    res["postcopy"] = pc["start"] is not None
+    res["postcopy_start_s"] = (round(pc["start"], 2)
+                               if pc["start"] is not None else None)
+    req = comp.get("memory_postcopy_requests")
+    res["postcopy_requests"] = (max(req or 0, pc["requests"] or 0)
+                                if req is not None or
+                                pc["requests"] is not None else None)
+    res["rate_postcopy"] = res["postcopy_rate_ratio"] = None
+    if not res["postcopy"]:
+        return
+    offs = [w - t for w, t, _, _ in rates if w <= t0]
+    if not offs:
+        return
+    off = min(offs)
+    start = t0 + pc["start"]
+    inside = [r for _, t, r, _ in rates if start + 1.0 <= t + off <= t_end]
+    if inside:
+        res["rate_postcopy"] = statistics.mean(inside)
+        if res.get("rate_before"):
+            res["postcopy_rate_ratio"] = (res["rate_postcopy"] /
+                                          res["rate_before"])
 
 
 class Bench:
@@ -549,6 +644,15 @@ def max_throttle(r):
                [s[2] for s in r.get("trace", [])])
 
 
+def throttle_time(r):
+    """Seconds of a run's 0.5 s trace with a throttle above 0 (None for a
+    run without a trace)."""
+    tr = r.get("trace")
+    if not tr:
+        return None if r.get("max_throttle") is None else 0.0
+    return sum(SAMPLE_S for s in tr if s[2])
+
+
 def case_table(runs, case, policies, cap):
     lines = []
     hdr = ["policy", "converged", "median total s", "median downtime ms",
@@ -556,7 +660,10 @@ def case_table(runs, case, policies, cap):
            "median final throttle %", "median data MiB", "median passes",
            "median CPU lost s", "median guest slowdown %",
            "lower bound s", "median total / lower bound",
-           "median dirtier MiB/s before"]
+           "median dirtier MiB/s before", "median throttled s",
+           "post-copy n/N", "median post-copy start s",
+           "median post-copy requests",
+           "median dirtier in post-copy / before"]
     lines.append("| " + " | ".join(hdr) + " |")
     lines.append("|" + "|".join(["---"] * len(hdr)) + "|")
     rows = {}
@@ -582,6 +689,13 @@ def case_table(runs, case, policies, cap):
             "cpu": median([r.get("cpu_lost_s") for r in measured]),
             "slow": median([r.get("slowdown_pct") for r in measured]),
             "lb": lb,
+            "thr_time": median([throttle_time(r) for r in measured]),
+            "pc_n": sum(1 for r in measured if r.get("postcopy")),
+            "pc_start": median([r.get("postcopy_start_s") for r in measured]),
+            "pc_req": median([r.get("postcopy_requests") for r in measured
+                              if r.get("postcopy")]),
+            "pc_ratio": median([r.get("postcopy_rate_ratio")
+                                for r in measured]),
         }
         rows[p] = row
         conv = f"{row['ok']}/{row['n']}"
@@ -597,8 +711,11 @@ def case_table(runs, case, policies, cap):
             fmt(row["fin_thr"], 0), fmt(row["data"], 0),
             fmt(row["passes"], 0), fmt(row["cpu"], 1), fmt(row["slow"], 0),
             fmt(lb, 1), ratio,
-            fmt(median([r.get("rate_before") for r in measured]), 1)]) +
-            " |")
+            fmt(median([r.get("rate_before") for r in measured]), 1),
+            fmt(row["thr_time"], 1),
+            f"{row['pc_n']}/{len(measured)}" if measured else "–",
+            fmt(row["pc_start"], 1), fmt(row["pc_req"], 0),
+            fmt(row["pc_ratio"], 2)]) + " |")
     return lines, rows
 
 
@@ -664,8 +781,9 @@ def render(data, out):
     md.append("")
     all_rows = {}
     for c in cases:
-        hot, rate = c.split("x")
-        md.append(f"## Case {c}: hot set {hot} MiB written at {rate} MiB/s")
+        hot, rate, clink = case_parts(c)
+        md.append(f"## Case {c}: hot set {hot} MiB written at {rate} MiB/s"
+                  + (f", link {clink}" if clink else ""))
         md.append("")
         cr = [r for r in runs if r["case"] == c]
         rb = [r.get("rate_before") for r in cr if r.get("rate_before")]
@@ -774,9 +892,52 @@ def render(data, out):
             f"{c} {fmt(a['total'] / a['lb'] if a['total'] and a['lb'] else None, 2)}"
             for c, a in al))
         md.append("")
+    md.extend(goals_summary(cases, policies, all_rows))
     with open(os.path.join(out, "convergence-results.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     plot(data, out, cases, policies)
+
+
+def ratio_str(a, b, censored=False, nd=2):
+    if a is None or not b:
+        return "–"
+    return ("≥" if censored else "") + f"{a / b:.{nd}f}"
+
+
+def goals_summary(cases, policies, all_rows):
+    """Issue 12's benchmark goals as ratios of this run's medians."""
+    md = ["## Summary: post-copy goals (issue 12)", ""]
+    pc = [p for p in ("adaptivepc", "qemupc") if p in policies]
+    if not pc:
+        md += ["No post-copy policy in this run.", ""]
+        return md
+    for p in pc:
+        rows = [(c, all_rows[c][p]) for c in cases]
+        md.append(f"- {p} converged in every run of every case: **"
+                  + ("yes" if all(r["n"] and r["ok"] == r["n"]
+                                  for _, r in rows) else "no")
+                  + "** (" + ", ".join(f"{c} {r['ok']}/{r['n']}"
+                                       for c, r in rows) + ")")
+        md.append(f"- {p} median total / physical bound (goal ≤ 1.2): "
+                  + ", ".join(f"{c} {ratio_str(r['total'], r['lb'], r['censored'])}"
+                              for c, r in rows))
+    by = {case_parts(c)[:2]: c for c in cases}
+    c80 = by.get(("80", "80"))
+    if c80 and "adaptivepc" in policies and "adaptive" in policies:
+        a, b = all_rows[c80]["adaptivepc"], all_rows[c80]["adaptive"]
+        md.append(f"- {c80}: CPU lost adaptivepc / adaptive (goal ≤ 0.5): "
+                  f"**{ratio_str(a['cpu'], b['cpu'])}** "
+                  f"({fmt(a['cpu'])} s / {fmt(b['cpu'])} s)")
+    c16 = by.get(("16", "8"))
+    if c16 and ("adaptive" in policies or "adaptivepc" in policies):
+        md.append(f"- {c16} (converges by itself; goal: no throttle): "
+                  + ", ".join(
+                      f"{p} throttled {fmt(all_rows[c16][p]['thr_time'])} s, "
+                      f"max {fmt(all_rows[c16][p]['max_thr'], 0)} %, "
+                      f"CPU lost {fmt(all_rows[c16][p]['cpu'])} s"
+                      for p in ("adaptive", "adaptivepc") if p in policies))
+    md.append("")
+    return md
 
 
 def geomean(xs):
@@ -789,13 +950,14 @@ def plot(data, out, cases, policies):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     colors = {"off": "tab:gray", "qemu20": "tab:blue", "qemu30": "tab:orange",
-              "adaptive": "tab:green"}
+              "adaptive": "tab:green", "qemupc": "tab:purple",
+              "adaptivepc": "tab:red"}
     for c in cases:
         tmax = 0
         fig, axes = plt.subplots(3, 1, figsize=(9, 9), sharex=True)
-        hot, rate = c.split("x")
+        hot, rate, clink = case_parts(c)
         fig.suptitle(f"hot set {hot} MiB at {rate} MiB/s, "
-                     f"{data['args']['rate']} link, {DOWNTIME_MS} ms limit "
+                     f"{clink or data['args']['rate']} link, {DOWNTIME_MS} ms limit "
                      f"(first run of each policy)")
         for p in policies:
             rs = sorted((r for r in data["runs"] if r["case"] == c and
@@ -818,13 +980,19 @@ def plot(data, out, cases, policies):
             if r["converged"]:
                 for ax in axes:
                     ax.axvline(r["total_s"], color=col, ls=":", lw=0.8)
+            if r.get("postcopy_start_s") is not None:
+                # The post-copy window: from the switch to the end.
+                end = r["total_s"] if r["converged"] else max(t + [0])
+                for ax in axes:
+                    ax.axvspan(r["postcopy_start_s"], end, color=col,
+                               alpha=0.12, lw=0)
         axes[0].set_ylabel("throttle %")
         axes[0].set_ylim(-2, 100)
         axes[1].set_ylabel("remaining MiB (log)")
         axes[1].set_yscale("log")
         axes[2].set_ylabel("dirty rate MiB/s\n(QEMU)")
         axes[2].set_xlabel("time since migration start, s "
-                           "(dotted: switchover)")
+                           "(dotted: switchover; shaded: post-copy)")
         axes[2].set_xlim(0, max(tmax * 1.05, 5))
         for ax in axes:
             ax.grid(True, alpha=0.3)
@@ -870,8 +1038,12 @@ def main():
     ap.add_argument("--rate", default="100mbit")
     ap.add_argument("--cap", type=float, default=75)
     ap.add_argument("--cases", default=DEFAULT_CASES,
-                    help="HOT:RATE,... (MiB, MiB/s); default %(default)s")
+                    help="HOT:RATE[@LINK],... (MiB, MiB/s, a tc rate for "
+                    "this case instead of --rate); default %(default)s")
     ap.add_argument("--policies", default=DEFAULT_POLICIES)
+    ap.add_argument("--postcopy-after", type=float, default=10,
+                    help="qemupc: migrateStartPostCopy() after this many "
+                    "seconds if still running (default %(default)s)")
     ap.add_argument("--out", default=os.path.join(TOP, "docs", "benchmarks"))
     ap.add_argument("--name", default="cvgbench", help="testbed name")
     ap.add_argument("--min-rate", type=float, default=0.7,
@@ -924,8 +1096,14 @@ def main():
         bench.wd.arm(300, "testbed up")
         bench.up()
         bench.wd.disarm()
+        link = args.rate
         for r in range(1, args.runs + 1):
             for c in cases:
+                want = c[2] or args.rate
+                if want != link:
+                    log(f"testbed shape --rate {want}")
+                    testbed("shape", "--name", args.name, "--rate", want)
+                    link = want
                 for p in policies:
                     k += 1
                     log(f"[{k}/{total}] run {r} case {case_name(c)} "
@@ -935,12 +1113,13 @@ def main():
                     except Exception as e:  # noqa: BLE001 (recorded)
                         res = {"case": case_name(c), "hot_mib": c[0],
                                "rate_mibs": c[1], "policy": p, "run": r,
-                               "name": f"cvgb-r{r}-{case_name(c)}-{p}",
+                               "name": f"cvgb-r{r}-{case_name(c).replace('@', '-')}-{p}",
                                "status": "failed", "converged": False,
                                "error": f"{type(e).__name__}: {e}",
+                               "outcome": f"error: {type(e).__name__}: {e}",
                                "traceback": traceback.format_exc()}
                         bench.close()
-                    log(f"  -> {res['status']}"
+                    log(f"  -> {res.get('outcome', res['status'])}"
                         f" total={fmt(res.get('total_s'))} s"
                         f" downtime={res.get('downtime_ms')} ms"
                         f" max_thr={res.get('max_throttle')}"
@@ -948,6 +1127,10 @@ def main():
                         f" slowdown={fmt(res.get('slowdown_pct'), 0)} %"
                         f" lb={fmt(res.get('lower_bound_s'))} s"
                         f" verify_errors={res.get('verify_errors')}"
+                        + (f" postcopy_at={fmt(res.get('postcopy_start_s'))} s"
+                           f" requests={res.get('postcopy_requests')}"
+                           f" rate_pc={fmt(res.get('rate_postcopy'))}"
+                           if res.get("postcopy") else "")
                         + (f" error={res.get('error')}"
                            if res.get("error") else ""))
                     data["runs"].append(res)
