@@ -101,14 +101,19 @@ def everyday_xml(image):
 class Shell:
     """The guest's busybox sh through `virsh console` at @uri."""
 
-    def __init__(self, uri, timeout=120):
+    def __init__(self, uri, booting):
+        """With @booting, type nothing before the shell's first prompt
+        (a key pressed while syslinux runs would stop it at its boot:
+        prompt)."""
         self.con = Console(uri, GUEST)
         self.n = random.randrange(1000, 9000)
         try:
             self.con.wait_text(f"Connected to domain '{GUEST}'")
-            # The prompt came before we connected: ask for a marker until
-            # the shell (still booting at first) answers.
-            wait_for(lambda: self.try_marker(), timeout, interval=0,
+            if booting:
+                self.con.wait_text("# ", timeout=180)
+            # Without a prompt to wait for, ask for a marker until the
+            # shell answers.
+            wait_for(lambda: self.try_marker(), 30, interval=0,
                      what="the guest's shell on virsh console")
         except BaseException:
             self.kill()
@@ -185,7 +190,7 @@ class TestEverydayVM(unittest.TestCase):
     def test_everyday_vm(self):
         virsh_at(self.src, "define", self.xml)
         virsh_at(self.src, "start", GUEST)
-        sh = Shell(self.src)
+        sh = Shell(self.src, booting=True)
         try:
             sh.run("/sbin/init & DW=$!")
             wait_for(lambda: sh.con.pump(1) or len(sh.seqs()) >= 2, 60,
@@ -206,7 +211,7 @@ class TestEverydayVM(unittest.TestCase):
         self.assertIn(GUEST, self.running(self.dst))
         self.assertNotIn(GUEST, self.running(self.src))
 
-        sh = Shell(self.dst, timeout=30)
+        sh = Shell(self.dst, booting=False)
         try:
             wait_for(lambda: sh.con.pump(1) or
                      max(sh.seqs() or [0]) > before + 20, 60,
