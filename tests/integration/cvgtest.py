@@ -6,10 +6,13 @@ module).  Environment: CVG_BUILD_DIR (meson build dir), CVG_GUEST_DIR (kernel
 and initrd from tools/guest/build-guest.sh).
 """
 import os
+import pty
+import select
 import shutil
 import signal
 import subprocess
 import sys
+import socket
 import tempfile
 import time
 import unittest
@@ -359,6 +362,116 @@ def qemu_pids():
     out = subprocess.run(["pgrep", "-f", "qemu-system-x86_64"],
                          capture_output=True, text=True).stdout
     return {int(p) for p in out.split()}
+
+
+# ---------------------------------------------------------------------------
+# Consoles and displays (test_console, test_devices, test_everyday).
+
+ESCAPE = b"\x1d"  # ^], virsh console's escape
+
+
+class Console:
+    """`virsh console` on a pseudo-terminal of its own."""
+
+    def __init__(self, uri, name, *extra):
+        self.pid, self.fd = pty.fork()
+        if self.pid == 0:
+            os.execv(VIRSH, [VIRSH, "-c", uri, "console", name] + list(extra))
+        self.out = b""
+        self.status = None
+
+    def pump(self, seconds):
+        end = time.time() + seconds
+        while time.time() < end:
+            r, _, _ = select.select([self.fd], [], [], 0.1)
+            if not r:
+                continue
+            try:
+                data = os.read(self.fd, 4096)
+            except OSError:
+                data = b""
+            if not data:
+                return
+            self.out += data
+
+    def wait_text(self, text, timeout=30):
+        end = time.time() + timeout
+        while text.encode() not in self.out:
+            if time.time() > end or self.exited():
+                raise AssertionError(f"no {text!r} on the console: "
+                                     f"{self.out[-600:]!r}")
+            self.pump(0.3)
+
+    def type(self, text):
+        # One key at a time, as typed: the guest's UART has a small FIFO.
+        for c in text.encode():
+            os.write(self.fd, bytes([c]))
+            self.pump(0.05)
+
+    def exited(self):
+        if self.status is None:
+            pid, st = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.status = os.waitstatus_to_exitcode(st)
+        return self.status is not None
+
+    def wait_exit(self, timeout=20):
+        end = time.time() + timeout
+        while not self.exited():
+            if time.time() > end:
+                raise AssertionError(f"virsh console still running: "
+                                     f"{self.out[-600:]!r}")
+            self.pump(0.2)
+        self.pump(0.2)
+        return self.status
+
+    def kill(self):
+        if not self.exited():
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        os.close(self.fd)
+
+
+def rfb_banner(host, port, timeout=10):
+    """Connect to a VNC server and read its protocol version line."""
+    with socket.create_connection((host, port), timeout=timeout) as s:
+        data = b""
+        while not data.endswith(b"\n") and len(data) < 12:
+            chunk = s.recv(12 - len(data))
+            if not chunk:
+                break
+            data += chunk
+        return data
+
+
+def vnc_port(xml):
+    """The port of the live XML's <graphics type='vnc'>."""
+    import xml.etree.ElementTree as ET
+
+    g = ET.fromstring(xml).find("devices/graphics[@type='vnc']")
+    return int(g.get("port")), g.get("autoport")
+
+
+# Run in a testbed host: the RFB 3.8 handshake up to the server's list of
+# security types; prints the version line and the type numbers.
+_RFB_HANDSHAKE = r"""
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+f = s.makefile("rwb")
+banner = f.read(12)
+f.write(b"RFB 003.008\n")
+f.flush()
+n = f.read(1)[0]
+print(banner.decode().strip(), *f.read(n))
+"""
+
+
+def rfb_handshake_in(env, side, port):
+    """The RFB handshake with the VNC server on 127.0.0.1:@port inside
+    host @side of an isolated testbed: (version line, [security types])."""
+    out = in_host(env, side, "/usr/bin/python3", "-c", _RFB_HANDSHAKE,
+                  port, timeout=30).stdout.split()
+    return " ".join(out[:2]), [int(t) for t in out[2:]]
 
 
 class Result(unittest.TextTestResult):

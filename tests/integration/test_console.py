@@ -2,22 +2,16 @@
 stream, with real QEMU, real virsh (on a pseudo-terminal, as a user runs
 it) and python3-libvirt streams."""
 import os
-import pty
-import select
-import signal
 import time
 import unittest
 import uuid
 
 import cvgtest
-from cvgtest import Daemon, VIRSH, GUEST, wait_for
+from cvgtest import ESCAPE, GUEST, Console, Daemon
 
 import libvirt
 
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
-
-ESCAPE = b"\x1d"  # ^], virsh console's escape
-
 
 def pty_guest_xml(name, serial="pty"):
     if serial == "pty":
@@ -41,68 +35,6 @@ def pty_guest_xml(name, serial="pty"):
   </devices>
 </domain>
 """
-
-
-class Console:
-    """`virsh console` on a pseudo-terminal of its own."""
-
-    def __init__(self, uri, name, *extra):
-        self.pid, self.fd = pty.fork()
-        if self.pid == 0:
-            os.execv(VIRSH, [VIRSH, "-c", uri, "console", name] + list(extra))
-        self.out = b""
-        self.status = None
-
-    def pump(self, seconds):
-        end = time.time() + seconds
-        while time.time() < end:
-            r, _, _ = select.select([self.fd], [], [], 0.1)
-            if not r:
-                continue
-            try:
-                data = os.read(self.fd, 4096)
-            except OSError:
-                data = b""
-            if not data:
-                return
-            self.out += data
-
-    def wait_text(self, text, timeout=30):
-        end = time.time() + timeout
-        while text.encode() not in self.out:
-            if time.time() > end or self.exited():
-                raise AssertionError(f"no {text!r} on the console: "
-                                     f"{self.out[-600:]!r}")
-            self.pump(0.3)
-
-    def type(self, text):
-        # One key at a time, as typed: the guest's UART has a small FIFO.
-        for c in text.encode():
-            os.write(self.fd, bytes([c]))
-            self.pump(0.05)
-
-    def exited(self):
-        if self.status is None:
-            pid, st = os.waitpid(self.pid, os.WNOHANG)
-            if pid:
-                self.status = os.waitstatus_to_exitcode(st)
-        return self.status is not None
-
-    def wait_exit(self, timeout=20):
-        end = time.time() + timeout
-        while not self.exited():
-            if time.time() > end:
-                raise AssertionError(f"virsh console still running: "
-                                     f"{self.out[-600:]!r}")
-            self.pump(0.2)
-        self.pump(0.2)
-        return self.status
-
-    def kill(self):
-        if not self.exited():
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        os.close(self.fd)
 
 
 class ConsoleTest(unittest.TestCase):

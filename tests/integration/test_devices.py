@@ -21,7 +21,8 @@ import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cvgtest  # noqa: E402
-from cvgtest import GUEST, Daemon, qemu_pids, wait_for  # noqa: E402
+from cvgtest import (GUEST, Daemon, qemu_pids, rfb_banner,  # noqa: E402
+                     vnc_port, wait_for)
 
 import libvirt  # noqa: E402
 
@@ -49,26 +50,6 @@ def vnc_guest_xml(name, graphics, extra_devices="", extra_top=""):
 {extra_devices}  </devices>
 </domain>
 """
-
-
-def rfb_banner(host, port, timeout=10):
-    """Connect to a VNC server and read its protocol version line."""
-    with socket.create_connection((host, port), timeout=timeout) as s:
-        data = b""
-        while not data.endswith(b"\n") and len(data) < 12:
-            chunk = s.recv(12 - len(data))
-            if not chunk:
-                break
-            data += chunk
-        return data
-
-
-def vnc_port(xml):
-    """The port of the live XML's <graphics type='vnc'>."""
-    import xml.etree.ElementTree as ET
-
-    g = ET.fromstring(xml).find("devices/graphics[@type='vnc']")
-    return int(g.get("port")), g.get("autoport")
 
 
 class DevicesTest(unittest.TestCase):
