@@ -1469,7 +1469,7 @@ test_procedure_table(const void *data)
     }
     cvg_error_reset();
     /* 86 procedures, of which 5 are event messages */
-    return ncalls == 81 && cvg_remote_nprocs == 86 ? 0 : -1;
+    return ncalls == 107 && cvg_remote_nprocs == 112 ? 0 : -1;
 }
 
 int

@@ -348,7 +348,10 @@ main(int argc, char **argv)
     d.qemu_version = probe_qemu_version(cfg->qemu_binary);
     d.loop = g_main_loop_new(NULL, FALSE);
     ret = EXIT_FAILURE;
-    if (!(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d)))
+    /* Pools first (they autostart here), as libvirt starts storage before
+     * its guests. */
+    if (!(d.storage = cvg_storage_new(cfg->state_dir)) ||
+        !(d.drv = cvg_driver_new(&cfg, cvg_daemon_emit_event, &d)))
         g_critical("%s", cvg_error_last()->message);
     else if (serve(&d, &opts) == 0)
         ret = EXIT_SUCCESS;
@@ -356,6 +359,7 @@ main(int argc, char **argv)
     cvg_rpc_server_free(d.srv);
     cvg_daemon_listen_cleanup(&d);
     cvg_driver_free(d.drv);
+    cvg_storage_free(d.storage);
     g_main_loop_unref(d.loop);
     g_free(d.status);
     close(d.lock_fd);

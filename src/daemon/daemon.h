@@ -7,6 +7,7 @@
 #include "cvg-server.h"
 #include "cvg-tls.h"
 #include "qemu-driver.h"
+#include "qemu-storage.h"
 
 typedef struct {
     CvgDriver *drv;
@@ -22,6 +23,7 @@ typedef struct {
     bool libvirt_mkdir;   /* made /run/libvirt (daemon-listen.h) */
     bool listen_network;  /* --listen: listen_tls / listen_tcp apply */
     CvgTlsContext *tls;   /* the TLS listener's (daemon-listen.h) */
+    CvgStorage *storage;  /* dir storage pools (remote-storage.c) */
 } CvgDaemon;
 
 /* The handlers' prototypes and the dispatch table, generated from

@@ -29,7 +29,7 @@ TYPE_RES = [
     re.compile(r'^\s*typedef\s+.*?\**(\w+)\s*(?:<[^>]*>|\[[^\]]*\])?\s*;'),
 ]
 AREAS = ('auth', 'block', 'connect', 'console', 'domain', 'event', 'job',
-         'migration', 'stats')
+         'migration', 'stats', 'storage')
 
 
 class Proc:

@@ -52,6 +52,8 @@ cvg_error_prefix(int code)
         return _("Network not found: %s");
     case CVG_ERR_AUTH_FAILED:
         return _("authentication failed: %s");
+    case CVG_ERR_NO_STORAGE_POOL:
+        return _("Storage pool not found: %s");
     case CVG_ERR_NO_STORAGE_VOL:
         return _("Storage volume not found: %s");
     case CVG_ERR_OPERATION_INVALID:
