@@ -109,9 +109,16 @@ parse_target(xmlNodePtr node, CvgStoragePoolDef *def)
         g_free(raw);
         raw = cvg_xml_content(c);
     }
-    if (!raw || !(def->target_path = canonical_target(g_strstrip(raw)))) {
+    if (!raw) {
         storage_error(CVG_ERR_XML_ERROR,
                       _("a dir storage pool needs an absolute <target><path>"));
+        return -1;
+    }
+    if (!(def->target_path = canonical_target(g_strstrip(raw)))) {
+        storage_error(CVG_ERR_XML_ERROR,
+                      _("storage pool target path '%s' is not absolute or "
+                        "has '.' or '..' components"),
+                      raw);
         return -1;
     }
     return 0;
