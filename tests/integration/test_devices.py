@@ -5,12 +5,14 @@ the port back in the pool when the guest stops), a fixed port, two guests
 on two ports, the rest of the devices (video, input, sound, balloon, rng,
 guest agent channel, clock timers, pm, cpu modes) accepted by a running
 QEMU, virsh domcapabilities, and virt-install --import creating and
-starting a guest on a bridge.
+starting a guest on a bridge, from a block device and from an image file
+(through a dir storage pool).
 
 One daemon for the module, with its own display port range (so that other
 tests' guests do not matter).  Run with /usr/bin/python3 under the
 integration lock.
 """
+import json
 import os
 import shutil
 import socket
@@ -263,11 +265,11 @@ class DevicesTest(unittest.TestCase):
     def test_virt_install_import(self):
         """virt-install --import of the disk guest's image on a bridge, with
         VNC: the guest is created and started, vncdisplay answers and the
-        display speaks RFB.  The image is a loop device over a raw copy:
-        convergd has no storage pools, and virtinst 4.1 auto-creates a
-        directory pool for any file path outside /dev (a block device it
-        takes as it is).  --virt-type qemu: KVM's host-passthrough default
-        is not what nested test machines can run."""
+        display speaks RFB.  The image is a loop device over a raw copy: a
+        path under /dev is no volume, and virtinst takes it as it is (an
+        image file goes through a dir pool: test_virt_install_import_file).
+        --virt-type qemu: KVM's host-passthrough default is not what nested
+        test machines can run."""
         work = os.path.join(self.d.dir, "vi")
         os.makedirs(work, exist_ok=True)
         raw = os.path.join(work, "vm.raw")
@@ -299,6 +301,80 @@ class DevicesTest(unittest.TestCase):
         taps = os.listdir(f"/sys/class/net/{bridge}/brif")
         self.assertEqual(len(taps), 1, taps)
         dom.destroy()
+
+    @unittest.skipUnless(shutil.which("virt-install"),
+                         "virt-install (virtinst) is not installed")
+    def test_virt_install_import_file(self):
+        """virt-install --import of a qcow2 file in a plain directory:
+        virtinst 4.1 finds no volume at that path, so it defines, starts
+        and autostarts a dir pool for the directory, refreshes it and takes
+        the file as a volume (docs/storage.rst).  The guest starts and
+        speaks RFB; virsh pool-*/vol-* describe the pool and the image; a
+        restarted daemon still has the pool, running.  Its own daemon, so
+        that the restart leaves the module's alone."""
+        d = Daemon("vipool", config=(
+            f"remote_display_port_min = {PORT_MIN}\n"
+            f"remote_display_port_max = {PORT_MAX}\n"))
+        self.addCleanup(d.cleanup)
+        images = os.path.join(d.dir, "vmimages")
+        os.makedirs(images)
+        img = os.path.join(images, "vm.qcow2")
+        shutil.copy(os.path.join(cvgtest.disk_guest_dir(), "disk.qcow2"), img)
+        info = json.loads(subprocess.run(
+            ["qemu-img", "info", "--output=json", img], check=True,
+            capture_output=True, text=True).stdout)
+        bridge = f"cvgtsf{os.getpid() % 100000}"
+        subprocess.run(["ip", "link", "add", bridge, "type", "bridge"],
+                       check=True)
+        self.addCleanup(subprocess.run, ["ip", "link", "del", bridge])
+        subprocess.run(["ip", "link", "set", bridge, "up"], check=True)
+        p = subprocess.run(
+            ["virt-install", "--connect", d.uri, "--import", "--name",
+             "vi2", "--memory", "256", "--disk", f"path={img}", "--network",
+             f"bridge={bridge}", "--graphics", "vnc", "--noautoconsole",
+             "--osinfo", "detect=on,require=off", "--virt-type", "qemu"],
+            capture_output=True, text=True, timeout=300)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        conn = libvirt.open(d.uri)
+        self.addCleanup(conn.close)
+        dom = conn.lookupByName("vi2")
+        self.assertTrue(dom.isActive())
+        self.assertIn(f"<source file='{img}'/>", dom.XMLDesc(0))
+        port, _ = vnc_port(dom.XMLDesc(0))
+        self.assertRegex(rfb_banner("127.0.0.1", port), rb"^RFB 003\.00\d\n$")
+        dom.destroy()
+        self.check_pool(d, img, info["virtual-size"])
+        # The pool is persistent and autostarted.
+        d.stop()
+        d.start()
+        self.check_pool(d, img, info["virtual-size"])
+
+    def check_pool(self, d, img, virtual_size):
+        """The dir pool virtinst made for @img's directory (named after
+        it) as virsh shows it."""
+        out = d.virsh("pool-list", "--all").stdout
+        self.assertRegex(out, r"\n vmimages +active +yes\n")
+        out = d.virsh("pool-info", "vmimages").stdout
+        self.assertRegex(out, r"State: +running\n")
+        self.assertRegex(out, r"Persistent: +yes\n")
+        self.assertRegex(out, r"Autostart: +yes\n")
+        self.assertRegex(out, r"Available: +[1-9]")
+        self.assertIn(f"<path>{os.path.dirname(img)}</path>",
+                      d.virsh("pool-dumpxml", "vmimages").stdout)
+        out = d.virsh("vol-list", "vmimages").stdout
+        self.assertRegex(out, rf"\n vm\.qcow2 +{img}\n")
+        out = d.virsh("vol-info", img).stdout
+        self.assertRegex(out, r"Type: +file\n")
+        xml = d.virsh("vol-dumpxml", "--pool", "vmimages", "vm.qcow2").stdout
+        self.assertIn(f"<key>{img}</key>", xml)
+        self.assertIn("<format type='qcow2'/>", xml)
+        self.assertIn(f"<capacity unit='bytes'>{virtual_size}</capacity>",
+                      xml)
+        self.assertEqual(d.virsh("vol-pool", img).stdout.strip(), "vmimages")
+        # Other pool types are refused, naming the one that is served.
+        p = d.virsh("pool-define-as", "vg0", "logical", check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("implements 'dir' pools only", p.stderr)
 
     def test_domcapabilities(self):
         out = self.d.virsh("domcapabilities", "--virttype", "qemu").stdout
