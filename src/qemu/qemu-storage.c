@@ -32,9 +32,8 @@ typedef struct {
 
 struct _CvgStorage {
     GMutex lock;
-    char *dir;           /* STATE/storage */
-    char *autostart_dir; /* STATE/storage/autostart */
-    GPtrArray *pools;    /* PoolObj */
+    char *dir;        /* STATE/storage */
+    GPtrArray *pools; /* PoolObj */
 };
 
 static void
@@ -157,10 +156,13 @@ pool_file(CvgStorage *st, const char *name)
     return g_build_filename(st->dir, base, NULL);
 }
 
+/* Present when autostart is on, as a domain's qemu/NAME.autostart. */
 static char *
 autostart_file(CvgStorage *st, const char *name)
 {
-    return g_build_filename(st->autostart_dir, name, NULL);
+    g_autofree char *base = g_strdup_printf("%s.autostart", name);
+
+    return g_build_filename(st->dir, base, NULL);
 }
 
 static int
@@ -215,10 +217,9 @@ cvg_storage_new(const char *state_dir)
     g_mutex_init(&st->lock);
     st->pools = g_ptr_array_new_with_free_func(pool_obj_free);
     st->dir = g_build_filename(state_dir, "storage", NULL);
-    st->autostart_dir = g_build_filename(st->dir, "autostart", NULL);
-    if (g_mkdir_with_parents(st->autostart_dir, 0700) < 0) {
+    if (g_mkdir_with_parents(st->dir, 0700) < 0) {
         cvg_error_report_system(errno, _("cannot create directory '%s'"),
-                                st->autostart_dir);
+                                st->dir);
         return NULL;
     }
     if ((dir = g_dir_open(st->dir, 0, NULL))) {
@@ -239,7 +240,6 @@ cvg_storage_free(CvgStorage *st)
     if (st->pools)
         g_ptr_array_unref(st->pools);
     g_free(st->dir);
-    g_free(st->autostart_dir);
     g_mutex_clear(&st->lock);
     g_free(st);
 }

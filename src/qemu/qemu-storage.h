@@ -2,7 +2,7 @@
  * qemu-storage.h: the dir storage pool driver (docs/storage.rst)
  *
  * Pools are defined persistently (STATE/storage/NAME.xml; an autostart
- * pool also has STATE/storage/autostart/NAME) and started at daemon start
+ * pool also has STATE/storage/NAME.autostart) and started at daemon start
  * when autostart is set.  The volumes of a running pool are the regular
  * files of its target directory as the last start or refresh found them;
  * their sizes and format are probed at each call.
