@@ -167,6 +167,7 @@ check_volumes(CvgStorage *st, const Fixture *f, const unsigned char *uuid)
     g_autoptr(CvgStorageVolDef) raw = NULL;
     g_autoptr(CvgStorageVolDef) qcow2 = NULL;
     g_autofree char *path = g_build_filename(f->images, "vm.qcow2", NULL);
+    g_autofree char *raw_path = g_build_filename(f->images, "disk.raw", NULL);
 
     if (!names || names->len != 2 || strcmp(names->pdata[0], "disk.raw") != 0 ||
         strcmp(names->pdata[1], "vm.qcow2") != 0)
@@ -184,6 +185,10 @@ check_volumes(CvgStorage *st, const Fixture *f, const unsigned char *uuid)
         return -1;
     if (cvg_storage_vol_get_path(st, "/dev/null") ||
         expect_error(CVG_ERR_NO_STORAGE_VOL, "/dev/null") < 0)
+        return -1;
+    /* Removed behind the pool's back: gone before the next refresh too. */
+    if (unlink(raw_path) < 0 || cvg_storage_vol_get(st, "images", "disk.raw") ||
+        expect_error(CVG_ERR_NO_STORAGE_VOL, "removed") < 0)
         return -1;
     return 0;
 }

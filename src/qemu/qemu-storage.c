@@ -644,6 +644,7 @@ static CvgStorageVolDef *
 vol_get_locked(CvgStorage *st, PoolObj *obj, const char *name)
 {
     g_autoptr(CvgStorageVolDef) vol = NULL;
+    struct stat sb;
 
     if (!obj || !obj->active ||
         !g_ptr_array_find_with_equal_func(obj->vols, name, g_str_equal, NULL)) {
@@ -655,6 +656,13 @@ vol_get_locked(CvgStorage *st, PoolObj *obj, const char *name)
     vol->pool = g_strdup(obj->def->name);
     vol->name = g_strdup(name);
     vol->path = g_build_filename(obj->def->target_path, name, NULL);
+    /* Removed since the last refresh: gone, as virtinst expects (it takes
+     * NO_STORAGE_VOL, and nothing else, as "no such volume"). */
+    if (stat(vol->path, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+        storage_error(CVG_ERR_NO_STORAGE_VOL,
+                      _("no storage vol with matching name '%s'"), name);
+        return NULL;
+    }
     if (vol_probe(vol) < 0)
         return NULL;
     return g_steal_pointer(&vol);
