@@ -1288,7 +1288,8 @@ test_adaptive_vs_qemu(const void *data)
 
 /* Where QEMU needs no throttle (the guest dirties slower than the link),
  * any throttle only costs guest CPU (convergence-facts.md section 6: for
- * D < B the lost work grows with the throttle).  Allow 1 % of the run. */
+ * D < B the lost work grows with the throttle).  The adaptive policy must not
+ * throttle at all. */
 static int
 test_adaptive_no_needless_throttle(const void *data)
 {
@@ -1303,13 +1304,12 @@ test_adaptive_no_needless_throttle(const void *data)
             run_policy(sc, CVG_POLICY_ADAPTIVE, &a) < 0) {
             rc = -1;
         } else if (q.converged && q.max_throttle == 0 &&
-                   (a.cpu_lost_ms > q.cpu_lost_ms + 0.1 * a.total_ms ||
-                    a.total_ms > q.total_ms)) {
+                   (a.max_throttle > 0 || a.total_ms > 1.1 * q.total_ms)) {
             /* After the first pass the policy cannot tell a guest that
-             * keeps up from one that does not (QEMU's figure saturates),
-             * and it bets on the second: a short, released throttle is
-             * allowed (under 10 % of the run's CPU), a slower migration
-             * is not. */
+             * keeps up from one that does not (QEMU's figure saturates);
+             * its bet lands only if the next pass does not shrink, so a
+             * guest that keeps up is never throttled.  It aims at 80 % of
+             * the downtime limit, which may cost a little time. */
             fprintf(stderr,
                     "  %s: adaptive throttled to %d %% and lost "
                     "%.2f s where QEMU converged unthrottled in %.1f s\n",

@@ -54,6 +54,20 @@
 /* Trigger threshold while the policy wants throttling: QEMU steps only
  * after two syncs whose dirtied bytes exceed this share of the bytes sent. */
 #define EAGER_THRESHOLD 5
+/* ...except in the pass after the first, while the throttle is a bet on an
+ * unmeasured guest: QEMU then steps to it only if that pass dirtied more
+ * than this share of what it sent.  A guest that writes slower than the
+ * link (it dirties W / B of what is sent) goes through unthrottled and is
+ * measured; one that does not keep up saturates (about 99 %) and gets the
+ * bet at the same sync as with EAGER_THRESHOLD. */
+#define BET_THRESHOLD 90
+/* The same pass when post-copy is the next lever: no step at all, so the
+ * policy decides on a measured pass. */
+#define CALM_THRESHOLD 100
+/* With post-copy as the lever the bet is a switch, which cannot be taken
+ * back: when the hot set goes across in at most this long, the policy
+ * measures one pass first (at most this much longer, no CPU lost). */
+#define LEARN_PASS_MS 2500.0
 /* A guest that writes slower than the link and whose remaining set fits
  * the downtime within this many unthrottled passes is left alone. */
 #define SELF_CONVERGE_PASSES 4
@@ -162,6 +176,20 @@ clamp_throttle(const CvgConvergenceConfig *cfg, int t)
     return MIN(t, ceiling);
 }
 
+static void
+set_threshold(CvgConvergenceState *st, int threshold, CvgConvergenceAction *out,
+              size_t *n)
+{
+    if (st->set_threshold == threshold)
+        return;
+    set_param(out, n, "throttle-trigger-threshold", threshold,
+              threshold == EAGER_THRESHOLD ? "step at the next two syncs"
+              : threshold == BET_THRESHOLD
+                  ? "step only if the next pass does not shrink by 10%"
+                  : "measure one unthrottled pass");
+    st->set_threshold = threshold;
+}
+
 /* Move QEMU's throttle parameters so that its next step lands on @target
  * and goes no further (QEMU refuses max-cpu-throttle below
  * cpu-throttle-initial, so the order of the two matters). */
@@ -225,11 +253,7 @@ steer(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
             st->set_max = MAX(target, 1);
         }
     }
-    if (st->set_threshold != EAGER_THRESHOLD) {
-        set_param(out, n, "throttle-trigger-threshold", EAGER_THRESHOLD,
-                  "step at the next two syncs");
-        st->set_threshold = EAGER_THRESHOLD;
-    }
+    set_threshold(st, st->betting ? BET_THRESHOLD : EAGER_THRESHOLD, out, n);
 }
 
 static void
@@ -337,6 +361,7 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
         st->stalled_syncs = 0;
     if (!st->best_remaining || cur->remaining < st->best_remaining)
         st->best_remaining = cur->remaining;
+    st->betting = false;
     /* Sync 1 happens as the migration starts (all of RAM is dirty
      * then): the first measurement is the end of the first pass. */
     if (st->last_sync_iteration < 2) {
@@ -348,9 +373,11 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
          * pass costs the guest less than more passes at one too low
          * (the next step only comes two syncs later), and it is
          * released as soon as a pass shows the guest keeps up. */
-        if (cur->remaining > 2 * fit && bw > 0)
+        if (cur->remaining > 2 * fit && bw > 0) {
             st->write_rate_est =
                 MAX(st->write_rate_est, PRIOR_WRITE_FACTOR * bw);
+            st->betting = true;
+        }
     } else if (pass_throttle < 100 && bw > 0) {
         double q = (double)cur->remaining / st->last_sync_remaining;
         double keep = 1.0 - pass_throttle / 100.0;
@@ -417,6 +444,12 @@ plan(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
 
     if (postcopy_usable(cfg, st) &&
         (need > POSTCOPY_MIN_THROTTLE || raw > clamp_throttle(cfg, 99))) {
+        if (st->betting && cur->remaining / bw * 1000.0 <= LEARN_PASS_MS) {
+            /* a caller's explicit ramp keeps its threshold */
+            if (cfg->initial <= 0 && cfg->increment <= 0)
+                set_threshold(st, CALM_THRESHOLD, out, n);
+            return;
+        }
         if ((a = push(out, n, CVG_ACTION_POSTCOPY, NULL, 0)))
             snprintf(a->reason, sizeof(a->reason),
                      "the guest needs %d%% throttle (post-copy above %d%%, "
@@ -426,9 +459,14 @@ plan(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
         st->escalations++;
         return;
     }
-    if (st->target == 0 && cur->throttle == 0 &&
-        converges_alone(w, bw, (double)cur->remaining, fit))
+    /* Not throttled yet and no need: keep the bet threshold, so that QEMU
+     * steps only if a pass stops shrinking. */
+    if (cur->throttle == 0 &&
+        converges_alone(w, bw, (double)cur->remaining, fit)) {
+        st->target = 0;
+        set_threshold(st, BET_THRESHOLD, out, n);
         return;
+    }
     /* Come down only when the guest has clearly gone quiet: a small
      * overshoot costs less than another slow pass. */
     if (want < st->target && !quiet)

@@ -89,6 +89,7 @@ typedef struct {
     unsigned int escalations;
     bool paused, aborted;
     bool postcopy;         /* asked for the switch to post-copy */
+    bool betting;          /* the write rate is the first pass's prior */
     bool configured;       /* first-call parameters sent */
     double write_rate_est; /* bytes/s of guest writes at throttle 0 */
     double bandwidth_est;  /* bytes/s */
