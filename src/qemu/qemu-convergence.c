@@ -415,6 +415,14 @@ maybe_escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
         escalate(cfg, st, "migration does not converge", out, n);
 }
 
+/* Post-copy beats throttling a guest that needs @need % to converge at
+ * all: above POSTCOPY_MIN_THROTTLE, or above the ceiling. */
+static bool
+postcopy_wanted(const CvgConvergenceConfig *cfg, int need)
+{
+    return need > MIN(POSTCOPY_MIN_THROTTLE, clamp_throttle(cfg, 99));
+}
+
 /* The guest writes slower than the link and, unthrottled, its remaining
  * set fits the downtime within SELF_CONVERGE_PASSES passes. */
 static bool
@@ -437,13 +445,20 @@ plan(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
      CvgConvergenceAction *out, size_t *n)
 {
     double w = st->write_rate_est;
-    int raw = throttle_for(w, bw, (double)cur->remaining, fit);
     int need = w > bw ? (int)ceil((1.0 - bw / w) * 100.0) : 0;
-    int want = clamp_throttle(cfg, raw);
+    int want =
+        clamp_throttle(cfg, throttle_for(w, bw, (double)cur->remaining, fit));
     CvgConvergenceAction *a;
 
-    if (postcopy_usable(cfg, st) &&
-        (need > POSTCOPY_MIN_THROTTLE || raw > clamp_throttle(cfg, 99))) {
+    /* Not throttled yet and no need: keep the bet threshold, so that QEMU
+     * steps only if a pass stops shrinking. */
+    if (!st->betting && cur->throttle == 0 &&
+        converges_alone(w, bw, (double)cur->remaining, fit)) {
+        st->target = 0;
+        set_threshold(st, BET_THRESHOLD, out, n);
+        return;
+    }
+    if (postcopy_usable(cfg, st) && postcopy_wanted(cfg, need)) {
         if (st->betting && cur->remaining / bw * 1000.0 <= LEARN_PASS_MS) {
             /* a caller's explicit ramp keeps its threshold */
             if (cfg->initial <= 0 && cfg->increment <= 0)
@@ -452,19 +467,11 @@ plan(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
         }
         if ((a = push(out, n, CVG_ACTION_POSTCOPY, NULL, 0)))
             snprintf(a->reason, sizeof(a->reason),
-                     "the guest needs %d%% throttle (post-copy above %d%%, "
-                     "ceiling %d%%): switching to post-copy",
+                     "the guest needs %d%% throttle to converge (post-copy "
+                     "above %d%%, ceiling %d%%): switching to post-copy",
                      need, POSTCOPY_MIN_THROTTLE, clamp_throttle(cfg, 99));
         st->postcopy = true;
         st->escalations++;
-        return;
-    }
-    /* Not throttled yet and no need: keep the bet threshold, so that QEMU
-     * steps only if a pass stops shrinking. */
-    if (cur->throttle == 0 &&
-        converges_alone(w, bw, (double)cur->remaining, fit)) {
-        st->target = 0;
-        set_threshold(st, BET_THRESHOLD, out, n);
         return;
     }
     /* Come down only when the guest has clearly gone quiet: a small
@@ -551,9 +558,7 @@ next_lever(const CvgConvergenceConfig *cfg, const CvgConvergenceState *st,
                    : CVG_LEVER_NONE;
     if (fc->throttle_needed <= now && fc->throttle_needed < 100)
         return CVG_LEVER_NONE;
-    if (postcopy_usable(cfg, st) &&
-        (fc->throttle_needed > POSTCOPY_MIN_THROTTLE ||
-         fc->throttle_needed >= ceiling))
+    if (postcopy_usable(cfg, st) && postcopy_wanted(cfg, fc->throttle_needed))
         return CVG_LEVER_POSTCOPY;
     if (cfg->auto_converge && fc->throttle_needed < ceiling)
         return CVG_LEVER_THROTTLE;

@@ -57,10 +57,10 @@ class Escalate(unittest.TestCase):
                 virsh(uri, "destroy", n, check=False)
                 virsh(uri, "undefine", n, check=False)
 
-    def start_guest(self, name):
+    def start_guest(self, name, hot=HOT_MIB, rate=WRITE_RATE):
         console = os.path.join(self.dir, f"{name}.console")
-        xml = guest_xml(name, console, mem_mib=256, dirty_mib=HOT_MIB,
-                        rate=WRITE_RATE, verify=True, uuid=str(uuid.uuid4()),
+        xml = guest_xml(name, console, mem_mib=256, dirty_mib=hot,
+                        rate=rate, verify=True, uuid=str(uuid.uuid4()),
                         metadata=METADATA)
         path = os.path.join(self.dir, f"{name}.xml")
         with open(path, "w") as f:
@@ -69,7 +69,7 @@ class Escalate(unittest.TestCase):
         virsh(self.src, "define", path)
         cvgtest.boot_at_rate(lambda: virsh(self.src, "start", name),
                              lambda: virsh(self.src, "destroy", name),
-                             console, WRITE_RATE)
+                             console, rate)
         return console
 
     def migrate(self, name, flags, stop_after=None):
@@ -162,6 +162,26 @@ class Escalate(unittest.TestCase):
         self.assert_state(self.src, "esc2", "running")
         p = virsh(self.dst, "domstate", "esc2", check=False)
         self.assertNotEqual(p.returncode, 0, p.stdout)
+
+    def test_3_no_throttle_when_it_keeps_up(self):
+        """A guest that writes slower than the link (16 MiB at 8 MiB/s):
+        the policy's bet after the first pass never lands, no throttle at
+        all, and no post-copy either (its hot set is measured first)."""
+        console = self.start_guest("esc3", hot=16, rate=8)
+        result, samples = self.migrate(
+            "esc3", FLAGS | libvirt.VIR_MIGRATE_POSTCOPY)
+        self.assertTrue(result.get("ok"), result)
+        self.assertFalse([s for s in samples if s[0] == "postcopy"], samples)
+        conn = libvirt.open(self.src)
+        try:
+            st = conn.lookupByName("esc3").jobStats(
+                libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED)
+        finally:
+            conn.close()
+        self.assertEqual(st.get("convergd.max_throttle"), 0, st)
+        self.assert_state(self.dst, "esc3", "running (migrated)")
+        n = len(console_lines(console, "dirtier: t="))
+        self.assert_verify_clean_after(console, n)
 
 
 if __name__ == "__main__":
