@@ -3,7 +3,8 @@
  *
  * A pure function (no I/O): it reads the history of query-migrate samples
  * of one migration and returns actions for the job engine to apply to QEMU
- * (migration parameters, downtime changes, pausing the guest, aborting).
+ * (migration parameters, downtime changes, pausing the guest, switching to
+ * post-copy, aborting).
  * Policies:
  *
  *   qemu      exactly libvirt's behaviour: the caller's parameters are
@@ -14,7 +15,10 @@
  *             remaining set, and has QEMU land on it in one or two steps;
  *             never above the ceiling; lets the throttle go when the guest
  *             goes quiet; escalates (downtime steps, then pause or abort
- *             when allowed) when even the ceiling is not enough.
+ *             when allowed) when even the ceiling is not enough; with
+ *             escalation "postcopy" and VIR_MIGRATE_POSTCOPY it switches
+ *             to post-copy instead of throttling a guest that needs more
+ *             than half its CPU taken (or more than the ceiling).
  *
  * It is tested with tables of samples and with the simulator in
  * qemu-convergence-sim.h.
