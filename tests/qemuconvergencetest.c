@@ -905,6 +905,8 @@ parse_config_line(CvgConvergenceConfig *cfg, char **f)
         cfg->increment = (int)v;
     else if (strcmp(key, "deadline_ms") == 0)
         cfg->deadline_ms = v;
+    else if (strcmp(key, "postcopy") == 0)
+        cfg->postcopy = v != 0;
     else
         return -1;
     return 0;
@@ -992,6 +994,8 @@ action_kind_name(int kind)
         return "pause";
     case CVG_ACTION_ABORT:
         return "abort";
+    case CVG_ACTION_POSTCOPY:
+        return "postcopy";
     }
     return "?";
 }
@@ -1026,7 +1030,9 @@ check_action(const PolicyCase *pc, QemuParams *q, const CvgConvergenceAction *a,
     if ((a->kind == CVG_ACTION_PAUSE &&
          pc->cfg.escalation != CVG_ESCALATE_PAUSE) ||
         (a->kind == CVG_ACTION_ABORT &&
-         pc->cfg.escalation != CVG_ESCALATE_ABORT)) {
+         pc->cfg.escalation != CVG_ESCALATE_ABORT) ||
+        (a->kind == CVG_ACTION_POSTCOPY &&
+         (pc->cfg.escalation != CVG_ESCALATE_POSTCOPY || !pc->cfg.postcopy))) {
         fprintf(stderr, "  @%llu: %s not allowed\n", t,
                 action_kind_name(a->kind));
         return -1;
@@ -1127,9 +1133,10 @@ test_policy_case(const void *data)
     cvg_convergence_forecast(&pc.cfg, &st, hist, pc.samples->len, &fc);
     g_string_append_printf(out,
                            "forecast known=%d throttle_needed=%d "
-                           "eta_ms=%llu converges=%d\n",
+                           "eta_ms=%llu converges=%d next_lever=%s\n",
                            fc.known, fc.throttle_needed, fc.eta_ms,
-                           fc.converges_without_escalation);
+                           fc.converges_without_escalation,
+                           cvg_convergence_lever_to_string(fc.next_lever));
     g_string_append_printf(out, "cpu-lost-ms %llu\n",
                            cvg_convergence_cpu_lost_ms(hist, pc.samples->len));
     rc = cvg_test_compare_file(exp_path, out->str);
@@ -1281,7 +1288,8 @@ test_adaptive_vs_qemu(const void *data)
 
 /* Where QEMU needs no throttle (the guest dirties slower than the link),
  * any throttle only costs guest CPU (convergence-facts.md section 6: for
- * D < B the lost work grows with the throttle).  Allow 1 % of the run. */
+ * D < B the lost work grows with the throttle).  The adaptive policy must not
+ * throttle at all. */
 static int
 test_adaptive_no_needless_throttle(const void *data)
 {
@@ -1296,13 +1304,12 @@ test_adaptive_no_needless_throttle(const void *data)
             run_policy(sc, CVG_POLICY_ADAPTIVE, &a) < 0) {
             rc = -1;
         } else if (q.converged && q.max_throttle == 0 &&
-                   (a.cpu_lost_ms > q.cpu_lost_ms + 0.1 * a.total_ms ||
-                    a.total_ms > q.total_ms)) {
+                   (a.max_throttle > 0 || a.total_ms > 1.1 * q.total_ms)) {
             /* After the first pass the policy cannot tell a guest that
-             * keeps up from one that does not (QEMU's figure saturates),
-             * and it bets on the second: a short, released throttle is
-             * allowed (under 10 % of the run's CPU), a slower migration
-             * is not. */
+             * keeps up from one that does not (QEMU's figure saturates);
+             * its bet lands only if the next pass does not shrink, so a
+             * guest that keeps up is never throttled.  It aims at 80 % of
+             * the downtime limit, which may cost a little time. */
             fprintf(stderr,
                     "  %s: adaptive throttled to %d %% and lost "
                     "%.2f s where QEMU converged unthrottled in %.1f s\n",
@@ -1380,6 +1387,69 @@ test_adaptive_escalation(const void *data)
     return rc;
 }
 
+/* The benchmark's cases (docs/benchmarks): 256 MiB guest, 63 MiB of data,
+ * 11.5 MiB/s. */
+static const Scenario bench[] = {
+    {"16 x 8", 256, 63, 16, 8, 11.5, 500, false},
+    {"32 x 40", 256, 63, 32, 40, 11.5, 500, false},
+    {"80 x 80", 256, 63, 80, 80, 11.5, 500, false},
+};
+
+/* Escalation "postcopy" with VIR_MIGRATE_POSTCOPY: every case converges
+ * within 1.2x the physical bound, with at most half the guest CPU the
+ * throttle-only policy costs on 80 x 80; without the flag it is the
+ * throttle-only policy. */
+static int
+test_adaptive_postcopy(const void *data)
+{
+    int rc = 0;
+
+    for (size_t i = 0; i < G_N_ELEMENTS(bench); i++) {
+        const Scenario *sc = &bench[i];
+        double lb_ms = (sc->nonzero + 2 * sc->hot) / sc->bandwidth * 1000.0;
+        CvgSimConfig cfg;
+        CvgSimResult thr;
+        CvgSimResult pc;
+        CvgSimResult nopc;
+
+        scenario_config(sc, &cfg);
+        cvg_sim_config_set_policy(&cfg, CVG_POLICY_ADAPTIVE);
+        if (run_checked(&cfg, &thr, "adaptive") < 0)
+            return -1;
+        cfg.policy.escalation = CVG_ESCALATE_POSTCOPY;
+        if (run_checked(&cfg, &nopc, "adaptive, postcopy, no flag") < 0)
+            return -1;
+        cfg.policy.postcopy = true;
+        if (run_checked(&cfg, &pc, "adaptive, postcopy") < 0)
+            return -1;
+        if (verbose)
+            printf("  # %s: post-copy %d after %.1f s, %.1f s degraded\n",
+                   sc->name, pc.postcopy,
+                   (pc.total_ms - pc.postcopy_ms) / 1000.0,
+                   pc.postcopy_ms / 1000.0);
+        if (!pc.converged || pc.total_ms > 1.2 * lb_ms || pc.invalid_actions) {
+            fprintf(stderr, "  %s: %.1f s against a bound of %.1f s\n",
+                    sc->name, pc.total_ms / 1000.0, lb_ms / 1000.0);
+            rc = -1;
+        }
+        if (nopc.postcopy || nopc.total_ms != thr.total_ms ||
+            nopc.invalid_actions) {
+            fprintf(stderr, "  %s: without the flag it differs\n", sc->name);
+            rc = -1;
+        }
+        if (i == G_N_ELEMENTS(bench) - 1 &&
+            (!pc.postcopy || pc.cpu_lost_ms > 0.5 * thr.cpu_lost_ms)) {
+            fprintf(stderr, "  %s: CPU lost %.1f s against %.1f s\n", sc->name,
+                    pc.cpu_lost_ms / 1000.0, thr.cpu_lost_ms / 1000.0);
+            rc = -1;
+        }
+        cvg_sim_result_clear(&thr);
+        cvg_sim_result_clear(&nopc);
+        cvg_sim_result_clear(&pc);
+    }
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1424,5 +1494,6 @@ main(int argc, char **argv)
     cvg_test_run("policy-adaptive-no-needless-throttle",
                  test_adaptive_no_needless_throttle, NULL);
     cvg_test_run("policy-adaptive-escalation", test_adaptive_escalation, NULL);
+    cvg_test_run("policy-adaptive-postcopy", test_adaptive_postcopy, NULL);
     return cvg_test_finish();
 }

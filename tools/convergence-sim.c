@@ -47,10 +47,10 @@ print_samples(const CvgSimConfig *cfg, const CvgSimResult *r)
            cvg_convergence_escalation_to_string(p->escalation));
     printf("auto_converge %d\nram %llu\nbandwidth_limit %llu\n"
            "downtime_ms %llu\nmax_downtime_ms %llu\nceiling %d\n"
-           "initial %d\nincrement %d\ndeadline_ms %llu\n",
+           "initial %d\nincrement %d\ndeadline_ms %llu\npostcopy %d\n",
            p->auto_converge, p->ram_bytes, p->bandwidth_limit, p->downtime_ms,
            p->max_downtime_ms, p->ceiling, p->initial, p->increment,
-           p->deadline_ms);
+           p->deadline_ms, p->postcopy);
     printf("# t_ms remaining transferred dirty_rate bandwidth iteration "
            "throttle active\n");
     for (guint i = 0; i < r->trace->len; i++) {
@@ -71,6 +71,9 @@ print_result(FILE *f, const CvgSimResult *r)
         fprintf(f, "aborted: %s\n", r->abort_reason);
     if (r->paused)
         fprintf(f, "paused: yes\n");
+    if (r->postcopy)
+        fprintf(f, "post-copy: %.1f s (guest running on the destination)\n",
+                r->postcopy_ms / 1000.0);
     fprintf(f, "total: %.1f s\n", r->total_ms / 1000.0);
     if (r->converged)
         fprintf(f, "downtime: %llu ms\n", r->downtime_ms);
@@ -93,7 +96,7 @@ main(int argc, char **argv)
     int initial = 0, increment = 0, max_throttle = 99, threshold = 50;
     int ceiling = 0;
     gboolean tailslow = FALSE, qemu72 = FALSE, trace = FALSE, kvm = FALSE;
-    gboolean samples = FALSE;
+    gboolean samples = FALSE, postcopy = FALSE;
     g_autofree char *policy = NULL;
     g_autofree char *escalate = NULL;
     GOptionEntry entries[] = {
@@ -136,7 +139,9 @@ main(int argc, char **argv)
         {"deadline", 0, 0, G_OPTION_ARG_DOUBLE, &deadline,
          "adaptive: escalate after this", "s"},
         {"escalate", 0, 0, G_OPTION_ARG_STRING, &escalate,
-         "adaptive: none (default), pause or abort", "E"},
+         "adaptive: none (default), pause, abort or postcopy", "E"},
+        {"postcopy", 0, 0, G_OPTION_ARG_NONE, &postcopy,
+         "VIR_MIGRATE_POSTCOPY: the policy may switch to post-copy", NULL},
         {"max-time", 0, 0, G_OPTION_ARG_DOUBLE, &max_time,
          "give up after this (300)", "s"},
         {"trace", 0, 0, G_OPTION_ARG_NONE, &trace,
@@ -176,7 +181,7 @@ main(int argc, char **argv)
         (esc = cvg_convergence_escalation_from_string(escalate)) < 0) {
         fprintf(stderr,
                 "convergence-sim: unknown escalation '%s' "
-                "(none, pause or abort)\n",
+                "(none, pause, abort or postcopy)\n",
                 escalate);
         return 2;
     }
@@ -223,6 +228,7 @@ main(int argc, char **argv)
             cfg.policy.max_downtime_ms = max_downtime;
         cfg.policy.deadline_ms = (unsigned long long)(deadline * 1000);
         cfg.policy.escalation = esc;
+        cfg.policy.postcopy = postcopy;
     }
 
     cvg_convergence_simulate(&cfg, &r);

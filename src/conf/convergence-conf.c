@@ -16,7 +16,8 @@
 
 static const char *const policy_names[] = {"qemu", "adaptive"};
 G_STATIC_ASSERT(G_N_ELEMENTS(policy_names) == CVG_POLICY_LAST);
-static const char *const escalation_names[] = {"none", "pause", "abort"};
+static const char *const escalation_names[] = {"none", "pause", "abort",
+                                               "postcopy"};
 G_STATIC_ASSERT(G_N_ELEMENTS(escalation_names) == CVG_ESCALATE_LAST);
 
 const char *
@@ -129,10 +130,10 @@ const CvgConvergenceSettingDef
                 .nwords = CVG_ESCALATE_LAST,
                 .def = CVG_ESCALATE_NONE,
                 .offset = OFF(escalation),
-                .doc =
-                    "Last resort once downtime steps are used up: \"none\", "
-                    "\"pause\" (stop the guest so stop-and-copy finishes) or "
-                    "\"abort\".",
+                .doc = "Last resort once downtime steps are used up: \"none\", "
+                       "\"pause\" (stop the guest so stop-and-copy finishes), "
+                       "\"abort\", or \"postcopy\" (switch to post-copy, only "
+                       "with VIR_MIGRATE_POSTCOPY; see Convergence policy).",
             },
 };
 

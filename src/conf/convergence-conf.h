@@ -36,10 +36,12 @@ typedef enum {
     CVG_ESCALATE_NONE = 0, /* keep going (libvirt's behaviour) */
     CVG_ESCALATE_PAUSE,    /* pause the guest: stop-and-copy finishes it */
     CVG_ESCALATE_ABORT,    /* cancel the migration with a clear error */
+    CVG_ESCALATE_POSTCOPY, /* switch to post-copy (VIR_MIGRATE_POSTCOPY
+                            * only; none without it) */
     CVG_ESCALATE_LAST
 } CvgConvergenceEscalation;
 
-/* "none", "pause", "abort" */
+/* "none", "pause", "abort", "postcopy" */
 const char *cvg_convergence_escalation_to_string(int e);
 int cvg_convergence_escalation_from_string(const char *s);
 

@@ -33,6 +33,9 @@
  *    not).
  *  - Stop-and-copy sends the rest at the link's bandwidth (the final copy
  *    ignores max-bandwidth) plus 20 ms for device state and switchover.
+ *  - Post-copy: after a final sync the guest stops for the same 20 ms,
+ *    then runs on the destination while the rest goes across once at the
+ *    link's rate (no page is sent twice; page requests only reorder).
  */
 #include "qemu-convergence-sim.h"
 
@@ -275,6 +278,25 @@ sim_switchover(Sim *s, CvgSimResult *r)
     s->un_zero = s->un_other = s->un_hot = 0;
 }
 
+/* migrate-start-postcopy: the switch, then the rest once (see the top). */
+static void
+sim_postcopy(Sim *s, CvgSimResult *r)
+{
+    double rest;
+    double bw = s->cfg->bandwidth;
+
+    sim_sync(s);
+    rest = sim_wire_cost(s);
+    r->converged = true;
+    r->postcopy = true;
+    r->downtime_ms = (unsigned long long)SIM_SWITCHOVER_MS;
+    r->postcopy_ms =
+        (unsigned long long)llround(bw > 0 ? rest / bw * 1000.0 : 0);
+    r->total_ms = s->t + r->downtime_ms + r->postcopy_ms;
+    s->transferred += rest;
+    s->un_zero = s->un_other = s->un_hot = 0;
+}
+
 static void
 sim_sample(const Sim *s, CvgConvergenceSample *smp)
 {
@@ -354,6 +376,14 @@ sim_apply(Sim *s, CvgSimResult *r, const CvgConvergenceAction *a)
     case CVG_ACTION_ABORT:
         r->aborted = true;
         g_strlcpy(r->abort_reason, a->reason, sizeof(r->abort_reason));
+        return false;
+    case CVG_ACTION_POSTCOPY:
+        /* QEMU refuses it without the postcopy-ram capability */
+        if (!s->cfg->policy.postcopy || s->paused) {
+            r->invalid_actions++;
+            break;
+        }
+        sim_postcopy(s, r);
         return false;
     default:
         r->invalid_actions++;

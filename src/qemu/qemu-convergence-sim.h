@@ -11,6 +11,10 @@
  * remaining set fits bandwidth x downtime limit.  The guest rewrites a hot
  * set in sequence, CPU-bound, so throttle t scales its write rate by (1-t).
  *
+ * Post-copy (the policy's POSTCOPY action, when policy.postcopy allows
+ * it): the guest stops for the switchover only, then what is left goes
+ * across once at the link's rate while the guest runs on the destination.
+ *
  * The convergence policy runs every 250 ms of simulated time on the
  * samples the simulator reports, exactly as the job engine runs it on
  * query-migrate, and its actions change the simulated QEMU's parameters.
@@ -56,6 +60,9 @@ typedef struct {
     bool converged;
     bool aborted;
     bool paused;
+    bool postcopy;                  /* switched to post-copy */
+    unsigned long long postcopy_ms; /* from the switch to the last page:
+                                     * the guest runs degraded */
     unsigned long long total_ms;
     unsigned long long downtime_ms;
     int max_throttle;

@@ -21,6 +21,8 @@
  */
 #include "qemu-convergence.h"
 
+#include "cvg-enum.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +54,48 @@
 /* Trigger threshold while the policy wants throttling: QEMU steps only
  * after two syncs whose dirtied bytes exceed this share of the bytes sent. */
 #define EAGER_THRESHOLD 5
+/* ...except in the pass after the first, while the throttle is a bet on an
+ * unmeasured guest: QEMU then steps to it only if that pass dirtied more
+ * than this share of what it sent.  A guest that writes slower than the
+ * link (it dirties W / B of what is sent) goes through unthrottled and is
+ * measured; one that does not keep up saturates (about 99 %) and gets the
+ * bet at the same sync as with EAGER_THRESHOLD. */
+#define BET_THRESHOLD 90
+/* The same pass when post-copy is the next lever: no step at all, so the
+ * policy decides on a measured pass. */
+#define CALM_THRESHOLD 100
+/* With post-copy as the lever the bet is a switch, which cannot be taken
+ * back: when the hot set goes across in at most this long, the policy
+ * measures one pass first (at most this much longer, no CPU lost). */
+#define LEARN_PASS_MS 2500.0
+/* A guest that writes slower than the link and whose remaining set fits
+ * the downtime within this many unthrottled passes is left alone. */
+#define SELF_CONVERGE_PASSES 4
+/* With escalation "postcopy": switch when the guest needs more than this
+ * throttle to converge at all (it writes more than twice as fast as the
+ * link).  Throttling such a guest costs it at least this share of its CPU
+ * for a whole pass over the hot set and sends the hot set twice;
+ * post-copy sends it once, with the guest slowed only while it fetches
+ * pages it touches.  Below it, pre-copy (safer) is cheap enough. */
+#define POSTCOPY_MIN_THROTTLE 50
+
+static const char *const lever_names[] = {"none",     "throttle", "downtime",
+                                          "postcopy", "pause",    "abort"};
+G_STATIC_ASSERT(G_N_ELEMENTS(lever_names) == CVG_LEVER_LAST);
+
+const char *
+cvg_convergence_lever_to_string(int lever)
+{
+    return cvg_enum_to_string(lever_names, CVG_LEVER_LAST, lever);
+}
+
+/* Escalation "postcopy" can be carried out now. */
+static bool
+postcopy_usable(const CvgConvergenceConfig *cfg, const CvgConvergenceState *st)
+{
+    return cfg->escalation == CVG_ESCALATE_POSTCOPY && cfg->postcopy &&
+           !st->postcopy && !st->paused && !st->aborted;
+}
 
 static CvgConvergenceAction *
 push(CvgConvergenceAction *out, size_t *n, int kind, const char *param,
@@ -132,6 +176,20 @@ clamp_throttle(const CvgConvergenceConfig *cfg, int t)
     return MIN(t, ceiling);
 }
 
+static void
+set_threshold(CvgConvergenceState *st, int threshold, CvgConvergenceAction *out,
+              size_t *n)
+{
+    if (st->set_threshold == threshold)
+        return;
+    set_param(out, n, "throttle-trigger-threshold", threshold,
+              threshold == EAGER_THRESHOLD ? "step at the next two syncs"
+              : threshold == BET_THRESHOLD
+                  ? "step only if the next pass does not shrink by 10%"
+                  : "measure one unthrottled pass");
+    st->set_threshold = threshold;
+}
+
 /* Move QEMU's throttle parameters so that its next step lands on @target
  * and goes no further (QEMU refuses max-cpu-throttle below
  * cpu-throttle-initial, so the order of the two matters). */
@@ -195,11 +253,7 @@ steer(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
             st->set_max = MAX(target, 1);
         }
     }
-    if (st->set_threshold != EAGER_THRESHOLD) {
-        set_param(out, n, "throttle-trigger-threshold", EAGER_THRESHOLD,
-                  "step at the next two syncs");
-        st->set_threshold = EAGER_THRESHOLD;
-    }
+    set_threshold(st, st->betting ? BET_THRESHOLD : EAGER_THRESHOLD, out, n);
 }
 
 static void
@@ -208,6 +262,15 @@ escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
 {
     CvgConvergenceAction *a;
 
+    /* Post-copy finishes any migration: no downtime steps before it. */
+    if (postcopy_usable(cfg, st)) {
+        if ((a = push(out, n, CVG_ACTION_POSTCOPY, NULL, 0)))
+            snprintf(a->reason, sizeof(a->reason), "%s: switching to post-copy",
+                     cause);
+        st->postcopy = true;
+        st->escalations++;
+        return;
+    }
     if (cfg->max_downtime_ms > st->cur_downtime_ms &&
         cfg->max_downtime_ms > cfg->downtime_ms) {
         unsigned long long next =
@@ -298,6 +361,7 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
         st->stalled_syncs = 0;
     if (!st->best_remaining || cur->remaining < st->best_remaining)
         st->best_remaining = cur->remaining;
+    st->betting = false;
     /* Sync 1 happens as the migration starts (all of RAM is dirty
      * then): the first measurement is the end of the first pass. */
     if (st->last_sync_iteration < 2) {
@@ -309,9 +373,11 @@ measure_pass(CvgConvergenceState *st, const CvgConvergenceSample *cur,
          * pass costs the guest less than more passes at one too low
          * (the next step only comes two syncs later), and it is
          * released as soon as a pass shows the guest keeps up. */
-        if (cur->remaining > 2 * fit && bw > 0)
+        if (cur->remaining > 2 * fit && bw > 0) {
             st->write_rate_est =
                 MAX(st->write_rate_est, PRIOR_WRITE_FACTOR * bw);
+            st->betting = true;
+        }
     } else if (pass_throttle < 100 && bw > 0) {
         double q = (double)cur->remaining / st->last_sync_remaining;
         double keep = 1.0 - pass_throttle / 100.0;
@@ -340,13 +406,80 @@ maybe_escalate(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
                const CvgConvergenceSample *cur, bool synced,
                CvgConvergenceAction *out, size_t *n)
 {
-    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms && synced &&
-        st->stalled_syncs > 0)
+    if (cfg->deadline_ms > 0 && cur->t_ms >= cfg->deadline_ms &&
+        ((synced && st->stalled_syncs > 0) || postcopy_usable(cfg, st)))
         escalate(cfg, st, "deadline reached", out, n);
     else if (synced && st->stalled_syncs >= STALL_SYNCS &&
              (!cfg->auto_converge || cur->throttle >= clamp_throttle(cfg, 99) ||
               st->target >= clamp_throttle(cfg, 99)))
         escalate(cfg, st, "migration does not converge", out, n);
+}
+
+/* Post-copy beats throttling a guest that needs @need % to converge at
+ * all: above POSTCOPY_MIN_THROTTLE, or above the ceiling. */
+static bool
+postcopy_wanted(const CvgConvergenceConfig *cfg, int need)
+{
+    return need > MIN(POSTCOPY_MIN_THROTTLE, clamp_throttle(cfg, 99));
+}
+
+/* The guest writes slower than the link and, unthrottled, its remaining
+ * set fits the downtime within SELF_CONVERGE_PASSES passes. */
+static bool
+converges_alone(double write_rate, double bw, double remaining, double fit)
+{
+    double q = bw > 0 ? write_rate / bw : 1.0;
+
+    if (q >= 1.0)
+        return false;
+    for (int i = 0; i < SELF_CONVERGE_PASSES && remaining > fit; i++)
+        remaining *= q;
+    return remaining <= fit;
+}
+
+/* At a sync with an estimate: learn, leave alone, switch to post-copy or
+ * throttle. */
+static void
+plan(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
+     const CvgConvergenceSample *cur, bool quiet, double bw, double fit,
+     CvgConvergenceAction *out, size_t *n)
+{
+    double w = st->write_rate_est;
+    int need = w > bw ? (int)ceil((1.0 - bw / w) * 100.0) : 0;
+    int want =
+        clamp_throttle(cfg, throttle_for(w, bw, (double)cur->remaining, fit));
+    CvgConvergenceAction *a;
+
+    /* Not throttled yet and no need: keep the bet threshold, so that QEMU
+     * steps only if a pass stops shrinking. */
+    if (!st->betting && cur->throttle == 0 &&
+        converges_alone(w, bw, (double)cur->remaining, fit)) {
+        st->target = 0;
+        set_threshold(st, BET_THRESHOLD, out, n);
+        return;
+    }
+    if (postcopy_usable(cfg, st) && postcopy_wanted(cfg, need)) {
+        if (st->betting && cur->remaining / bw * 1000.0 <= LEARN_PASS_MS) {
+            /* a caller's explicit ramp keeps its threshold */
+            if (cfg->initial <= 0 && cfg->increment <= 0)
+                set_threshold(st, CALM_THRESHOLD, out, n);
+            return;
+        }
+        if ((a = push(out, n, CVG_ACTION_POSTCOPY, NULL, 0)))
+            snprintf(a->reason, sizeof(a->reason),
+                     "the guest needs %d%% throttle to converge (post-copy "
+                     "above %d%%, ceiling %d%%): switching to post-copy",
+                     need, POSTCOPY_MIN_THROTTLE, clamp_throttle(cfg, 99));
+        st->postcopy = true;
+        st->escalations++;
+        return;
+    }
+    /* Come down only when the guest has clearly gone quiet: a small
+     * overshoot costs less than another slow pass. */
+    if (want < st->target && !quiet)
+        want = st->target;
+    st->target = want;
+    steer(cfg, st, cur, want, out, n);
 }
 
 size_t
@@ -386,20 +519,50 @@ cvg_convergence_decide(const CvgConvergenceConfig *cfg, CvgConvergenceState *st,
         st->last_sync_t_ms = cur->t_ms;
     }
 
-    if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0) {
-        int want =
-            clamp_throttle(cfg, throttle_for(st->write_rate_est, bw,
-                                             (double)cur->remaining, fit));
-
-        /* Come down only when the guest has clearly gone quiet: a small
-         * overshoot costs less than another slow pass. */
-        if (want < st->target && !quiet)
-            want = st->target;
-        st->target = want;
-        steer(cfg, st, cur, want, out, &n);
-    }
-    maybe_escalate(cfg, st, cur, synced, out, &n);
+    if (cfg->auto_converge && synced && cur->iteration >= 2 && bw > 0)
+        plan(cfg, st, cur, quiet, bw, fit, out, &n);
+    if (!st->postcopy)
+        maybe_escalate(cfg, st, cur, synced, out, &n);
     return n;
+}
+
+/* The lever after the throttle: what escalate() does next. */
+static int
+escalation_lever(const CvgConvergenceConfig *cfg, const CvgConvergenceState *st)
+{
+    if (postcopy_usable(cfg, st))
+        return CVG_LEVER_POSTCOPY;
+    if (cfg->max_downtime_ms > st->cur_downtime_ms &&
+        cfg->max_downtime_ms > cfg->downtime_ms)
+        return CVG_LEVER_DOWNTIME;
+    if (cfg->escalation == CVG_ESCALATE_PAUSE && !st->paused)
+        return CVG_LEVER_PAUSE;
+    if (cfg->escalation == CVG_ESCALATE_ABORT && !st->aborted)
+        return CVG_LEVER_ABORT;
+    return CVG_LEVER_NONE;
+}
+
+/* convergd.next_lever for a known forecast. */
+static int
+next_lever(const CvgConvergenceConfig *cfg, const CvgConvergenceState *st,
+           const CvgConvergenceSample *cur, const CvgConvergenceForecast *fc)
+{
+    int ceiling = clamp_throttle(cfg, 99);
+    int now = MAX(cur->throttle, st->target);
+
+    if (st->postcopy)
+        return CVG_LEVER_POSTCOPY;
+    if (cfg->policy != CVG_POLICY_ADAPTIVE)
+        return fc->throttle_needed > now && cfg->auto_converge
+                   ? CVG_LEVER_THROTTLE
+                   : CVG_LEVER_NONE;
+    if (fc->throttle_needed <= now && fc->throttle_needed < 100)
+        return CVG_LEVER_NONE;
+    if (postcopy_usable(cfg, st) && postcopy_wanted(cfg, fc->throttle_needed))
+        return CVG_LEVER_POSTCOPY;
+    if (cfg->auto_converge && fc->throttle_needed < ceiling)
+        return CVG_LEVER_THROTTLE;
+    return escalation_lever(cfg, st);
 }
 
 void
@@ -432,6 +595,7 @@ cvg_convergence_forecast(const CvgConvergenceConfig *cfg,
         ret->throttle_needed = 0;
         ret->converges_without_escalation = true;
         ret->eta_ms = (unsigned long long)(cur->remaining / bw * 1000.0);
+        ret->next_lever = st->postcopy ? CVG_LEVER_POSTCOPY : CVG_LEVER_NONE;
         return;
     }
     /* Converging at all needs W (1 - t) < B. */
@@ -457,6 +621,7 @@ cvg_convergence_forecast(const CvgConvergenceConfig *cfg,
         }
         ret->eta_ms = (unsigned long long)(t * 1000.0);
     }
+    ret->next_lever = next_lever(cfg, st, cur, ret);
 }
 
 unsigned long long

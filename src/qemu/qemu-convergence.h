@@ -3,7 +3,8 @@
  *
  * A pure function (no I/O): it reads the history of query-migrate samples
  * of one migration and returns actions for the job engine to apply to QEMU
- * (migration parameters, downtime changes, pausing the guest, aborting).
+ * (migration parameters, downtime changes, pausing the guest, switching to
+ * post-copy, aborting).
  * Policies:
  *
  *   qemu      exactly libvirt's behaviour: the caller's parameters are
@@ -14,7 +15,10 @@
  *             remaining set, and has QEMU land on it in one or two steps;
  *             never above the ceiling; lets the throttle go when the guest
  *             goes quiet; escalates (downtime steps, then pause or abort
- *             when allowed) when even the ceiling is not enough.
+ *             when allowed) when even the ceiling is not enough; with
+ *             escalation "postcopy" and VIR_MIGRATE_POSTCOPY it switches
+ *             to post-copy instead of throttling a guest that needs more
+ *             than half its CPU taken (or more than the ceiling).
  *
  * It is tested with tables of samples and with the simulator in
  * qemu-convergence-sim.h.
@@ -41,6 +45,10 @@ typedef struct {
     int initial, increment;             /* caller's explicit values, 0 unset */
     unsigned long long deadline_ms;     /* escalate after this; 0 = never */
     int escalation;                     /* CvgConvergenceEscalation */
+    /* Post-copy may be started: VIR_MIGRATE_POSTCOPY (so both QEMUs have
+     * postcopy-ram), the guest runs, and the client has not asked for the
+     * switch itself.  Without it escalation "postcopy" is "none". */
+    bool postcopy;
 } CvgConvergenceConfig;
 
 /* One query-migrate sample, in plain units. */
@@ -60,6 +68,7 @@ typedef enum {
     CVG_ACTION_SET_DOWNTIME, /* downtime-limit, ms (value) */
     CVG_ACTION_PAUSE,        /* stop the guest's vCPUs */
     CVG_ACTION_ABORT,        /* migrate_cancel with reason */
+    CVG_ACTION_POSTCOPY,     /* migrate-start-postcopy, as START_POST_COPY */
 } CvgConvergenceActionKind;
 
 typedef struct {
@@ -83,13 +92,30 @@ typedef struct {
     unsigned int stalled_syncs;        /* syncs without progress */
     unsigned int escalations;
     bool paused, aborted;
+    bool postcopy;         /* asked for the switch to post-copy */
+    bool betting;          /* the write rate is the first pass's prior */
     bool configured;       /* first-call parameters sent */
     double write_rate_est; /* bytes/s of guest writes at throttle 0 */
     double bandwidth_est;  /* bytes/s */
 } CvgConvergenceState;
 
+/* The lever the policy pulls next (convergd.next_lever). */
+typedef enum {
+    CVG_LEVER_NONE = 0, /* converges as it is, or nothing is left */
+    CVG_LEVER_THROTTLE,
+    CVG_LEVER_DOWNTIME,
+    CVG_LEVER_POSTCOPY, /* next, or switched already */
+    CVG_LEVER_PAUSE,
+    CVG_LEVER_ABORT,
+    CVG_LEVER_LAST
+} CvgConvergenceLever;
+
+/* "none", "throttle", "downtime", "postcopy", "pause", "abort" */
+const char *cvg_convergence_lever_to_string(int lever);
+
 /* The forecast, shown as convergd.* job statistics. */
 typedef struct {
+    int next_lever;            /* CvgConvergenceLever */
     int throttle_needed;       /* % to converge, 0..100 (100: never) */
     unsigned long long eta_ms; /* expected time to converge; 0 unknown */
     bool converges_without_escalation;

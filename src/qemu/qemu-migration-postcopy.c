@@ -51,33 +51,44 @@ job_command(CvgDriver *drv, CvgDomainObj *dom, const char *cmd)
 }
 
 int
-cvg_migration_start_postcopy(CvgDriver *drv, CvgDomainObj *dom,
-                             unsigned int flags)
+cvg_mig_postcopy_start(CvgDriver *drv, CvgDomainObj *dom, const char *who)
 {
     CvgMigrationJob *job;
-    int rc = -1;
 
-    cvg_check_flags(flags, 0, -1);
-    cvg_driver_lock(drv);
     if (!(job = outgoing_job(dom)))
-        goto out;
+        return -1;
     if (!(job->flags & CVG_MIGRATE_POSTCOPY)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("switching to post-copy requires migration to be "
                            "started with VIR_MIGRATE_POSTCOPY flag"));
-        goto out;
+        return -1;
     }
     if (job->in_postcopy) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("post-copy already started"));
-        goto out;
+        return -1;
     }
     /* QEMU switches at its next iteration; Perform sees postcopy-active. */
-    if ((rc = job_command(drv, dom, "migrate-start-postcopy")) == 0)
-        cvg_log_migration(G_LOG_LEVEL_INFO, dom->def->name, job->id,
-                          "migration %s of '%s': switching to post-copy",
-                          job->id, dom->def->name);
-out:
+    if (job_command(drv, dom, "migrate-start-postcopy") < 0)
+        return -1;
+    /* job_command() dropped the lock: the job may have ended meanwhile. */
+    if (dom->migration == job)
+        job->postcopy_requested = true;
+    cvg_log_migration(G_LOG_LEVEL_INFO, dom->def->name, job->id,
+                      "migration %s of '%s': switching to post-copy (%s)",
+                      job->id, dom->def->name, who);
+    return 0;
+}
+
+int
+cvg_migration_start_postcopy(CvgDriver *drv, CvgDomainObj *dom,
+                             unsigned int flags)
+{
+    int rc;
+
+    cvg_check_flags(flags, 0, -1);
+    cvg_driver_lock(drv);
+    rc = cvg_mig_postcopy_start(drv, dom, "asked by the client");
     cvg_driver_unlock(drv);
     return rc;
 }

@@ -50,6 +50,12 @@ void cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom);
  * Functions named cvg_mig_* run with the driver lock held; the
  * cvg_migration_* ones take it.
  */
+/* Switch @dom's outgoing migration to post-copy (QMP
+ * migrate-start-postcopy), for START_POST_COPY and for the convergence
+ * policy alike; @who says which, for the log.  OPERATION_INVALID, with
+ * libvirt's messages, without VIR_MIGRATE_POSTCOPY or once switched. */
+int cvg_mig_postcopy_start(CvgDriver *drv, CvgDomainObj *dom, const char *who);
+
 /* Perform's view of the job's status: 1 once the source switched to
  * post-copy (or, for a recovery, is back in post-copy), 0 to keep polling,
  * -1 with an error when a recovery failed. */

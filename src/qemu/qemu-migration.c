@@ -172,6 +172,9 @@ cvg_mig_job_stats(const CvgMigrationJob *job, bool completed)
             cvg_typed_params_add_ullong(l, "convergd.converge_eta", fc.eta_ms);
             cvg_typed_params_add_boolean(l, "convergd.will_converge",
                                          fc.converges_without_escalation);
+            cvg_typed_params_add_string(
+                l, "convergd.next_lever",
+                cvg_convergence_lever_to_string(fc.next_lever));
         }
     }
     if (job->have_qemu_params && !completed) {
@@ -508,6 +511,10 @@ build_convergence(CvgDriver *drv, CvgDomainObj *dom,
     if (cvg_typed_params_get_int(p, CVG_MIGRATE_PARAM_AC_INCREMENT, &i) > 0)
         conv->increment = i;
     conv->auto_converge = (flags & CVG_MIGRATE_AUTO_CONVERGE) != 0;
+    /* postcopy-ram goes to both QEMUs with the flag; a paused guest has
+     * nothing to gain from it */
+    conv->postcopy =
+        (flags & CVG_MIGRATE_POSTCOPY) != 0 && dom->state == CVG_DOMAIN_RUNNING;
     conv->ram_bytes = dom->def->memory_kib * 1024ULL;
     conv->downtime_ms = dom->max_downtime_ms;
     if (cvg_typed_params_get_ullong(p, "convergd.downtime", &ull) > 0)
@@ -562,6 +569,12 @@ log_action(CvgDomainObj *dom, const CvgMigrationJob *job,
                           "migration %s of '%s': policy aborts: %s", job->id,
                           name, a->reason);
         break;
+    case CVG_ACTION_POSTCOPY:
+        cvg_log_migration(G_LOG_LEVEL_INFO, name, job->id,
+                          "migration %s of '%s': policy switches to "
+                          "post-copy: %s",
+                          job->id, name, a->reason);
+        break;
     }
 }
 
@@ -590,6 +603,9 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
         g_array_remove_index(job->history, 0);
     g_array_append_val(job->history, cs);
 
+    /* Not once the client asked for the switch or paused the guest. */
+    if (job->postcopy_requested || dom->state != CVG_DOMAIN_RUNNING)
+        job->conv.postcopy = false;
     g_debug("policy sample t=%llu rem=%llu it=%llu thr=%d bw=%llu dirty=%llu",
             cs.t_ms, cs.remaining, cs.iteration, cs.throttle, cs.bandwidth,
             cs.dirty_rate);
@@ -635,6 +651,17 @@ run_policy(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job)
             g_free(job->abort_reason);
             job->abort_reason = g_strdup(a->reason);
             job->abort_requested = true;
+            break;
+        case CVG_ACTION_POSTCOPY:
+            /* START_POST_COPY's own path; pre-copy goes on if refused */
+            if (cvg_mig_postcopy_start(drv, dom, "convergence policy") < 0) {
+                cvg_log_migration(G_LOG_LEVEL_WARNING, dom->def->name, job->id,
+                                  "migration %s of '%s': %s", job->id,
+                                  dom->def->name, cvg_error_last()->message);
+                cvg_error_reset();
+            }
+            if (dom->migration != job)
+                return 0;
             break;
         }
     }

@@ -69,7 +69,9 @@ struct _CvgMigrationJob {
     /* QEMU switched to post-copy: the destination runs the guest, and the
      * source must never resume it (qemu-migration-priv.h). */
     bool in_postcopy;
-    bool recover_seen; /* a recovery got past postcopy-paused */
+    bool recover_seen;       /* a recovery got past postcopy-paused */
+    bool postcopy_requested; /* migrate-start-postcopy sent (client or
+                              * policy) */
     /* A random UUID naming this job in logs (MIGRATION_ID in the journal);
      * each side has its own. */
     char *id;
