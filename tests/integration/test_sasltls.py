@@ -10,22 +10,23 @@ Run with /usr/bin/python3 under the integration lock.
 """
 import os
 import shutil
-import socket
 import ssl
+import struct
 import subprocess
 import tempfile
 import unittest
 
-from cvgtest import (AUTH_LIST, SASL_INIT, VIRSH, Daemon, RawClient,
+from cvgtest import (BUILD, AUTH_LIST, SASL_INIT, SASL_START, VIRSH, RawClient,
                      RPC_ERROR, RPC_OK, auth_file, decode_rpc_error,
                      free_port, main, make_sasl_conf, open_auth, wait_for,
-                     xdr_opt_string, _XdrReader)
+                     xdr_opt_string, xdr_string, Daemon, _XdrReader)
 from cvgpki import Pki
 
 import libvirt
 
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
+PEER_OPEN = os.path.join(BUILD, "tests", "peer-open")
 USERS = {"fred": "secret123"}
 CONNECT_OPEN, CONNECT_GET_TYPE, CONNECT_LIST_ALL_DOMAINS = 1, 3, 273
 VIR_ERR_RPC, VIR_ERR_AUTH_FAILED = 39, 45
@@ -161,6 +162,25 @@ sasl_allowed_username_list = ["fred"]
                                                   self.tcp_port))),
                          ["DIGEST-MD5"])
 
+    def test_peer_client(self):
+        """The daemon's own peer client (peer-to-peer migration) logs in
+        over TLS with the auth file too."""
+        off = self.log_offset()
+        p = subprocess.run([PEER_OPEN, self.uri, self.good],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("type QEMU", p.stdout)
+        log = self.log_since(off)
+        self.assertIn("authenticated as fred", log)
+        # Like libvirt's client: no SASL layer inside TLS.
+        self.assertIn("SASL mechanism SCRAM-SHA-256", log)
+        self.assertIn("SASL security strength 0", log)
+        p = subprocess.run([PEER_OPEN, self.uri, self.bad],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"error {VIR_ERR_AUTH_FAILED}: authentication failed",
+                      p.stderr)
+
     # -- refused -----------------------------------------------------------
 
     def test_wrong_password(self):
@@ -198,6 +218,46 @@ sasl_allowed_username_list = ["fred"]
         self.assertEqual(cm.exception.get_error_code(),
                          libvirt.VIR_ERR_AUTH_FAILED)
         self.assert_serving()
+
+
+class SaslTlsNoMechList(unittest.TestCase):
+    """A libvirt.conf without mech_list (Cyrus SASL then offers every
+    mechanism installed) and no sasl_allowed_username_list: the client
+    certificate must still not log anyone in through EXTERNAL, which
+    would make the SASL step a formality."""
+
+    def setUp(self):
+        SaslTlsTest.setUpClass()
+        self.addCleanup(SaslTlsTest.tearDownClass)
+        self.t = SaslTlsTest("test_virsh")
+        self.addCleanup(self.t.doCleanups)
+        d = SaslTlsTest.d
+        with open(os.path.join(SaslTlsTest.dir, "libvirt.conf"), "w") as f:
+            f.write(f"sasldb_path: {SaslTlsTest.dir}/passwd.db\n")
+        d.stop()
+        with open(d.conf) as f:
+            conf = f.read().replace('sasl_allowed_username_list = ["fred"]',
+                                    "")
+        with open(d.conf, "w") as f:
+            f.write(conf)
+        d.start()
+        d.wait_port(SaslTlsTest.tls_port)
+
+    def test_no_external_login(self):
+        t = self.t
+        c = t.raw_tls()
+        mechs = t.mechlist(c)
+        self.assertIn("SCRAM-SHA-256", mechs)
+        self.assertNotIn("EXTERNAL", mechs)
+        # The certificate's DN as the authorization identity.
+        dn = b"C=GB,O=convergd test,CN=client1"
+        r = c.call(SASL_START, xdr_string("EXTERNAL") + struct.pack(
+            ">iI", 0, len(dn)) + b"".join(struct.pack(">i", b) for b in dn))
+        t.assert_error(r, VIR_ERR_AUTH_FAILED, "authentication failed")
+        t.assert_error(c.call(CONNECT_GET_TYPE), VIR_ERR_RPC,
+                       "authentication required")
+        self.assertNotIn("authenticated as C=GB", SaslTlsTest.d.tail(200))
+        t.assert_serving()
 
 
 if __name__ == "__main__":
