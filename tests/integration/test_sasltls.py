@@ -2,7 +2,9 @@
 """SASL over TLS (auth_tls = "sasl"): real virsh and python3-libvirt log in
 over qemu+tls://127.0.0.1:PORT/system with a client certificate and then a
 SASL user from a sasldb; the mechanism offered and chosen over TLS against
-plain TCP's, a wrong password, and procedures called before the SASL step.
+plain TCP's, the daemon's peer client, a wrong password, the close after
+repeated failures, procedures called before the SASL step, and no
+EXTERNAL login with the certificate alone.
 
 One daemon for the module: TLS with auth_tls = "sasl" and, for comparison,
 TCP with auth_tcp = "sasl", both on 127.0.0.1 with the same sasl_conf_dir.
@@ -195,6 +197,21 @@ sasl_allowed_username_list = ["fred"]
                          libvirt.VIR_ERR_AUTH_FAILED)
         wait_for(lambda: "SASL authentication failed" in
                  self.log_since(off), 10, what="the failure logged")
+        self.assert_serving()
+
+    def test_closed_after_repeated_failures(self):
+        """The third failed attempt closes the TLS connection too, and
+        nothing is left behind."""
+        fds = self.d.fd_count()
+        c = self.raw_tls()
+        for _ in range(3):
+            self.assertEqual(c.call(SASL_INIT)["status"], RPC_OK)
+            self.assert_error(c.call(SASL_START, xdr_string("BOGUS") +
+                                     struct.pack(">iI", 1, 0)),
+                              VIR_ERR_AUTH_FAILED, "authentication failed")
+        self.assertTrue(c.closed_by_peer())
+        c.close()
+        wait_for(lambda: self.d.fd_count() <= fds, 10, what="fds released")
         self.assert_serving()
 
     def test_no_sasl_step(self):
