@@ -184,7 +184,7 @@ session_pair(const char *password, CvgSaslSession **ret_srv,
         return -1;
     *ret_srv_tr = cvg_rpc_transport_new(sv[0], false);
     *ret_cli_tr = cvg_rpc_transport_new(sv[1], false);
-    *ret_srv = cvg_sasl_server_new(sv[0], false, NULL);
+    *ret_srv = cvg_sasl_server_new(sv[0], false);
     *ret_cli = cvg_sasl_client_new(sv[1], "localhost", false, "fred", password);
     return *ret_srv && *ret_cli ? 0 : -1;
 }

@@ -66,9 +66,8 @@ cvg_dispatch_auth_sasl_init(CvgDaemon *d, CvgRpcClient *client,
         goto out;
     }
     if (cvg_sasl_server_init(d->drv->cfg->sasl_conf_dir) < 0 ||
-        !(conn->sasl = cvg_sasl_server_new(cvg_rpc_transport_fd(tr),
-                                           cvg_rpc_transport_is_encrypted(tr),
-                                           cvg_rpc_client_identity(client))) ||
+        !(conn->sasl = cvg_sasl_server_new(
+              cvg_rpc_transport_fd(tr), cvg_rpc_transport_is_encrypted(tr))) ||
         !(mechlist = cvg_sasl_server_mechlist(conn->sasl))) {
         rc = auth_fail(client, conn, NULL);
         goto out;

@@ -141,9 +141,14 @@ report_sasl(CvgSaslSession *s, int rc, const char *what)
                           detail);
 }
 
-/* The floor and the external layer, the same on both sides. */
+/* The floor and the external layer, the same on both sides.  Only the
+ * TLS layer's strength is given, never the certificate's DN as
+ * SASL_AUTH_EXTERNAL: that would enable the EXTERNAL mechanism, which logs
+ * the certificate in with no password whenever mech_list does not exclude
+ * it, and auth_tls = "sasl" asks for a SASL login on top of the
+ * certificate. */
 static int
-session_secure(CvgSaslSession *s, const char *external_id)
+session_secure(CvgSaslSession *s)
 {
     sasl_security_properties_t props = {0};
     int rc;
@@ -151,9 +156,7 @@ session_secure(CvgSaslSession *s, const char *external_id)
     if (s->encrypted) {
         sasl_ssf_t ssf = CVG_SASL_TLS_SSF;
 
-        if ((rc = sasl_setprop(s->conn, SASL_SSF_EXTERNAL, &ssf)) != SASL_OK ||
-            (external_id && (rc = sasl_setprop(s->conn, SASL_AUTH_EXTERNAL,
-                                               external_id)) != SASL_OK)) {
+        if ((rc = sasl_setprop(s->conn, SASL_SSF_EXTERNAL, &ssf)) != SASL_OK) {
             report_sasl(s, rc, _("cannot set the SASL external layer"));
             return -1;
         }
@@ -172,7 +175,7 @@ session_secure(CvgSaslSession *s, const char *external_id)
 }
 
 CvgSaslSession *
-cvg_sasl_server_new(int fd, bool encrypted, const char *external_id)
+cvg_sasl_server_new(int fd, bool encrypted)
 {
     g_autoptr(CvgSaslSession) s = g_new0(CvgSaslSession, 1);
     g_autofree char *local = addr_string(fd, false);
@@ -188,7 +191,7 @@ cvg_sasl_server_new(int fd, bool encrypted, const char *external_id)
         report_sasl(s, rc, _("cannot create a SASL server session"));
         return NULL;
     }
-    if (session_secure(s, external_id) < 0)
+    if (session_secure(s) < 0)
         return NULL;
     return g_steal_pointer(&s);
 }
@@ -249,7 +252,7 @@ cvg_sasl_client_new(int fd, const char *host, bool encrypted,
         report_sasl(s, rc, _("cannot create a SASL client session"));
         return NULL;
     }
-    if (session_secure(s, NULL) < 0)
+    if (session_secure(s) < 0)
         return NULL;
     return g_steal_pointer(&s);
 }

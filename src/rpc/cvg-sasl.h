@@ -41,12 +41,11 @@ int cvg_sasl_client_init(void);
 
 /*
  * A server session for the connected socket @fd.  @encrypted: a TLS layer
- * is below (its strength and @external_id, the certificate DN or NULL,
- * are given to SASL); otherwise the mechanism must bring a layer of at
- * least CVG_SASL_MIN_SSF_PLAIN.  NULL reported.
+ * is below (its strength is given to SASL; EXTERNAL is never offered);
+ * otherwise the mechanism must bring a layer of at least
+ * CVG_SASL_MIN_SSF_PLAIN.  NULL reported.
  */
-CvgSaslSession *cvg_sasl_server_new(int fd, bool encrypted,
-                                    const char *external_id);
+CvgSaslSession *cvg_sasl_server_new(int fd, bool encrypted);
 
 /*
  * A client session to @host over @fd with credentials @authname and

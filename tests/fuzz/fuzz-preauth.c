@@ -124,7 +124,7 @@ sasl_call(Conn *c, int proc, const void *args, void *ret)
         g_clear_pointer(&c->sasl, cvg_sasl_session_free);
         /* Alternately as on plain TCP and as over TLS, which allows the
          * mechanisms without a security layer. */
-        if (!(c->sasl = cvg_sasl_server_new(-1, c->inits++ % 2, NULL)))
+        if (!(c->sasl = cvg_sasl_server_new(-1, c->inits++ % 2)))
             return -1;
         ((CvgRemoteAuthSaslInitRet *)ret)->mechlist =
             cvg_sasl_server_mechlist(c->sasl);

@@ -729,3 +729,47 @@ def virsh_in_host(env, side, uri, *args, check=True, timeout=180):
     """Real virsh run inside host @side of an isolated testbed."""
     return in_host(env, side, VIRSH, "-c", uri, *args, check=check,
                    timeout=timeout)
+
+
+# ---------------------------------------------------------------------------
+# SASL (test_sasl over TCP, test_sasltls over TLS): a sasldb made with
+# saslpasswd2, libvirt auth files, python3-libvirt's credential callback.
+
+AUTH_LIST, SASL_INIT, SASL_START, SASL_STEP, AUTH_POLKIT = 66, 67, 68, 69, 70
+
+
+def make_sasl_conf(workdir, users, mechs="digest-md5 scram-sha-256"):
+    """A sasldb in @workdir holding @users ({name: password}) and the
+    service's libvirt.conf listing @mechs; the directory, for
+    sasl_conf_dir."""
+    db = os.path.join(workdir, "passwd.db")
+    for user, pw in users.items():
+        subprocess.run(["saslpasswd2", "-p", "-c", "-f", db, "-a",
+                        "libvirt", user], input=pw.encode(), check=True)
+    with open(os.path.join(workdir, "libvirt.conf"), "w") as f:
+        f.write(f"mech_list: {mechs}\nsasldb_path: {db}\n")
+    return workdir
+
+
+def auth_file(path, user, password, host="127.0.0.1"):
+    """A libvirt auth.conf giving @host the credentials."""
+    with open(path, "w") as f:
+        f.write(f"[credentials-t]\nauthname={user}\npassword={password}\n\n"
+                f"[auth-libvirt-{host}]\ncredentials=t\n")
+    return path
+
+
+def open_auth(uri, user, password):
+    """python3-libvirt's openAuth with @user and @password as the
+    credentials."""
+    import libvirt
+
+    def cb(creds, data):
+        for c in creds:
+            if c[0] == libvirt.VIR_CRED_AUTHNAME:
+                c[4] = user
+            elif c[0] == libvirt.VIR_CRED_PASSPHRASE:
+                c[4] = password
+        return 0
+    return libvirt.openAuth(uri, [[libvirt.VIR_CRED_AUTHNAME,
+                                   libvirt.VIR_CRED_PASSPHRASE], cb, None], 0)

@@ -14,26 +14,18 @@ import unittest
 
 import libvirt
 
-from cvgtest import (BUILD, VIRSH, Daemon, RawClient, RPC_ERROR, RPC_OK,
-                     console_lines, decode_rpc_error, free_port, guest_xml,
-                     main, wait_console, wait_for, xdr_string,
-                     _XdrReader)
+from cvgtest import (AUTH_LIST, AUTH_POLKIT, BUILD, SASL_INIT, SASL_START,
+                     SASL_STEP, VIRSH, Daemon, RawClient, RPC_ERROR, RPC_OK,
+                     auth_file, console_lines, decode_rpc_error, free_port,
+                     guest_xml, main, make_sasl_conf, open_auth,
+                     wait_console, wait_for, xdr_string, _XdrReader)
 
 PEER_OPEN = os.path.join(BUILD, "tests", "peer-open")
 USERS = {"fred": "secret123", "bob": "hunter22"}  # bob is not allowed
 
 # Procedure numbers
-AUTH_LIST, SASL_INIT, SASL_START, SASL_STEP, AUTH_POLKIT = 66, 67, 68, 69, 70
 CONNECT_OPEN, CONNECT_GET_TYPE = 1, 3
 VIR_ERR_NO_SUPPORT, VIR_ERR_RPC, VIR_ERR_AUTH_FAILED = 3, 39, 45
-
-
-def auth_file(path, user, password, host="127.0.0.1"):
-    """A libvirt auth.conf giving @host the credentials."""
-    with open(path, "w") as f:
-        f.write(f"[credentials-t]\nauthname={user}\npassword={password}\n\n"
-                f"[auth-libvirt-{host}]\ncredentials=t\n")
-    return path
 
 
 def sasl_start_args(mech, data=None):
@@ -49,13 +41,7 @@ class SaslTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="cvg-sasl-")
-        db = os.path.join(cls.dir, "passwd.db")
-        for user, pw in USERS.items():
-            subprocess.run(["saslpasswd2", "-p", "-c", "-f", db, "-a",
-                            "libvirt", user], input=pw.encode(), check=True)
-        with open(os.path.join(cls.dir, "libvirt.conf"), "w") as f:
-            f.write(f"mech_list: digest-md5 scram-sha-256\n"
-                    f"sasldb_path: {db}\n")
+        make_sasl_conf(cls.dir, USERS)
         cls.port = free_port()
         cls.uri = f"qemu+tcp://127.0.0.1:{cls.port}/system"
         cls.daemon = Daemon("sasl", args=["--listen"], config=(
@@ -135,16 +121,7 @@ class SaslTest(unittest.TestCase):
                       self.daemon.tail(200))
 
     def python_open(self, user, password):
-        def cb(creds, data):
-            for c in creds:
-                if c[0] == libvirt.VIR_CRED_AUTHNAME:
-                    c[4] = user
-                elif c[0] == libvirt.VIR_CRED_PASSPHRASE:
-                    c[4] = password
-            return 0
-        return libvirt.openAuth(self.uri, [[libvirt.VIR_CRED_AUTHNAME,
-                                            libvirt.VIR_CRED_PASSPHRASE],
-                                           cb, None], 0)
+        return open_auth(self.uri, user, password)
 
     def test_python_openauth(self):
         for _ in range(5):
