@@ -941,8 +941,11 @@ def goals_summary(cases, policies, all_rows):
 
 
 def geomean(xs):
+    """Geometric mean; 0 when any value is 0 (a policy that lost no CPU)."""
     import math
-    return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else 0.0
+    if not xs or min(xs) <= 0:
+        return 0.0
+    return math.exp(sum(math.log(x) for x in xs) / len(xs))
 
 
 def plot(data, out, cases, policies):
