@@ -7,8 +7,10 @@
  * src/rpc/cvg-remote-protocol.x: a case fills the struct, encodes it and
  * compares; then decodes the fixture, re-encodes it and compares again;
  * then checks that every truncation and any trailing bytes are refused.
- * msg-*.hex hold whole frames.  The fixtures are the reference, so there
- * is no regeneration mode.
+ * msg-*.hex hold whole frames.  real-*.hex are whole frames of real
+ * libvirt 9.0 traffic captured by tests/xdr-capture.py (see "frames
+ * captured from real clients" below).  The fixtures are the reference, so
+ * there is no regeneration mode.
  */
 #include "cvg-protocol.h"
 #include "cvg-wire.h"
@@ -696,6 +698,70 @@ static const XdrCase cases[] = {
          fill_register_any_args_nodom),
 };
 
+/*
+ * xdrdata/real-PROC-KIND.hex: whole frames that a real libvirt 9.0 client
+ * (virsh, python3-libvirt) exchanged with convergd, cut unchanged from the
+ * log of tests/xdr-capture.py (its usage comment says how to re-capture).
+ * Calls are the client's own bytes; replies are convergd's, which that
+ * client accepted.  PROC is the procedure the header names, in lower case
+ * with hyphens, so a fixture cannot drift from its name.  Each frame
+ * decodes with the codec the procedure table gives its header, re-encodes
+ * to the same bytes, and refuses every truncation and trailing bytes.
+ */
+static const char *const captured[] = {
+    "real-connect-get-domain-capabilities-call",
+    "real-connect-get-domain-capabilities-reply",
+    "real-connect-list-all-storage-pools-call",
+    "real-connect-list-all-storage-pools-reply",
+    "real-domain-block-stats-call",
+    "real-domain-block-stats-flags-call",
+    "real-domain-block-stats-flags-call-count",
+    "real-domain-block-stats-flags-reply",
+    "real-domain-block-stats-flags-reply-count",
+    "real-domain-block-stats-reply",
+    "real-domain-get-block-info-call",
+    "real-domain-get-block-info-reply",
+    "real-domain-interface-stats-call",
+    "real-domain-interface-stats-reply",
+    "real-domain-migrate-get-compression-cache-call",
+    "real-domain-migrate-get-compression-cache-reply",
+    "real-domain-migrate-set-compression-cache-call",
+    "real-domain-migrate-set-compression-cache-reply",
+    "real-domain-migrate-start-post-copy-call",
+    "real-domain-migrate-start-post-copy-error",
+    "real-domain-open-console-call",
+    "real-domain-open-console-reply",
+    "real-domain-open-console-stream-client-data",
+    "real-domain-open-console-stream-client-finish",
+    "real-domain-open-console-stream-server-data",
+    "real-domain-open-console-stream-server-finish",
+    "real-storage-pool-create-call",
+    "real-storage-pool-create-reply",
+    "real-storage-pool-define-xml-call",
+    "real-storage-pool-define-xml-reply",
+    "real-storage-pool-get-autostart-call",
+    "real-storage-pool-get-autostart-reply",
+    "real-storage-pool-get-info-call",
+    "real-storage-pool-get-info-reply",
+    "real-storage-pool-is-active-call",
+    "real-storage-pool-is-active-reply",
+    "real-storage-pool-is-persistent-call",
+    "real-storage-pool-is-persistent-reply",
+    "real-storage-pool-list-all-volumes-call",
+    "real-storage-pool-list-all-volumes-reply",
+    "real-storage-pool-lookup-by-name-call",
+    "real-storage-pool-lookup-by-name-reply",
+    "real-storage-vol-get-info-call",
+    "real-storage-vol-get-info-reply",
+    "real-storage-vol-get-path-call",
+    "real-storage-vol-get-path-reply",
+    "real-storage-vol-lookup-by-key-call",
+    "real-storage-vol-lookup-by-key-reply",
+    "real-storage-vol-lookup-by-path-call",
+    "real-storage-vol-lookup-by-path-error",
+    "real-storage-vol-lookup-by-path-reply",
+};
+
 /* ---- fixture round trips ---------------------------------------------- */
 
 static int
@@ -767,6 +833,8 @@ test_fixtures_listed(const void *data)
 
         for (size_t j = 0; j < G_N_ELEMENTS(cases) && !found; j++)
             found = strcmp(cases[j].name, n) == 0;
+        for (size_t j = 0; j < G_N_ELEMENTS(captured) && !found; j++)
+            found = strcmp(captured[j], n) == 0;
         if (!found) {
             fprintf(stderr, "xdrdata/%s.hex has no test case\n", n);
             ret = -1;
@@ -923,6 +991,148 @@ test_error_to_absent(const void *data)
                    err->code == 1 && err->domain == 7
                ? 0
                : -1;
+}
+
+/* ---- frames captured from real clients -------------------------------- */
+
+/* The body codec of a frame with @hdr, by the procedure table;
+ * CVG_XDR_VOID with @ret_size 0 for a void body. */
+static int
+captured_codec(const CvgRpcHeader *hdr, xdrproc_t *ret_proc, size_t *ret_size)
+{
+    const CvgRemoteProcInfo *info = cvg_remote_proc_info(hdr->proc);
+
+    if (hdr->prog != CVG_RPC_PROGRAM_REMOTE || !info)
+        return -1;
+    if (hdr->status == CVG_RPC_ERROR) {
+        *ret_proc = (xdrproc_t)xdr_CvgWireError;
+        *ret_size = sizeof(CvgWireError);
+    } else if (hdr->type == CVG_RPC_CALL && !info->event) {
+        *ret_proc = info->args;
+        *ret_size = info->args_size;
+    } else if (hdr->type == CVG_RPC_REPLY || hdr->type == CVG_RPC_MESSAGE) {
+        *ret_proc = info->ret;
+        *ret_size = info->ret_size;
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+/* "real-", the procedure's name in lower case with hyphens, and the kind
+ * of frame: call, reply, error or stream. */
+static bool
+captured_name_matches(const char *fixture, const CvgRpcHeader *hdr)
+{
+    g_autofree char *proc =
+        g_ascii_strdown(cvg_remote_procedure_name(hdr->proc), -1);
+    g_autofree char *prefix = NULL;
+    const char *kind = "stream";
+
+    if (hdr->type == CVG_RPC_CALL)
+        kind = "call";
+    else if (hdr->type == CVG_RPC_REPLY)
+        kind = hdr->status == CVG_RPC_ERROR ? "error" : "reply";
+    g_strdelimit(proc, "_", '-');
+    prefix = g_strdup_printf("real-%s-%s", proc, kind);
+    return g_str_has_prefix(fixture, prefix) &&
+           (fixture[strlen(prefix)] == '\0' || fixture[strlen(prefix)] == '-');
+}
+
+/* Decode @len payload bytes, re-encode them as a frame with @hdr; NULL if
+ * either fails. */
+static GByteArray *
+captured_reencode(const CvgRpcHeader *hdr, xdrproc_t proc, size_t size,
+                  const guint8 *payload, size_t len)
+{
+    g_autofree void *body = g_malloc0(size ? size : 1);
+    GByteArray *msg;
+
+    if (decode_exact(payload, len, proc, body) < 0)
+        return NULL;
+    msg = cvg_rpc_message_encode(hdr, proc, body);
+    cvg_rpc_payload_free(proc, body);
+    return msg;
+}
+
+/* A STREAM frame: raw bytes after the header, no XDR to check. */
+static int
+captured_stream(const char *name, const CvgRpcHeader *hdr,
+                const GByteArray *want)
+{
+    g_autoptr(GByteArray) msg = cvg_rpc_message_encode(hdr, NULL, NULL);
+    guint32 be;
+
+    if (!msg)
+        return -1;
+    g_byte_array_append(msg, want->data + CVG_RPC_MESSAGE_MIN,
+                        want->len - CVG_RPC_MESSAGE_MIN);
+    be = GUINT32_TO_BE(msg->len);
+    memcpy(msg->data, &be, sizeof(be));
+    return bytes_check(name, want, msg->data, msg->len);
+}
+
+static int
+captured_truncations(const CvgRpcHeader *hdr, xdrproc_t proc, size_t size,
+                     const GByteArray *want)
+{
+    const guint8 *payload = want->data + CVG_RPC_MESSAGE_MIN;
+    size_t len = want->len - CVG_RPC_MESSAGE_MIN;
+    g_autofree guint8 *longer = g_malloc0(len + 4);
+
+    for (size_t cut = 0; cut < len; cut++) {
+        g_autoptr(GByteArray) msg =
+            captured_reencode(hdr, proc, size, payload, cut);
+
+        if (msg) {
+            fprintf(stderr, "truncation to %zu bytes decoded\n", cut);
+            return -1;
+        }
+    }
+    memcpy(longer, payload, len);
+    for (size_t extra = 1; extra <= 4; extra += 3) {
+        g_autoptr(GByteArray) msg =
+            captured_reencode(hdr, proc, size, longer, len + extra);
+
+        if (msg) {
+            fprintf(stderr, "%zu trailing bytes accepted\n", extra);
+            return -1;
+        }
+    }
+    cvg_error_reset();
+    return 0;
+}
+
+static int
+test_captured(const void *data)
+{
+    const char *name = data;
+    g_autoptr(GByteArray) want = fixture_load(name);
+    g_autoptr(GByteArray) msg = NULL;
+    CvgRpcHeader hdr;
+    xdrproc_t proc = NULL;
+    size_t size = 0;
+    size_t len = 0;
+
+    if (!want || want->len < CVG_RPC_MESSAGE_MIN ||
+        cvg_rpc_length_decode(want->data, &len) < 0 || len != want->len ||
+        cvg_rpc_header_decode(want->data + CVG_RPC_LEN_WORD,
+                              want->len - CVG_RPC_LEN_WORD, &hdr) < 0)
+        return -1;
+    if (!captured_name_matches(name, &hdr)) {
+        fprintf(stderr, "%s: header names %s\n", name,
+                cvg_remote_procedure_name(hdr.proc));
+        return -1;
+    }
+    if (hdr.type == CVG_RPC_STREAM)
+        return captured_stream(name, &hdr, want);
+    if (captured_codec(&hdr, &proc, &size) < 0)
+        return -1;
+    msg = captured_reencode(&hdr, proc, size, want->data + CVG_RPC_MESSAGE_MIN,
+                            want->len - CVG_RPC_MESSAGE_MIN);
+    if (!msg || bytes_check(name, want, msg->data, msg->len) < 0)
+        return -1;
+    return captured_truncations(&hdr, proc, size, want);
 }
 
 /* ---- framing ---------------------------------------------------------- */
@@ -1116,6 +1326,54 @@ static const HostileCase hostile[] = {
     HOSTILE("volume name list count 0xffffffff",
             xdr_CvgRemoteStoragePoolListVolumesRet,
             CvgRemoteStoragePoolListVolumesRet, "ffffffff 00000000", false),
+    HOSTILE("pool list count 0xffffffff",
+            xdr_CvgRemoteConnectListAllStoragePoolsRet,
+            CvgRemoteConnectListAllStoragePoolsRet, "ffffffff 00000000", false),
+    HOSTILE("pool list count at the limit, 4 bytes present",
+            xdr_CvgRemoteConnectListAllStoragePoolsRet,
+            CvgRemoteConnectListAllStoragePoolsRet, "00004000 00000000", false),
+    HOSTILE("volume list count 0xffffffff",
+            xdr_CvgRemoteStoragePoolListAllVolumesRet,
+            CvgRemoteStoragePoolListAllVolumesRet, "ffffffff 00000000", false),
+    HOSTILE("volume list count at the limit, 4 bytes present",
+            xdr_CvgRemoteStoragePoolListAllVolumesRet,
+            CvgRemoteStoragePoolListAllVolumesRet, "00004000 00000000", false),
+    HOSTILE("volume name list count over the limit",
+            xdr_CvgRemoteStoragePoolListVolumesRet,
+            CvgRemoteStoragePoolListVolumesRet, "00004001 00000000", false),
+    HOSTILE("pool name list count 0xffffffff",
+            xdr_CvgRemoteConnectListStoragePoolsRet,
+            CvgRemoteConnectListStoragePoolsRet, "ffffffff 00000000", false),
+    HOSTILE("pool name list count over the limit",
+            xdr_CvgRemoteConnectListStoragePoolsRet,
+            CvgRemoteConnectListStoragePoolsRet, "00004001 00000000", false),
+    /* BLOCK_STATS_FLAGS: 16 params, then nparams. */
+    HOSTILE("block stats params over 16", xdr_CvgRemoteDomainBlockStatsFlagsRet,
+            CvgRemoteDomainBlockStatsFlagsRet, "00000011 00000000", false),
+    HOSTILE("block stats params count 0xffffffff",
+            xdr_CvgRemoteDomainBlockStatsFlagsRet,
+            CvgRemoteDomainBlockStatsFlagsRet, "ffffffff 00000000", false),
+    HOSTILE("block stats params at the limit, 4 bytes present",
+            xdr_CvgRemoteDomainBlockStatsFlagsRet,
+            CvgRemoteDomainBlockStatsFlagsRet, "00000010 00000000", false),
+    HOSTILE("block stats no params", xdr_CvgRemoteDomainBlockStatsFlagsRet,
+            CvgRemoteDomainBlockStatsFlagsRet, "00000000 00000008", true),
+    HOSTILE("stats record count over the limit",
+            xdr_CvgRemoteConnectGetAllDomainStatsRet,
+            CvgRemoteConnectGetAllDomainStatsRet, "00004001 00000000", false),
+    /* One record: domain "a" (name, uuid, id), then its param count. */
+    HOSTILE("stats record with no params",
+            xdr_CvgRemoteConnectGetAllDomainStatsRet,
+            CvgRemoteConnectGetAllDomainStatsRet,
+            "00000001 00000001 61000000 00000000 00000000 00000000 00000000"
+            "00000001 00000000",
+            true),
+    HOSTILE("stats record params over 4096",
+            xdr_CvgRemoteConnectGetAllDomainStatsRet,
+            CvgRemoteConnectGetAllDomainStatsRet,
+            "00000001 00000001 61000000 00000000 00000000 00000000 00000000"
+            "00000001 00001001 00000000",
+            false),
     HOSTILE("int list count 0xffffffff", xdr_CvgRemoteConnectListDomainsRet,
             CvgRemoteConnectListDomainsRet, "ffffffff 00000000", false),
     HOSTILE("auth list over 20", xdr_CvgRemoteAuthListRet, CvgRemoteAuthListRet,
@@ -1477,7 +1735,7 @@ test_procedure_table(const void *data)
             xdr_free(info->args, body);
     }
     cvg_error_reset();
-    /* 86 procedures, of which 5 are event messages */
+    /* 112 procedures, of which 5 are event messages */
     return ncalls == 107 && cvg_remote_nprocs == 112 ? 0 : -1;
 }
 
@@ -1486,6 +1744,8 @@ main(void)
 {
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
         cvg_test_run(cases[i].name, test_fixture, &cases[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(captured); i++)
+        cvg_test_run(captured[i], test_captured, captured[i]);
     cvg_test_run("fixtures-listed", test_fixtures_listed, NULL);
     cvg_test_run("msg-auth-list-call", test_msg_auth_list, NULL);
     cvg_test_run("msg-keepalive-pong", test_msg_keepalive, NULL);
