@@ -1180,16 +1180,29 @@ captured_reencode(const CvgRpcHeader *hdr, xdrproc_t proc, size_t size,
     return msg;
 }
 
-/* A STREAM frame: raw bytes after the header, no XDR to check. */
+/* A STREAM frame: raw bytes after the header, no XDR to check.  A
+ * "-data" one is CONTINUE with bytes, a "-finish" one an empty OK (the
+ * client's finish, or the daemon's confirmation of it). */
 static int
 captured_stream(const char *name, const CvgRpcHeader *hdr,
                 const GByteArray *want)
 {
     g_autoptr(GByteArray) msg = cvg_rpc_message_encode(hdr, NULL, NULL);
+    bool data = want->len > CVG_RPC_MESSAGE_MIN;
+    bool ok = false;
     guint32 be;
 
     if (!msg)
         return -1;
+    if (g_str_has_suffix(name, "-data"))
+        ok = hdr->status == CVG_RPC_CONTINUE && data;
+    else if (g_str_has_suffix(name, "-finish"))
+        ok = hdr->status == CVG_RPC_OK && !data;
+    if (!ok) {
+        fprintf(stderr, "%s: status %u with %s\n", name, hdr->status,
+                data ? "data" : "no data");
+        return -1;
+    }
     g_byte_array_append(msg, want->data + CVG_RPC_MESSAGE_MIN,
                         want->len - CVG_RPC_MESSAGE_MIN);
     be = GUINT32_TO_BE(msg->len);
