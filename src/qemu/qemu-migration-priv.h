@@ -1,6 +1,6 @@
 /*
- * qemu-migration-priv.h: what the migration phases share with the job
- * queries (qemu-migration.c and qemu-migration-job.c only)
+ * qemu-migration-priv.h: what the migration phases share with each other
+ * and with the job queries (qemu-migration*.c only)
  */
 #pragma once
 
@@ -31,6 +31,23 @@ char *cvg_mig_make_cookie(CvgDriver *drv, CvgDomainObj *dom, size_t *ret_len);
 int cvg_mig_listen(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
                    const char *listen, unsigned int want_port,
                    const char *advertise, char **ret_uri);
+/* Record the finished job's statistics for `domjobinfo --completed` and
+ * announce them; takes @stats (lock held). */
+void cvg_mig_job_record_completed(CvgDriver *drv, CvgDomainObj *dom, int type,
+                                  CvgTypedParamList *stats);
+/* OPERATION_INVALID unless @dom is running with a monitor. */
+int cvg_mig_check_running(CvgDomainObj *dom);
+/* QMP @cmd with @args, the reply dropped (lock held). */
+int cvg_mig_apply_json(CvgDriver *drv, CvgDomainObj *dom, const char *cmd,
+                       json_object *args);
+/* The job is over on this side: take our TLS credentials out of QEMU
+ * (lock held). */
+void cvg_mig_tls_cleanup(CvgDriver *drv, CvgDomainObj *dom,
+                         CvgMigrationJob *job);
+/* @dom, or NULL with an error unless it has a migration job of kind
+ * @async (lock held). */
+CvgDomainObj *cvg_mig_find_job_domain(CvgDriver *drv, CvgDomainObj *dom,
+                                      int async);
 /* One query-migrate into the job's sample; sleep until the next poll. */
 int cvg_mig_poll(CvgDriver *drv, CvgDomainObj *dom, CvgMigrationJob *job);
 void cvg_mig_poll_wait(CvgDriver *drv, CvgDomainObj *dom);
