@@ -5,7 +5,8 @@
  * Each case starts a guest (cvg_qemu_graphics_prepare() under one
  * vnc_listen), writes its status XML as the daemon does, parses it back and
  * re-attaches it under the next daemon's vnc_listen, then checks the
- * address in the live XML and in the persistent (inactive) XML.  The ports
+ * address in the live XML, the persistent (inactive) XML and the XML a
+ * migration sends.  The ports
  * are fixed, so no bind test runs and the daemon's port table is left as
  * it was found.
  */
@@ -104,6 +105,7 @@ test_restart(const void *data)
     g_autofree char *status = NULL;
     g_autofree char *live = NULL;
     g_autofree char *inactive = NULL;
+    g_autofree char *migratable = NULL;
     int rc;
 
     g_free(cfg->vnc_listen);
@@ -127,8 +129,11 @@ test_restart(const void *data)
     cvg_qemu_graphics_reattach(cfg, "/run/convergd", back);
     live = cvg_domain_def_format(back, 1, 0);
     inactive = cvg_domain_def_format(back, 1, CVG_DOMAIN_XML_INACTIVE);
+    /* What an outgoing migration sends. */
+    migratable = cvg_domain_def_format(back, -1, CVG_DOMAIN_XML_MIGRATABLE);
     rc = check_listen("live", live, tc->live);
-    if (check_listen("inactive", inactive, tc->persistent) < 0)
+    if (check_listen("inactive", inactive, tc->persistent) < 0 ||
+        check_listen("migratable", migratable, tc->persistent) < 0)
         rc = -1;
     cvg_qemu_graphics_release(back);
     return rc;
