@@ -6,9 +6,8 @@
  * vnc_listen), writes its status XML as the daemon does, parses it back and
  * re-attaches it under the next daemon's vnc_listen, then checks the
  * address in the live XML, the persistent (inactive) XML and the XML a
- * migration sends.  The ports
- * are fixed, so no bind test runs and the daemon's port table is left as
- * it was found.
+ * migration sends.  The ports are fixed, so no bind test runs and the
+ * daemon's port table is left as it was found.
  */
 #include "qemu-graphics.h"
 
