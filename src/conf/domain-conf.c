@@ -295,7 +295,7 @@ format_chr(GString *buf, const CvgDomainDef *def, const CvgDomainChr *chr,
 
 static void
 format_devices(GString *buf, const CvgDomainDef *def, bool live,
-               bool migratable)
+               unsigned int flags)
 {
     size_t i;
 
@@ -313,7 +313,7 @@ format_devices(GString *buf, const CvgDomainDef *def, bool live,
         format_chr(buf, def, def->serials[i], false, live);
     for (i = 0; i < def->nconsoles; i++)
         format_chr(buf, def, def->consoles[i], true, live);
-    cvg_dx_format_misc(buf, def, live, migratable);
+    cvg_dx_format_misc(buf, def, live, flags);
     g_string_append(buf, "  </devices>\n");
 }
 
@@ -354,7 +354,8 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
 {
     const unsigned int known = CVG_DOMAIN_XML_SECURE | CVG_DOMAIN_XML_INACTIVE |
                                CVG_DOMAIN_XML_UPDATE_CPU |
-                               CVG_DOMAIN_XML_MIGRATABLE;
+                               CVG_DOMAIN_XML_MIGRATABLE |
+                               CVG_DOMAIN_XML_STATUS;
     g_autoptr(GString) buf = NULL;
     char uuid[37];
     bool live = id >= 0 && !(flags & CVG_DOMAIN_XML_INACTIVE);
@@ -396,7 +397,7 @@ cvg_domain_def_format(const CvgDomainDef *def, int id, unsigned int flags)
     format_lifecycle(buf, "on_crash", def->on_crash);
     cvg_dx_format_pm(buf, def);
 
-    format_devices(buf, def, live, !!(flags & CVG_DOMAIN_XML_MIGRATABLE));
+    format_devices(buf, def, live, flags);
     g_string_append(buf, "</domain>\n");
     return g_string_free(g_steal_pointer(&buf), FALSE);
 }

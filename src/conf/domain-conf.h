@@ -21,6 +21,10 @@ typedef enum {
     CVG_DOMAIN_XML_INACTIVE = 2,   /* omit runtime-only data */
     CVG_DOMAIN_XML_UPDATE_CPU = 4, /* accepted; there is no <cpu> to update */
     CVG_DOMAIN_XML_MIGRATABLE = 8, /* accepted; output is already portable */
+    /* Not a client's flag: the daemon's own status XML, the live XML plus
+     * what a restarted daemon must know (a listen address that was the
+     * daemon's vnc_listen). */
+    CVG_DOMAIN_XML_STATUS = 1 << 16,
 } CvgDomainXmlFlags;
 
 typedef enum {

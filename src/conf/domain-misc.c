@@ -289,14 +289,36 @@ uint_attr(xmlNodePtr node, const char *attr, unsigned long long max,
 
 /* ---- <graphics> ---- */
 
+/* fromConfig='1' (status XML only): @address was the daemon's vnc_listen,
+ * the runtime address of a display whose XML names none; '0': it was
+ * given.  Absent (a status XML of an earlier daemon): not known. */
 static int
-parse_graphics_listen(xmlNodePtr node, CvgDomainGraphics *gfx)
+parse_graphics_listen_origin(xmlNodePtr node, CvgDomainGraphics *gfx,
+                             char **address)
+{
+    g_autofree char *from_config = cvg_xml_prop(node, "fromConfig");
+
+    if (!from_config)
+        return 0;
+    if (strcmp(from_config, "0") != 0 && strcmp(from_config, "1") != 0)
+        return cvg_dx_report_invalid_attr(from_config, "fromConfig", node);
+    g_free(gfx->listen_live);
+    gfx->listen_live = g_strdup(*address);
+    if (strcmp(from_config, "1") == 0)
+        g_clear_pointer(address, g_free);
+    return 0;
+}
+
+static int
+parse_graphics_listen(xmlNodePtr node, CvgDomainGraphics *gfx, bool status)
 {
     static const char *const attrs[] = {"type", "address", NULL};
+    static const char *const status_attrs[] = {"type", "address", "fromConfig",
+                                               NULL};
     g_autofree char *type = cvg_xml_prop(node, "type");
     g_autofree char *address = cvg_xml_prop(node, "address");
 
-    if (cvg_dx_check_empty(node, attrs) < 0)
+    if (cvg_dx_check_empty(node, status ? status_attrs : attrs) < 0)
         return -1;
     if (!type)
         return cvg_dx_report_missing_attr("type", node);
@@ -313,6 +335,8 @@ parse_graphics_listen(xmlNodePtr node, CvgDomainGraphics *gfx)
                    gfx->listen, address);
         return -1;
     }
+    if (status && parse_graphics_listen_origin(node, gfx, &address) < 0)
+        return -1;
     g_free(gfx->listen);
     gfx->listen = g_steal_pointer(&address);
     return 0;
@@ -387,7 +411,7 @@ parse_graphics(xmlNodePtr node, bool status)
             return NULL;
         }
         first_listen = false;
-        if (parse_graphics_listen(cur, gfx) < 0)
+        if (parse_graphics_listen(cur, gfx, status) < 0)
             return NULL;
     }
     return g_steal_pointer(&gfx);
@@ -832,7 +856,8 @@ cvg_dx_check_misc(CvgDomainDef *def)
 /* ---- formatting ---- */
 
 static void
-format_graphics(GString *buf, const CvgDomainGraphics *gfx, bool live)
+format_graphics(GString *buf, const CvgDomainGraphics *gfx, bool live,
+                bool status)
 {
     const char *listen =
         live && gfx->listen_live ? gfx->listen_live : gfx->listen;
@@ -846,6 +871,10 @@ format_graphics(GString *buf, const CvgDomainGraphics *gfx, bool live)
     g_string_append(buf, ">\n      <listen type='address'");
     if (listen)
         g_string_append_printf(buf, " address='%s'", listen);
+    /* The live XML cannot tell the daemon's vnc_listen from the same
+     * address given in the XML; the status XML says which it was. */
+    if (live && status && gfx->listen_live)
+        g_string_append_printf(buf, " fromConfig='%d'", gfx->listen ? 0 : 1);
     g_string_append(buf, "/>\n    </graphics>\n");
 }
 
@@ -935,8 +964,9 @@ cvg_dx_has_misc(const CvgDomainDef *def)
  * rng. */
 void
 cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live,
-                   bool migratable)
+                   unsigned int flags)
 {
+    bool migratable = flags & CVG_DOMAIN_XML_MIGRATABLE;
     size_t i;
 
     /* A socket the daemon made is this host's: a migration's destination
@@ -951,7 +981,8 @@ cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live,
         format_simple(buf, "input", attrs, &def->inputs[i]->address);
     }
     for (i = 0; i < def->ngraphics; i++)
-        format_graphics(buf, def->graphics[i], live);
+        format_graphics(buf, def->graphics[i], live,
+                        flags & CVG_DOMAIN_XML_STATUS);
     for (i = 0; i < def->nsounds; i++) {
         g_autofree char *attrs = g_strdup_printf(
             "model='%s'", sound_model_names[def->sounds[i]->model]);

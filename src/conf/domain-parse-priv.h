@@ -124,9 +124,10 @@ int cvg_dx_check_misc(CvgDomainDef *def);
 bool cvg_dx_has_misc(const CvgDomainDef *def);
 
 /* Append them as <devices> children; @live shows runtime data, except
- * channel sockets the daemon made when @migratable. */
+ * channel sockets the daemon made with CVG_DOMAIN_XML_MIGRATABLE in @flags;
+ * CVG_DOMAIN_XML_STATUS marks a listen address that was vnc_listen. */
 void cvg_dx_format_misc(GString *buf, const CvgDomainDef *def, bool live,
-                        bool migratable);
+                        unsigned int flags);
 
 /* Free the members of @def they own / deep-copy them into @copy (whose
  * scalars are @def's already). */

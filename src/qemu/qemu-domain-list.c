@@ -110,7 +110,8 @@ cvg_driver_save_status(CvgDriver *drv, CvgDomainObj *dom)
 
     if (!cvg_domain_obj_is_active(dom))
         return 0;
-    if (!(xml = cvg_domain_def_format(dom->def, dom->id, 0)))
+    if (!(xml =
+              cvg_domain_def_format(dom->def, dom->id, CVG_DOMAIN_XML_STATUS)))
         return -1;
     g_key_file_set_int64(kf, "domain", "pid", dom->pid);
     g_key_file_set_integer(kf, "domain", "id", dom->id);

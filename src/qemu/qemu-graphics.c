@@ -248,8 +248,9 @@ cvg_qemu_graphics_reattach(const CvgDaemonConfig *cfg, const char *run_dir,
     CvgDomainGraphics *gfx = cvg_domain_def_vnc(def);
     size_t i;
 
-    /* Nor which listen address was the daemon's default: one equal to
-     * vnc_listen is taken as that. */
+    /* The status XML says whether the listen address was the daemon's
+     * vnc_listen (fromConfig); one written by an earlier daemon does not,
+     * and an address equal to vnc_listen is taken as that. */
     if (gfx && gfx->listen && !gfx->listen_live) {
         gfx->listen_live = g_strdup(gfx->listen);
         if (g_strcmp0(gfx->listen, cfg->vnc_listen) == 0)

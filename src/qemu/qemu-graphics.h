@@ -26,9 +26,11 @@ int cvg_qemu_graphics_prepare(const CvgDaemonConfig *cfg, const char *run_dir,
  * forget the runtime data (autoport port, listen address, socket paths). */
 void cvg_qemu_graphics_release(CvgDomainDef *def);
 
-/* A running guest re-attached from its status XML holds its port again,
- * its channel sockets in @run_dir are known as the daemon's and a listen
- * address equal to @cfg's vnc_listen as the default. */
+/* A running guest re-attached from its status XML holds its port again and
+ * its channel sockets in @run_dir are known as the daemon's.  Its listen
+ * address stays as the status XML recorded it (given, or the vnc_listen of
+ * the daemon that started it); a status XML that does not say takes one
+ * equal to @cfg's vnc_listen as the default. */
 void cvg_qemu_graphics_reattach(const CvgDaemonConfig *cfg, const char *run_dir,
                                 CvgDomainDef *def);
 

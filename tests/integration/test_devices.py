@@ -131,6 +131,30 @@ class DevicesTest(unittest.TestCase):
         out = self.d.virsh("vncdisplay", "vnc4").stdout.strip()
         self.assertEqual(out, f"127.0.0.1:{fixed - 5900}")
         self.assertEqual(rfb_banner("127.0.0.1", fixed)[:4], b"RFB ")
+        # A given address equal to vnc_listen survives a daemon restart in
+        # the live and the inactive XML, and after the stop; a transient
+        # guest has no config on disk to fall back on.
+        import xml.etree.ElementTree as ET
+
+        self.conn.createXML(vnc_guest_xml(
+            "vnc5", "<graphics type='vnc' port='-1' autoport='yes' "
+                    "listen='127.0.0.1'/>"))
+        self.d.stop()
+        self.d.start()
+        type(self).conn = libvirt.open(self.d.uri)
+        for name in ("vnc4", "vnc5"):
+            dom = self.conn.lookupByName(name)
+            for flags in (0, libvirt.VIR_DOMAIN_XML_INACTIVE):
+                gfx = ET.fromstring(dom.XMLDesc(flags)).find(
+                    "devices/graphics")
+                self.assertEqual(gfx.get("listen"), "127.0.0.1",
+                                 (name, flags))
+        self.assertEqual(rfb_banner("127.0.0.1", fixed)[:4], b"RFB ")
+        self.conn.lookupByName("vnc5").destroy()
+        dom = self.conn.lookupByName("vnc4")
+        dom.destroy()
+        gfx = ET.fromstring(dom.XMLDesc(0)).find("devices/graphics")
+        self.assertEqual(gfx.get("listen"), "127.0.0.1")
 
     def test_everyday_devices_run(self):
         """Every element of docs/formatdomain.rst's everyday VM, accepted
