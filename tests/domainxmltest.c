@@ -20,16 +20,6 @@
 
 #define DATADIR "domainxmldata"
 
-static char *
-error_line(void)
-{
-    const CvgError *err = cvg_error_last();
-
-    if (!err)
-        return g_strdup("no error reported\n");
-    return g_strdup_printf("%d: %s\n", err->code, err->message);
-}
-
 /* Format @def as inactive XML, parse that and format again: same text. */
 static int
 check_stable(const CvgDomainDef *def, const char *expected)
@@ -38,7 +28,7 @@ check_stable(const CvgDomainDef *def, const char *expected)
     g_autofree char *xml = NULL;
 
     if (!(again = cvg_domain_def_parse_string(expected, 0))) {
-        fprintf(stderr, "re-parse failed: %s", error_line());
+        fprintf(stderr, "re-parse failed: %s", cvg_test_error_line());
         return -1;
     }
     xml = cvg_domain_def_format(again, -1, 0);
@@ -97,7 +87,7 @@ check_live(const char *name, const CvgDomainDef *def, const char *inactive)
     }
     /* Live XML is valid input and loses only runtime data. */
     if (!(reparsed = cvg_domain_def_parse_string(live, 0))) {
-        fprintf(stderr, "live XML does not parse: %s", error_line());
+        fprintf(stderr, "live XML does not parse: %s", cvg_test_error_line());
         return -1;
     }
     back = cvg_domain_def_format(reparsed, -1, 0);
@@ -108,7 +98,7 @@ check_live(const char *name, const CvgDomainDef *def, const char *inactive)
     /* As status XML it keeps the pty paths. */
     if (!(status =
               cvg_domain_def_parse_string(live, CVG_DOMAIN_DEF_PARSE_STATUS))) {
-        fprintf(stderr, "status XML does not parse: %s", error_line());
+        fprintf(stderr, "status XML does not parse: %s", cvg_test_error_line());
         return -1;
     }
     status_xml = cvg_domain_def_format(status, 7, 0);
@@ -144,11 +134,11 @@ test_case(const void *data)
             fprintf(stderr, "%s: parse succeeded, expected an error\n", name);
             return -1;
         }
-        err = error_line();
+        err = cvg_test_error_line();
         return cvg_test_compare_file(err_path, err);
     }
     if (!def) {
-        fprintf(stderr, "%s: parse failed: %s", name, error_line());
+        fprintf(stderr, "%s: parse failed: %s", name, cvg_test_error_line());
         return -1;
     }
     xml = cvg_domain_def_format(def, -1, 0);

@@ -42,16 +42,6 @@
 #define DATADIR "qemumigrationdata"
 #define JOB_CLOCK_MS 12345ULL
 
-static char *
-error_line(void)
-{
-    const CvgError *err = cvg_error_last();
-
-    if (!err)
-        return g_strdup("no error reported\n");
-    return g_strdup_printf("%d: %s\n", err->code, err->message);
-}
-
 /* "side source" / "side dest" lines: *@opaque, a CvgMigrationSide. */
 static bool
 side_line(char **words, void *opaque)
@@ -136,11 +126,12 @@ test_params_case(const void *data)
                     name);
             return -1;
         }
-        err = error_line();
+        err = cvg_test_error_line();
         return cvg_test_compare_file(err_path, err);
     }
     if (!mp) {
-        fprintf(stderr, "%s: validation failed: %s", name, error_line());
+        fprintf(stderr, "%s: validation failed: %s", name,
+                cvg_test_error_line());
         return -1;
     }
     if (mp->flags != flags || mp->params == params ||
@@ -224,11 +215,11 @@ test_stats_case(const void *data)
             fprintf(stderr, "%s: sample written on failure\n", name);
             return -1;
         }
-        err = error_line();
+        err = cvg_test_error_line();
         return cvg_test_compare_file(err_path, err);
     }
     if (rc < 0) {
-        fprintf(stderr, "%s: parse failed: %s", name, error_line());
+        fprintf(stderr, "%s: parse failed: %s", name, cvg_test_error_line());
         return -1;
     }
     completed = s.status == CVG_MIG_STATUS_COMPLETED;
@@ -372,7 +363,8 @@ check_ranges(const CvgMigrationParamDef *d)
     if (d->apply == CVG_MIG_APPLY_REFUSED || !d->max)
         return 0;
     if (try_value(d, d->min, false) != 0 || try_value(d, d->max, false) != 0) {
-        fprintf(stderr, "'%s': an edge is refused: %s", d->name, error_line());
+        fprintf(stderr, "'%s': an edge is refused: %s", d->name,
+                cvg_test_error_line());
         return -1;
     }
     if ((d->min > 0 &&
@@ -445,7 +437,7 @@ test_dest_side(const void *data)
         if (!(mp =
                   cvg_migration_params_validate(l, flags, CVG_MIG_SIDE_DEST))) {
             fprintf(stderr, "'%s' refused on the destination: %s", d->name,
-                    error_line());
+                    cvg_test_error_line());
             return -1;
         }
         args = cvg_migration_params_qmp_json(mp, CVG_MIG_SIDE_DEST);
@@ -688,7 +680,7 @@ test_disks_case(const void *data)
     cvg_error_reset();
     rc = cvg_migration_check_disks(def, CVG_MIGRATE_LIVE);
     if (g_file_test(err_path, G_FILE_TEST_EXISTS)) {
-        g_autofree char *line = error_line();
+        g_autofree char *line = cvg_test_error_line();
 
         if (rc == 0) {
             fprintf(stderr, "%s: accepted, expected an error\n", name);
@@ -697,7 +689,7 @@ test_disks_case(const void *data)
         return cvg_test_compare_file(err_path, line);
     }
     if (rc < 0) {
-        g_autofree char *line = error_line();
+        g_autofree char *line = cvg_test_error_line();
 
         fprintf(stderr, "%s: refused: %s", name, line);
         return -1;

@@ -19,16 +19,6 @@
 
 #define DATADIR "storagedata"
 
-static char *
-error_line(void)
-{
-    const CvgError *err = cvg_error_last();
-
-    if (!err)
-        return g_strdup("no error reported\n");
-    return g_strdup_printf("%d: %s\n", err->code, err->message);
-}
-
 static int
 test_case(const void *data)
 {
@@ -53,11 +43,11 @@ test_case(const void *data)
             fprintf(stderr, "%s: parse succeeded, expected an error\n", name);
             return -1;
         }
-        err = error_line();
+        err = cvg_test_error_line();
         return cvg_test_compare_file(err_path, err);
     }
     if (!def) {
-        fprintf(stderr, "%s: parse failed: %s", name, error_line());
+        fprintf(stderr, "%s: parse failed: %s", name, cvg_test_error_line());
         return -1;
     }
     xml = cvg_storage_pool_def_format(def, NULL);
@@ -153,7 +143,7 @@ expect_error(int code, const char *what)
 
     if (!err || err->code != code) {
         fprintf(stderr, "%s: expected error %d, got %s", what, code,
-                error_line());
+                cvg_test_error_line());
         return -1;
     }
     cvg_error_reset();

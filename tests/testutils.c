@@ -3,6 +3,8 @@
  */
 #include "testutils.h"
 
+#include "cvg-error.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,4 +117,14 @@ cvg_test_list_cases(const char *dir, const char *suffix)
     }
     g_ptr_array_sort(cases, cmp_str);
     return cases;
+}
+
+char *
+cvg_test_error_line(void)
+{
+    const CvgError *err = cvg_error_last();
+
+    if (!err)
+        return g_strdup("no error reported\n");
+    return g_strdup_printf("%d: %s\n", err->code, err->message);
 }

@@ -20,6 +20,10 @@ char *cvg_test_case_path(const char *datadir, const char *name,
 /* Read a whole file; NULL (and a message on stderr) if it cannot be read. */
 char *cvg_test_load_file(const char *path);
 
+/* The last reported error as "CODE: MESSAGE\n", the line .err expectation
+ * files hold (g_free it). */
+char *cvg_test_error_line(void);
+
 /*
  * Compare @actual with the contents of @expected_path.  With
  * CVG_TEST_REGENERATE=1 in the environment, write @actual there instead.
