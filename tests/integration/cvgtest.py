@@ -16,6 +16,7 @@ import socket
 import tempfile
 import time
 import unittest
+import uuid
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("CVG_BUILD_DIR", os.path.join(TOP, "build"))
@@ -356,6 +357,57 @@ def boot_at_rate(start, stop, console, target, tries=3, min_frac=0.7):
             return rates
         stop()
     return rates
+
+
+class TestbedCase(unittest.TestCase):
+    """One two-host testbed for the whole class (class attributes
+    TESTBED_NAME and TESTBED_RATE), torn down after it; every guest named
+    in self.names is destroyed and undefined on both hosts after each
+    test.  Subclasses with cleanup of their own call super().tearDown()
+    last."""
+    TESTBED_NAME = None
+    TESTBED_RATE = "100mbit"
+
+    @classmethod
+    def setUpClass(cls):
+        testbed("down", "--name", cls.TESTBED_NAME)
+        cls.env = testbed("up", "--name", cls.TESTBED_NAME,
+                          "--rate", cls.TESTBED_RATE)
+        cls.src = cls.env["SRC_URI"]
+        cls.dst = cls.env["DST_URI"]
+        cls.dir = cls.env["DIR"]
+
+    @classmethod
+    def tearDownClass(cls):
+        testbed("down", "--name", cls.TESTBED_NAME)
+
+    def setUp(self):
+        self.names = []
+
+    def tearDown(self):
+        for uri in (self.src, self.dst):
+            for n in self.names:
+                virsh_at(uri, "destroy", n, check=False)
+                virsh_at(uri, "undefine", n, check=False)
+
+    def define_guest(self, name, **xml_args):
+        """Define a 256 MiB test guest with a fresh UUID and its dirtier's
+        memory check on the source; returns its console file."""
+        console = os.path.join(self.dir, f"{name}.console")
+        xml = guest_xml(name, console, mem_mib=256, verify=True,
+                        uuid=str(uuid.uuid4()), **xml_args)
+        path = os.path.join(self.dir, f"{name}.xml")
+        with open(path, "w") as f:
+            f.write(xml)
+        self.names.append(name)
+        virsh_at(self.src, "define", path)
+        return console
+
+    def boot_guest(self, name, console, rate):
+        """Start @name on the source until its dirtier runs at its rate."""
+        boot_at_rate(lambda: virsh_at(self.src, "start", name),
+                     lambda: virsh_at(self.src, "destroy", name),
+                     console, rate)
 
 
 def qemu_pids():

@@ -12,12 +12,9 @@ source).
 import os
 import threading
 import time
-import unittest
-import uuid
 
 import cvgtest
-from cvgtest import guest_xml, wait_for, console_lines, testbed, \
-    virsh_at as virsh
+from cvgtest import wait_for, console_lines, virsh_at as virsh
 
 import libvirt
 
@@ -35,41 +32,14 @@ FLAGS = (libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER |
 MIGRATION_S = 150  # bound on each migration
 
 
-class Escalate(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        testbed("down", "--name", NAME)
-        cls.env = testbed("up", "--name", NAME, "--rate", RATE)
-        cls.src = cls.env["SRC_URI"]
-        cls.dst = cls.env["DST_URI"]
-        cls.dir = cls.env["DIR"]
-
-    @classmethod
-    def tearDownClass(cls):
-        testbed("down", "--name", NAME)
-
-    def setUp(self):
-        self.names = []
-
-    def tearDown(self):
-        for uri in (self.src, self.dst):
-            for n in self.names:
-                virsh(uri, "destroy", n, check=False)
-                virsh(uri, "undefine", n, check=False)
+class Escalate(cvgtest.TestbedCase):
+    TESTBED_NAME = NAME
+    TESTBED_RATE = RATE
 
     def start_guest(self, name, hot=HOT_MIB, rate=WRITE_RATE):
-        console = os.path.join(self.dir, f"{name}.console")
-        xml = guest_xml(name, console, mem_mib=256, dirty_mib=hot,
-                        rate=rate, verify=True, uuid=str(uuid.uuid4()),
-                        metadata=METADATA)
-        path = os.path.join(self.dir, f"{name}.xml")
-        with open(path, "w") as f:
-            f.write(xml)
-        self.names.append(name)
-        virsh(self.src, "define", path)
-        cvgtest.boot_at_rate(lambda: virsh(self.src, "start", name),
-                             lambda: virsh(self.src, "destroy", name),
-                             console, rate)
+        console = self.define_guest(name, dirty_mib=hot, rate=rate,
+                                    metadata=METADATA)
+        self.boot_guest(name, console, rate)
         return console
 
     def migrate(self, name, flags, stop_after=None):

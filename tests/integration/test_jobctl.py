@@ -8,15 +8,11 @@ it.  The job-control calls run on the same connection as the migration, as
 an orchestrator's monitor thread does.
 """
 import os
-import subprocess
 import threading
 import time
-import unittest
-import uuid
 
 import cvgtest
-from cvgtest import VIRSH, guest_xml, wait_for, console_lines, testbed, \
-    virsh_at as virsh
+from cvgtest import wait_for, console_lines, virsh_at as virsh
 
 import libvirt
 
@@ -58,21 +54,12 @@ class Migrator(threading.Thread):
         self.done = True
 
 
-class JobControl(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        testbed("down", "--name", NAME)
-        cls.env = testbed("up", "--name", NAME, "--rate", RATE)
-        cls.src = cls.env["SRC_URI"]
-        cls.dst = cls.env["DST_URI"]
-        cls.dir = cls.env["DIR"]
-
-    @classmethod
-    def tearDownClass(cls):
-        testbed("down", "--name", NAME)
+class JobControl(cvgtest.TestbedCase):
+    TESTBED_NAME = NAME
+    TESTBED_RATE = RATE
 
     def setUp(self):
-        self.names = []
+        super().setUp()
         self.conns = []
 
     def tearDown(self):
@@ -81,22 +68,13 @@ class JobControl(unittest.TestCase):
                 c.close()
             except libvirt.libvirtError:
                 pass
-        for uri in (self.src, self.dst):
-            for n in self.names:
-                virsh(uri, "destroy", n, check=False)
-                virsh(uri, "undefine", n, check=False)
+        super().tearDown()
 
     def start_guest(self, name, dirty_mib=32, rate=40, paused=False):
         console = os.path.join(self.dir, f"{name}.console")
         if os.path.exists(console):
             os.unlink(console)
-        xml = guest_xml(name, console, mem_mib=256, dirty_mib=dirty_mib,
-                        rate=rate, verify=True, uuid=str(uuid.uuid4()))
-        path = os.path.join(self.dir, f"{name}.xml")
-        with open(path, "w") as f:
-            f.write(xml)
-        self.names.append(name)
-        virsh(self.src, "define", path)
+        self.define_guest(name, dirty_mib=dirty_mib, rate=rate)
         virsh(self.src, "start", name)
         cvgtest.wait_console(console, count=3, timeout=90)
         virsh(self.src, "migrate-setmaxdowntime", name, 300)

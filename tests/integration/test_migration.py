@@ -5,16 +5,12 @@ The "hot" guest dirties a 32 MiB working set at 40 MiB/s; the link is shaped
 to 100 Mbit/s (about 12 MiB/s) and the downtime limit is 500 ms, so its
 pre-copy never converges unless the guest is throttled.
 """
-import os
 import subprocess
 import threading
 import time
-import unittest
-import uuid
 
 import cvgtest
-from cvgtest import (VIRSH, guest_xml, wait_for, console_lines, testbed,
-                     virsh_at as virsh)
+from cvgtest import VIRSH, wait_for, console_lines, virsh_at as virsh
 
 import libvirt
 
@@ -36,40 +32,13 @@ def jobinfo(uri, name, *flags):
     return out
 
 
-class Migration(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        testbed("down", "--name", NAME)
-        cls.env = testbed("up", "--name", NAME, "--rate", RATE)
-        cls.src = cls.env["SRC_URI"]
-        cls.dst = cls.env["DST_URI"]
-        cls.dir = cls.env["DIR"]
-
-    @classmethod
-    def tearDownClass(cls):
-        testbed("down", "--name", NAME)
-
-    def setUp(self):
-        self.names = []
-
-    def tearDown(self):
-        for uri in (self.src, self.dst):
-            for n in self.names:
-                virsh(uri, "destroy", n, check=False)
-                virsh(uri, "undefine", n, check=False)
+class Migration(cvgtest.TestbedCase):
+    TESTBED_NAME = NAME
+    TESTBED_RATE = RATE
 
     def start_guest(self, name, dirty_mib=32, rate=40):
-        console = os.path.join(self.dir, f"{name}.console")
-        xml = guest_xml(name, console, mem_mib=256, dirty_mib=dirty_mib,
-                        rate=rate, verify=True, uuid=str(uuid.uuid4()))
-        path = os.path.join(self.dir, f"{name}.xml")
-        with open(path, "w") as f:
-            f.write(xml)
-        self.names.append(name)
-        virsh(self.src, "define", path)
-        cvgtest.boot_at_rate(lambda: virsh(self.src, "start", name),
-                             lambda: virsh(self.src, "destroy", name),
-                             console, rate)
+        console = self.define_guest(name, dirty_mib=dirty_mib, rate=rate)
+        self.boot_guest(name, console, rate)
         virsh(self.src, "migrate-setmaxdowntime", name, 500)
         return console
 
