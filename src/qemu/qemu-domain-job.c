@@ -40,13 +40,23 @@ cvg_domain_job_idle(const CvgDomainObj *dom)
     return dom->job == CVG_JOB_NONE && dom->async_job == CVG_ASYNC_NONE;
 }
 
-int
-cvg_domain_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
+/* A synchronous job (a tunable set a moment before, a query) ends soon:
+ * an async job waits for it, as libvirt does, rather than fail. */
+static bool
+no_sync_job(const CvgDomainObj *dom, int kind G_GNUC_UNUSED)
+{
+    return dom->async_job != CVG_ASYNC_NONE || dom->job == CVG_JOB_NONE;
+}
+
+/* Wait (drv->lock held, at most JOB_WAIT_US) until @ready(@dom, @kind);
+ * then @dom must still be in the list. */
+static int
+wait_job_slot(CvgDriver *drv, CvgDomainObj *dom,
+              bool (*ready)(const CvgDomainObj *, int), int kind)
 {
     gint64 deadline = g_get_monotonic_time() + JOB_WAIT_US;
 
-    g_return_val_if_fail(kind > CVG_JOB_NONE && kind < CVG_JOB_LAST, -1);
-    while (!job_allowed(dom, kind)) {
+    while (!ready(dom, kind)) {
         if (!g_cond_wait_until(&dom->job_cond, &drv->lock, deadline)) {
             cvg_error_report(
                 CVG_ERR_OPERATION_TIMEOUT,
@@ -60,6 +70,15 @@ cvg_domain_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
                          dom->def->name);
         return -1;
     }
+    return 0;
+}
+
+int
+cvg_domain_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
+{
+    g_return_val_if_fail(kind > CVG_JOB_NONE && kind < CVG_JOB_LAST, -1);
+    if (wait_job_slot(drv, dom, job_allowed, kind) < 0)
+        return -1;
     dom->job = kind;
     g_cond_broadcast(&dom->job_cond);
     return 0;
@@ -75,25 +94,9 @@ cvg_domain_job_end(CvgDriver *drv G_GNUC_UNUSED, CvgDomainObj *dom)
 int
 cvg_domain_async_job_begin(CvgDriver *drv, CvgDomainObj *dom, int kind)
 {
-    gint64 deadline = g_get_monotonic_time() + JOB_WAIT_US;
-
     g_return_val_if_fail(kind > CVG_ASYNC_NONE && kind < CVG_ASYNC_LAST, -1);
-    /* A synchronous job (a tunable set a moment before, a query) ends
-     * soon: wait for it, as libvirt does, rather than fail the migration. */
-    while (dom->async_job == CVG_ASYNC_NONE && dom->job != CVG_JOB_NONE) {
-        if (!g_cond_wait_until(&dom->job_cond, &drv->lock, deadline)) {
-            cvg_error_report(
-                CVG_ERR_OPERATION_TIMEOUT,
-                _("cannot acquire state change lock for domain '%s'"),
-                dom->def->name);
-            return -1;
-        }
-    }
-    if (!dom->in_list) {
-        cvg_error_report(CVG_ERR_NO_DOMAIN, _("domain '%s' no longer exists"),
-                         dom->def->name);
+    if (wait_job_slot(drv, dom, no_sync_job, kind) < 0)
         return -1;
-    }
     if (!cvg_domain_job_idle(dom)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID,
                          _("domain '%s' already has a job running"),
