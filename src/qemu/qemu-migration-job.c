@@ -314,6 +314,23 @@ cancel_left_behind(CvgDriver *drv, CvgDomainObj *dom)
     return status;
 }
 
+/* Takes @dom's job for a recovery at start-up.  False, and no job held,
+ * when it cannot be taken or post-copy left the guest behind (then
+ * cvg_mig_postcopy_left_behind has dealt with it). */
+static bool
+recovery_begin(CvgDriver *drv, CvgDomainObj *dom)
+{
+    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
+        cvg_error_reset();
+        return false;
+    }
+    if (cvg_mig_postcopy_left_behind(drv, dom)) {
+        cvg_domain_job_end(drv, dom);
+        return false;
+    }
+    return true;
+}
+
 /*
  * A migration the previous daemon left running is cancelled and the guest
  * resumed here.  One QEMU reports completed is not: the destination may
@@ -328,14 +345,8 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
     g_autoptr(json_object) status = NULL;
     int mig;
 
-    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
-        cvg_error_reset();
+    if (!recovery_begin(drv, dom))
         return;
-    }
-    if (cvg_mig_postcopy_left_behind(drv, dom)) {
-        cvg_domain_job_end(drv, dom);
-        return;
-    }
     mig = cancel_left_behind(drv, dom);
     recover_tls(drv, dom);
     if (mig == CVG_MIG_STATUS_COMPLETED) {
@@ -365,14 +376,8 @@ cvg_migration_recover_outgoing(CvgDriver *drv, CvgDomainObj *dom)
 void
 cvg_migration_recover_incoming(CvgDriver *drv, CvgDomainObj *dom)
 {
-    if (cvg_domain_job_begin(drv, dom, CVG_JOB_MODIFY) < 0) {
-        cvg_error_reset();
+    if (!recovery_begin(drv, dom))
         return;
-    }
-    if (cvg_mig_postcopy_left_behind(drv, dom)) {
-        cvg_domain_job_end(drv, dom);
-        return;
-    }
     cvg_qemu_process_stop(drv, dom, CVG_SHUTOFF_FAILED,
                           CVG_EVENT_STOPPED_FAILED);
     cvg_domain_job_end(drv, dom);
