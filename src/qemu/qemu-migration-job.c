@@ -41,10 +41,9 @@ cvg_migration_get_job_stats(CvgDriver *drv, CvgDomainObj *dom,
     }
     if (dom->migration && dom->migration->in_postcopy)
         cvg_mig_postcopy_refresh(drv, dom, dom->migration);
-    if (dom->migration &&
-        ((dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
-          dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) ||
-         dom->migration->in_postcopy)) {
+    /* As libvirt: the job is unbounded from Begin until Confirm ends it,
+     * with zeros until QEMU has something to say. */
+    if (dom->migration) {
         *ret_type = CVG_JOB_TYPE_UNBOUNDED;
         *ret_params = cvg_mig_job_stats(dom->migration, false);
     } else {
@@ -67,8 +66,7 @@ cvg_migration_get_job_info(CvgDriver *drv, CvgDomainObj *dom,
     if (!cvg_domain_obj_is_active(dom)) {
         cvg_error_report(CVG_ERR_OPERATION_INVALID, _("domain is not running"));
         rc = -1;
-    } else if (dom->migration && dom->migration->phase != CVG_MIG_PHASE_BEGIN &&
-               dom->migration->phase != CVG_MIG_PHASE_PERFORM_DONE) {
+    } else if (dom->migration) {
         const CvgMigrationSample *s = &dom->migration->sample;
 
         ret_info->type = CVG_JOB_TYPE_UNBOUNDED;

@@ -174,6 +174,14 @@ class JobControl(cvgtest.TestbedCase):
                     self.assertNotIsInstance(r, libvirt.libvirtError,
                                              f"{what}: {r}")
                     worst = max(worst, took)
+                    if what == "jobStats" and delay >= 0.1:
+                        # As libvirt: unbounded from Begin on (the
+                        # destination is still being prepared at 0.1 s),
+                        # with the elapsed time.
+                        self.assertEqual(r.get("type"),
+                                         libvirt.VIR_DOMAIN_JOB_UNBOUNDED,
+                                         f"jobStats at {delay} s: {r}")
+                        self.assertIn("time_elapsed", r)
             self.abort_until_done(dom, mig)
             self.assertIsNotNone(mig.error, "migration completed")
             self.assertEqual(mig.error.get_error_code(),
