@@ -130,8 +130,10 @@ round_trip_status(const char *input)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The API takes a C string: whatever follows a NUL is not seen. */
-    g_autofree char *input = g_strndup((const char *)data, size);
+    /* The API takes a C string: whatever follows a NUL is not seen.  An
+     * empty input may come with a NULL @data, which g_strndup keeps. */
+    g_autofree char *input =
+        size ? g_strndup((const char *)data, size) : g_strdup("");
 
     cvg_error_reset();
     round_trip_config(input);
