@@ -5,14 +5,58 @@
 # 1. build-asan/ (gcc, -Db_sanitize=address,undefined): meson test of the
 #    'unit' and 'fuzz' suites, any sanitizer report fatal.
 # 2. build/ (the normal build): every test binary of those suites under
-#    valgrind memcheck; invalid accesses, uninitialised values and definite
-#    leaks fail.
+#    valgrind memcheck, one per CPU at a time; invalid accesses,
+#    uninitialised values and definite leaks fail (a failed test runs again
+#    with --track-origins for its log).
 # Exits non-zero on any finding.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 rc=0
+
+# valgrind_one LINE: one test of the list made below (name, environment
+# and command, separated by \037) under memcheck; prints one line, and the
+# findings when there are some.
+valgrind_one() {
+    sep=$(printf '\037')
+    IFS=$sep read -r name testenv cmd <<EOF
+$1
+EOF
+    [ -n "$name" ] || return 0
+    log=build/meson-logs/valgrind/$name.log
+    # --track-origins makes memcheck much slower and changes nothing in
+    # what it reports: only a failed test runs again with it, so that a
+    # log says where an uninitialised value came from.
+    if memcheck no "$log"; then
+        echo "valgrind $name: ok"
+        return 0
+    fi
+    memcheck yes "$log.origins" || true
+    # One write, so that the lines of two tests do not mix.
+    echo "valgrind $name: FAILED (see $log and $log.origins)
+$(sed -n '/ERROR SUMMARY\|definitely lost\|Invalid\|uninitialised/p' \
+        "$log" | head -n 10)"
+    return 1
+}
+
+# memcheck yes|no LOG: valgrind_one's test under memcheck, with or without
+# --track-origins, its report in LOG.
+memcheck() {
+    # shellcheck disable=SC2086
+    eval env CVG_TEST_SRCDIR="$top/tests" \
+        CVG_TEST_BUILDDIR="$top/build/tests" \
+        $testenv G_SLICE=always-malloc G_DEBUG=gc-friendly \
+        valgrind --leak-check=full --error-exitcode=1 \
+        --suppressions="$top/tests/fuzz/cyrus-sasl.valgrind.supp" \
+        --errors-for-leak-kinds=definite --show-leak-kinds=definite \
+        --track-origins="$1" --log-file="$2" $cmd >"$2.out" 2>&1
+}
+
+if [ "${1:-}" = --valgrind-one ]; then
+    valgrind_one "$2"
+    exit
+fi
 
 # ---- ASan + UBSan ----
 if [ ! -f build-asan/build.ninja ]; then
@@ -48,34 +92,10 @@ for t in json.load(sys.stdin):
     print(t["name"], env, shlex.join(t["cmd"]), sep="\x1f")
 ')
 
-logdir=build/meson-logs/valgrind
-mkdir -p "$logdir"
-rm -f "$logdir/.failed"
-sep=$(printf '\037')
-echo "$tests" | while IFS=$sep read -r name testenv cmd; do
-    [ -n "$name" ] || continue
-    log=$logdir/$name.log
-    # shellcheck disable=SC2086
-    if eval env CVG_TEST_SRCDIR="$top/tests" \
-            CVG_TEST_BUILDDIR="$top/build/tests" \
-            $testenv G_SLICE=always-malloc G_DEBUG=gc-friendly \
-            valgrind --leak-check=full --error-exitcode=1 \
-            --suppressions="$top/tests/fuzz/cyrus-sasl.valgrind.supp" \
-            --errors-for-leak-kinds=definite --show-leak-kinds=definite \
-            --track-origins=yes --log-file="$log" $cmd \
-            >"$log.out" 2>&1; then
-        echo "valgrind $name: ok"
-    else
-        echo "valgrind $name: FAILED (see $log)"
-        sed -n '/ERROR SUMMARY\|definitely lost\|Invalid\|uninitialised/p' \
-            "$log" | head -n 10
-        echo fail >>"$logdir/.failed"
-    fi
-done
-if [ -f "$logdir/.failed" ]; then
-    rm -f "$logdir/.failed"
-    rc=1
-fi
+mkdir -p build/meson-logs/valgrind
+# One test per CPU at a time: each is a single process.
+printf '%s\n' "$tests" | tr '\n' '\0' |
+    xargs -0 -n 1 -P "$(nproc)" "$top/tools/sanitize.sh" --valgrind-one || rc=1
 
 if [ $rc -eq 0 ]; then
     echo "sanitize: no findings"

@@ -28,6 +28,26 @@ GUEST = "victim"
 STALL_S = 5
 
 
+# Memory a migration has sent before a fault is injected: RAM pages are
+# on the wire, and the first pass is far from done.
+MOVING_MIB = 8
+_UNITS = {"B": 1 / (1 << 20), "KiB": 1 / 1024, "MiB": 1, "GiB": 1024,
+          "TiB": 1 << 20}
+
+
+def processed_mib(uri):
+    """MiB the running outgoing migration of GUEST has sent (domjobinfo's
+    Memory processed); 0 while there is none."""
+    out = virsh(uri, "domjobinfo", GUEST, check=False).stdout
+    if "Unbounded" not in out:
+        return 0
+    for line in out.splitlines():
+        if line.startswith("Memory processed:"):
+            value, unit = line.split(":", 1)[1].split()
+            return float(value) * _UNITS[unit]
+    return 0
+
+
 class Host:
     """One side of the testbed: its daemon can be killed and restarted."""
 
@@ -137,11 +157,11 @@ class Faults(unittest.TestCase):
         mig = subprocess.Popen(args + [GUEST, self.dst.uri],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
+        # The fault lands while guest memory moves, however long the two
+        # QEMUs took to start (a fixed pause used to stand for that).
         wait_for(lambda: self.dst.qemu_pids(GUEST) and
-                 "Unbounded" in virsh(self.src.uri, "domjobinfo", GUEST,
-                                      check=False).stdout, 60,
-                 what="migration under way")
-        time.sleep(1.5)
+                 processed_mib(self.src.uri) >= MOVING_MIB, 60,
+                 what=f"migration under way, {MOVING_MIB} MiB sent")
         return mig
 
     def check_outcome(self, mig, fault, expect_error=None):
