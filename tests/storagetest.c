@@ -287,6 +287,62 @@ test_missing_target(const void *data)
     return cvg_storage_pool_is_active(st, def->uuid) == 0 ? 0 : -1;
 }
 
+/* Redefining a running pool: the live pool keeps its directory; the new
+ * definition is what --inactive XML shows and what the next start uses. */
+static int
+test_redefine_running(const void *data)
+{
+    g_auto(Fixture) f = {0};
+    g_autoptr(CvgStorage) st = NULL;
+    g_autoptr(CvgStoragePoolDef) def = NULL;
+    g_autoptr(CvgStoragePoolDef) redef = NULL;
+    g_autoptr(CvgStoragePoolDef) live = NULL;
+    g_autoptr(CvgStorageVolDef) vol = NULL;
+    g_autofree char *other = NULL;
+    g_autofree char *xml2 = NULL;
+    g_autofree char *live_xml = NULL;
+    g_autofree char *inactive_xml = NULL;
+    char uuid[37];
+
+    (void)data;
+    if (fixture_init(&f) < 0 || !(st = cvg_storage_new(f.state)) ||
+        !(def = cvg_storage_pool_define(st, f.xml)) ||
+        cvg_storage_pool_start(st, def->uuid) < 0)
+        return -1;
+    other = g_build_filename(f.images, "subdir", NULL);
+    cvg_uuid_format(def->uuid, uuid);
+    xml2 = g_strdup_printf("<pool type='dir'><name>images</name>"
+                           "<uuid>%s</uuid><target><path>%s</path></target>"
+                           "</pool>",
+                           uuid, other);
+    if (!(redef = cvg_storage_pool_define(st, xml2)) ||
+        strcmp(redef->target_path, other) != 0)
+        return -1;
+    live = cvg_storage_pool_lookup_name(st, "images");
+    live_xml = cvg_storage_pool_get_xml(st, def->uuid, false);
+    inactive_xml = cvg_storage_pool_get_xml(st, def->uuid, true);
+    if (!live || strcmp(live->target_path, f.images) != 0 || !live_xml ||
+        !strstr(live_xml, f.images) || strstr(live_xml, "subdir") ||
+        !inactive_xml || !strstr(inactive_xml, other))
+        return -1;
+    /* Still the old directory's volumes while it runs. */
+    if (!(vol = cvg_storage_vol_get(st, "images", "vm.qcow2")))
+        return -1;
+    g_clear_pointer(&live, cvg_storage_pool_def_free);
+    if (cvg_storage_pool_destroy(st, def->uuid) < 0 ||
+        !(live = cvg_storage_pool_lookup_name(st, "images")) ||
+        strcmp(live->target_path, other) != 0)
+        return -1;
+    /* A restart reads the same definition back. */
+    g_clear_pointer(&live, cvg_storage_pool_def_free);
+    g_clear_pointer(&st, cvg_storage_free);
+    if (!(st = cvg_storage_new(f.state)) ||
+        !(live = cvg_storage_pool_lookup_name(st, "images")) ||
+        strcmp(live->target_path, other) != 0)
+        return -1;
+    return 0;
+}
+
 int
 main(void)
 {
@@ -298,5 +354,6 @@ main(void)
     cvg_test_run("uuid-generated", test_uuid_generated, NULL);
     cvg_test_run("driver", test_driver, NULL);
     cvg_test_run("missing-target", test_missing_target, NULL);
+    cvg_test_run("redefine-running", test_redefine_running, NULL);
     return cvg_test_finish();
 }

@@ -279,7 +279,8 @@ cvg_dispatch_storage_pool_get_xml_desc(
 {
     GET_STORAGE();
     cvg_check_flags(args->flags, POOL_XML_INACTIVE, -1);
-    ret->xml = cvg_storage_pool_get_xml(st, POOL_UUID(args));
+    ret->xml = cvg_storage_pool_get_xml(st, POOL_UUID(args),
+                                        args->flags & POOL_XML_INACTIVE);
     return ret->xml ? 0 : -1;
 }
 

@@ -25,6 +25,9 @@
 
 typedef struct {
     CvgStoragePoolDef *def;
+    /* A redefinition while running: the definition from the next start on
+     * (and for an --inactive XML); NULL when def is the persistent one. */
+    CvgStoragePoolDef *new_def;
     bool active;
     bool autostart;
     GPtrArray *vols; /* file names, sorted; NULL when inactive */
@@ -42,6 +45,7 @@ pool_obj_free(gpointer p)
     PoolObj *obj = p;
 
     cvg_storage_pool_def_free(obj->def);
+    cvg_storage_pool_def_free(obj->new_def);
     if (obj->vols)
         g_ptr_array_unref(obj->vols);
     g_free(obj);
@@ -270,7 +274,9 @@ check_duplicate(CvgStorage *st, const CvgStoragePoolDef *def, PoolObj **ret_old)
     for (guint i = 0; i < st->pools->len; i++) {
         PoolObj *obj = st->pools->pdata[i];
         if (obj != by_name &&
-            strcmp(obj->def->target_path, def->target_path) == 0) {
+            (strcmp(obj->def->target_path, def->target_path) == 0 ||
+             (obj->new_def &&
+              strcmp(obj->new_def->target_path, def->target_path) == 0))) {
             storage_error(CVG_ERR_OPERATION_FAILED,
                           _("Storage source conflict with pool: '%s'"),
                           obj->def->name);
@@ -300,12 +306,15 @@ pool_define_locked(CvgStorage *st, const char *xml)
         obj = g_new0(PoolObj, 1);
         g_ptr_array_add(st->pools, obj);
     }
-    /* A running pool keeps the target it was started with until restarted;
-     * libvirt does the same. */
-    if (!obj->active || !obj->def) {
-        cvg_storage_pool_def_free(obj->def);
-        obj->def = g_steal_pointer(&def);
+    /* A running pool keeps the definition it was started with until it is
+     * destroyed, as with libvirt; the new one is kept for then. */
+    if (obj->active && obj->def) {
+        cvg_storage_pool_def_free(obj->new_def);
+        obj->new_def = g_steal_pointer(&def);
+        return cvg_storage_pool_def_copy(obj->new_def);
     }
+    cvg_storage_pool_def_free(obj->def);
+    obj->def = g_steal_pointer(&def);
     return cvg_storage_pool_def_copy(obj->def);
 }
 
@@ -392,6 +401,10 @@ cvg_storage_pool_destroy(CvgStorage *st, const unsigned char *uuid)
     if ((obj = get_active(st, uuid))) {
         obj->active = false;
         g_clear_pointer(&obj->vols, g_ptr_array_unref);
+        if (obj->new_def) {
+            cvg_storage_pool_def_free(obj->def);
+            obj->def = g_steal_pointer(&obj->new_def);
+        }
         rc = 0;
     }
     g_mutex_unlock(&st->lock);
@@ -470,15 +483,18 @@ out:
 }
 
 char *
-cvg_storage_pool_get_xml(CvgStorage *st, const unsigned char *uuid)
+cvg_storage_pool_get_xml(CvgStorage *st, const unsigned char *uuid,
+                         bool inactive)
 {
     CvgStoragePoolSizes sizes = {0};
     char *ret = NULL;
     PoolObj *obj;
 
     g_mutex_lock(&st->lock);
-    if ((obj = get_uuid(st, uuid)) &&
-        (!obj->active || pool_sizes(obj, &sizes) == 0))
+    obj = get_uuid(st, uuid);
+    if (obj && inactive && obj->new_def)
+        ret = cvg_storage_pool_def_format(obj->new_def, NULL);
+    else if (obj && (!obj->active || pool_sizes(obj, &sizes) == 0))
         ret =
             cvg_storage_pool_def_format(obj->def, obj->active ? &sizes : NULL);
     g_mutex_unlock(&st->lock);

@@ -46,7 +46,9 @@ int cvg_storage_pool_refresh(CvgStorage *st, const unsigned char *uuid);
 /* *ret_state CvgStoragePoolState; sizes from statvfs when running. */
 int cvg_storage_pool_get_info(CvgStorage *st, const unsigned char *uuid,
                               int *ret_state, CvgStoragePoolSizes *ret_sizes);
-char *cvg_storage_pool_get_xml(CvgStorage *st, const unsigned char *uuid);
+/* The live definition, or with @inactive the one the next start uses. */
+char *cvg_storage_pool_get_xml(CvgStorage *st, const unsigned char *uuid,
+                               bool inactive);
 /* 1 or 0, -1 for an unknown pool. */
 int cvg_storage_pool_get_autostart(CvgStorage *st, const unsigned char *uuid);
 int cvg_storage_pool_set_autostart(CvgStorage *st, const unsigned char *uuid,
