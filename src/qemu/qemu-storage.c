@@ -248,6 +248,14 @@ cvg_storage_free(CvgStorage *st)
     g_free(st);
 }
 
+/* @obj's directory, now or from its next start, is @path. */
+static bool
+pool_on_path(const PoolObj *obj, const char *path)
+{
+    return strcmp(obj->def->target_path, path) == 0 ||
+           (obj->new_def && strcmp(obj->new_def->target_path, path) == 0);
+}
+
 /* Name and UUID both new, or both those of one pool (a redefinition); no
  * other pool on the same directory. */
 static int
@@ -273,10 +281,7 @@ check_duplicate(CvgStorage *st, const CvgStoragePoolDef *def, PoolObj **ret_old)
     }
     for (guint i = 0; i < st->pools->len; i++) {
         PoolObj *obj = st->pools->pdata[i];
-        if (obj != by_name &&
-            (strcmp(obj->def->target_path, def->target_path) == 0 ||
-             (obj->new_def &&
-              strcmp(obj->new_def->target_path, def->target_path) == 0))) {
+        if (obj != by_name && pool_on_path(obj, def->target_path)) {
             storage_error(CVG_ERR_OPERATION_FAILED,
                           _("Storage source conflict with pool: '%s'"),
                           obj->def->name);
@@ -308,7 +313,7 @@ pool_define_locked(CvgStorage *st, const char *xml)
     }
     /* A running pool keeps the definition it was started with until it is
      * destroyed, as with libvirt; the new one is kept for then. */
-    if (obj->active && obj->def) {
+    if (obj->active) {
         cvg_storage_pool_def_free(obj->new_def);
         obj->new_def = g_steal_pointer(&def);
         return cvg_storage_pool_def_copy(obj->new_def);
