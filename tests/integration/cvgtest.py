@@ -46,6 +46,17 @@ def virsh_at(uri, *args, check=True, timeout=180):
     return p
 
 
+def jobinfo_at(uri, name, *flags):
+    """`virsh domjobinfo` on @uri as a dict of label -> value text."""
+    p = virsh_at(uri, "domjobinfo", name, *flags, check=False)
+    out = {}
+    for line in p.stdout.splitlines():
+        if ":" in line:
+            k, v = line.split(":", 1)
+            out[k.strip()] = v.strip()
+    return out
+
+
 def unix_uri(path):
     """The URI of a convergd serving the UNIX socket at @path."""
     return f"qemu+unix:///system?socket={path}"

@@ -18,7 +18,7 @@ import uuid
 
 import cvgtest
 from cvgtest import (VIRSH, guest_xml, wait_for, console_lines, testbed,
-                     virsh_at as virsh)
+                     jobinfo_at, virsh_at as virsh)
 
 NAME = "cvgflt"
 ROUNDS = int(os.environ.get("CVG_FAULT_ROUNDS", "9"))
@@ -38,14 +38,11 @@ _UNITS = {"B": 1 / (1 << 20), "KiB": 1 / 1024, "MiB": 1, "GiB": 1024,
 def processed_mib(uri):
     """MiB the running outgoing migration of GUEST has sent (domjobinfo's
     Memory processed); 0 while there is none."""
-    out = virsh(uri, "domjobinfo", GUEST, check=False).stdout
-    if "Unbounded" not in out:
+    info = jobinfo_at(uri, GUEST)
+    if info.get("Job type") != "Unbounded" or "Memory processed" not in info:
         return 0
-    for line in out.splitlines():
-        if line.startswith("Memory processed:"):
-            value, unit = line.split(":", 1)[1].split()
-            return float(value) * _UNITS[unit]
-    return 0
+    value, unit = info["Memory processed"].split()
+    return float(value) * _UNITS[unit]
 
 
 class Host:

@@ -10,7 +10,8 @@ import threading
 import time
 
 import cvgtest
-from cvgtest import VIRSH, wait_for, console_lines, virsh_at as virsh
+from cvgtest import (VIRSH, wait_for, console_lines, jobinfo_at,
+                     virsh_at as virsh)
 
 import libvirt
 
@@ -19,17 +20,6 @@ libvirt.registerErrorHandler(lambda ctx, err: None, None)
 
 NAME = "cvgmig"
 RATE = "100mbit"
-
-
-def jobinfo(uri, name, *flags):
-    """domjobinfo as a dict of label -> value text."""
-    p = virsh(uri, "domjobinfo", name, *flags, check=False)
-    out = {}
-    for line in p.stdout.splitlines():
-        if ":" in line:
-            k, v = line.split(":", 1)
-            out[k.strip()] = v.strip()
-    return out
 
 
 class Migration(cvgtest.TestbedCase):
@@ -67,7 +57,7 @@ class Migration(cvgtest.TestbedCase):
         deadline = time.time() + 60
         while time.time() < deadline:
             self.assertIsNone(mig.poll(), "migration ended on its own")
-            info = jobinfo(self.src, "hot1")
+            info = jobinfo_at(self.src, "hot1")
             if info.get("Job type") == "Unbounded":
                 seen.append(info)
                 if int(info.get("Iteration", 0)) >= 3:
@@ -92,7 +82,7 @@ class Migration(cvgtest.TestbedCase):
         self.assertNotIn("hot1", virsh(self.dst, "list", "--all").stdout)
         n = len(console_lines(console, "dirtier: t="))
         self.assert_verify_clean_after(console, n)
-        info = jobinfo(self.src, "hot1", "--completed")
+        info = jobinfo_at(self.src, "hot1", "--completed")
         self.assertEqual(info.get("Job type"), "Cancelled")
 
     def test_2_autoconverge_completes(self):
@@ -105,7 +95,7 @@ class Migration(cvgtest.TestbedCase):
 
         def watch():
             while not done.is_set():
-                info = jobinfo(self.src, "hot2")
+                info = jobinfo_at(self.src, "hot2")
                 if "Auto converge throttle" in info:
                     throttles.append(int(info["Auto converge throttle"]
                                          .split()[0]))
@@ -142,7 +132,7 @@ class Migration(cvgtest.TestbedCase):
         self.assertGreater(max(throttles), 20, "throttle did not step up")
         self.assert_state(self.dst, "hot2", "running (migrated)")
         self.assert_state(self.src, "hot2", "shut off (migrated)")
-        info = jobinfo(self.src, "hot2", "--completed")
+        info = jobinfo_at(self.src, "hot2", "--completed")
         self.assertEqual(info["Job type"], "Completed")
         self.assertEqual(info["Operation"], "Outgoing migration")
         self.assertIn("Auto converge throttle", info)
@@ -151,7 +141,7 @@ class Migration(cvgtest.TestbedCase):
         # TCG host it can exceed it by a few ms; how far within the limit
         # migrations stay is measured by tools/bench-converge.py, not here.
         self.assertRegex(info["Total downtime"], r"^[0-9]+ +ms$")
-        dinfo = jobinfo(self.dst, "hot2", "--completed")
+        dinfo = jobinfo_at(self.dst, "hot2", "--completed")
         self.assertEqual(dinfo["Job type"], "Completed")
         self.assertEqual(dinfo["Operation"], "Incoming migration")
         n = len(console_lines(console, "dirtier: t="))

@@ -10,7 +10,8 @@ import threading
 import time
 
 import cvgtest
-from cvgtest import VIRSH, wait_for, console_lines, virsh_at as virsh
+from cvgtest import (VIRSH, wait_for, console_lines, jobinfo_at,
+                     virsh_at as virsh)
 
 import libvirt
 
@@ -21,17 +22,6 @@ NAME = "cvgpc"
 RATE = "100mbit"
 PORTS = "( sport >= :49152 and sport <= :49215 ) or " \
         "( dport >= :49152 and dport <= :49215 )"
-
-
-def jobinfo(uri, name, *flags):
-    """domjobinfo as a dict of label -> value text."""
-    p = virsh(uri, "domjobinfo", name, *flags, check=False)
-    out = {}
-    for line in p.stdout.splitlines():
-        if ":" in line:
-            k, v = line.split(":", 1)
-            out[k.strip()] = v.strip()
-    return out
 
 
 class EventLog:
@@ -95,7 +85,7 @@ class Postcopy(cvgtest.TestbedCase):
 
     def wait_iteration(self, name, n, timeout=60):
         def past():
-            it = jobinfo(self.src, name).get("Iteration")
+            it = jobinfo_at(self.src, name).get("Iteration")
             return it is not None and int(it) >= n
         wait_for(past, timeout, interval=0.5, what=f"iteration {n}")
 
@@ -129,7 +119,7 @@ class Postcopy(cvgtest.TestbedCase):
             self.assertIn("outgoing migration is in progress", p.stderr)
             mig = self.migrate_bg("--postcopy", "--auto-converge", "pc1")
             self.wait_iteration("pc1", 2)
-            info = jobinfo(self.src, "pc1")
+            info = jobinfo_at(self.src, "pc1")
             self.assertEqual(info.get("Job type"), "Unbounded", info)
             virsh(self.src, "migrate-postcopy", "pc1")
             out, err = mig.communicate(timeout=120)
@@ -142,7 +132,7 @@ class Postcopy(cvgtest.TestbedCase):
             src_lines, dst_lines = ev_src.stop(), ev_dst.stop()
         self.assertFalse([l for l in src_lines + dst_lines
                           if "Post-copy Error" in l], src_lines + dst_lines)
-        info = jobinfo(self.src, "pc1", "--completed")
+        info = jobinfo_at(self.src, "pc1", "--completed")
         self.assertEqual(info.get("Job type"), "Completed", info)
         self.assertIn("Postcopy requests", info)
 
