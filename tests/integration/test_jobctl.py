@@ -71,10 +71,9 @@ class JobControl(cvgtest.TestbedCase):
         super().tearDown()
 
     def start_guest(self, name, dirty_mib=32, rate=40, paused=False):
-        console = os.path.join(self.dir, f"{name}.console")
+        console = self.define_guest(name, dirty_mib=dirty_mib, rate=rate)
         if os.path.exists(console):
             os.unlink(console)
-        self.define_guest(name, dirty_mib=dirty_mib, rate=rate)
         virsh(self.src, "start", name)
         cvgtest.wait_console(console, count=3, timeout=90)
         virsh(self.src, "migrate-setmaxdowntime", name, 300)
